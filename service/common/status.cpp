@@ -1,0 +1,24 @@
+#include "common/status.h"
+
+namespace common {
+
+std::string Status::codeName() const {
+    switch (code_) {
+    case Code::Ok: return "ok";
+    case Code::InvalidArgument: return "invalid_argument";
+    case Code::NotFound: return "not_found";
+    case Code::Conflict: return "conflict";
+    case Code::Unavailable: return "unavailable";
+    case Code::TooLarge: return "too_large";
+    case Code::IOError: return "io_error";
+    case Code::Internal: return "internal";
+    }
+    return "internal";
+}
+
+std::string Status::toString() const {
+    if (isOk()) return "OK";
+    return codeName() + ": " + message_;
+}
+
+}  // namespace common

@@ -1,0 +1,88 @@
+// Status and Result<T>: how every module reports an expected failure.
+// A Status is a code plus a message; OK carries no allocation. A Status may
+// also carry field problems (validation) so the HTTP layer can list them all.
+// Values are plain data and safe to copy between threads.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace common {
+
+// One problem with one input field: a JSON path ("fields.pt_name"), a stable
+// English code ("required") and a Japanese message for the care worker.
+struct FieldError {
+    std::string field;
+    std::string code;
+    std::string message;
+};
+
+class Status {
+public:
+    enum class Code { Ok, InvalidArgument, NotFound, Conflict, Unavailable, TooLarge, IOError, Internal };
+
+    Status() = default;
+    static Status ok() { return Status(); }
+    static Status invalidArgument(std::string msg, std::vector<FieldError> errors = {}) {
+        return Status(Code::InvalidArgument, std::move(msg), std::move(errors));
+    }
+    static Status notFound(std::string msg) { return Status(Code::NotFound, std::move(msg)); }
+    static Status conflict(std::string msg) { return Status(Code::Conflict, std::move(msg)); }
+    static Status unavailable(std::string msg) { return Status(Code::Unavailable, std::move(msg)); }
+    static Status tooLarge(std::string msg) { return Status(Code::TooLarge, std::move(msg)); }
+    static Status ioError(std::string msg) { return Status(Code::IOError, std::move(msg)); }
+    static Status internal(std::string msg) { return Status(Code::Internal, std::move(msg)); }
+
+    bool isOk() const { return code_ == Code::Ok; }
+    explicit operator bool() const { return isOk(); }
+    Code code() const { return code_; }
+    const std::string& message() const { return message_; }
+    const std::vector<FieldError>& fieldErrors() const { return fieldErrors_; }
+    // Stable English name of the code, e.g. "invalid_argument".
+    std::string codeName() const;
+    std::string toString() const;
+
+private:
+    Status(Code code, std::string msg, std::vector<FieldError> errors = {})
+        : code_(code), message_(std::move(msg)), fieldErrors_(std::move(errors)) {}
+
+    Code code_ = Code::Ok;
+    std::string message_;
+    std::vector<FieldError> fieldErrors_;
+};
+
+// Either a value or a non-OK Status.
+template <typename T>
+class Result {
+public:
+    Result(T value) : data_(std::move(value)) {}
+    Result(Status status) : data_(std::move(status)) {
+        if (std::get<Status>(data_).isOk()) throw std::logic_error("Result built from an OK status");
+    }
+
+    bool isOk() const { return std::holds_alternative<T>(data_); }
+    explicit operator bool() const { return isOk(); }
+    const Status& status() const {
+        static const Status kOk;
+        return isOk() ? kOk : std::get<Status>(data_);
+    }
+    T& value() & { return checked(); }
+    const T& value() const& { return const_cast<Result*>(this)->checked(); }
+    T&& value() && { return std::move(checked()); }
+    T* operator->() { return &checked(); }
+    const T* operator->() const { return &const_cast<Result*>(this)->checked(); }
+    T& operator*() { return checked(); }
+
+private:
+    T& checked() {
+        if (!isOk()) throw std::logic_error("Result::value on error: " + std::get<Status>(data_).toString());
+        return std::get<T>(data_);
+    }
+    std::variant<T, Status> data_;
+};
+
+}  // namespace common

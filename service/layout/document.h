@@ -1,0 +1,97 @@
+// Layout model: what a filled sheet looks like, in millimetres, with text
+// already fitted to its boxes. Built by layout::buildDocument() from a
+// template and validated form data; read by the PDF and XLSX renderers, which
+// only draw what is here. Plain data, no I/O; safe to share read-only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace layout {
+
+constexpr double kPtPerMm = 72.0 / 25.4;
+
+enum class HAlign { Left, Center, Right };
+enum class VAlign { Top, Middle, Bottom };
+
+// Which edges of a cell are ruled. Rules are drawn black, widthPt thick.
+struct Borders {
+    bool top = false;
+    bool right = false;
+    bool bottom = false;
+    bool left = false;
+    double widthPt = 0.5;
+    bool any() const { return top || right || bottom || left; }
+};
+
+struct TextLine {
+    std::string text;    // UTF-8, no newline
+    double widthPt = 0;  // advance width at the block's font size
+};
+
+// Text fitted into a box: broken into lines, at one font size. The renderer
+// places line i's baseline at: box top + paddingMm + ascent + i * lineHeightPt
+// (shifted for vAlign), and its left edge by hAlign using widthPt.
+struct TextBlock {
+    std::vector<TextLine> lines;
+    double fontSizePt = 9;
+    double lineHeightPt = 11;  // baseline-to-baseline
+    HAlign hAlign = HAlign::Left;
+    VAlign vAlign = VAlign::Middle;
+    bool empty() const { return lines.empty(); }
+};
+
+struct Cell {
+    // Grid placement, for the spreadsheet (0-based, spans >= 1).
+    int row = 0;
+    int col = 0;
+    int rowSpan = 1;
+    int colSpan = 1;
+    // Box on the paper, mm from the top-left corner of the page, for the PDF.
+    double xMm = 0;
+    double yMm = 0;
+    double widthMm = 0;
+    double heightMm = 0;
+    double paddingMm = 0.8;  // inner margin on every side
+    Borders borders;
+    TextBlock text;  // what the PDF prints in the box
+
+    // Spreadsheet view of the same cell.
+    std::string value;                 // full content (may hold '\n'); never cut
+    std::string fieldKey;              // non-empty: an entry cell bound to this field
+    std::vector<std::string> choices;  // non-empty: drop-down list (data validation)
+    bool numeric = false;              // value is a plain number
+};
+
+// A free line on the page (cut line, separators). Coordinates in mm.
+struct Rule {
+    double x1Mm = 0, y1Mm = 0, x2Mm = 0, y2Mm = 0;
+    double widthPt = 0.5;
+    bool dashed = false;
+};
+
+struct Page {
+    std::string name;           // worksheet name, e.g. "1枚目"
+    bool continuation = false;  // 別紙 page: printed in the PDF only
+    // The grid this page's cells sit on (empty on continuation pages).
+    double gridLeftMm = 0;
+    double gridTopMm = 0;
+    std::vector<double> columnWidthsMm;
+    std::vector<double> rowHeightsMm;
+    std::vector<Cell> cells;
+    std::vector<Rule> rules;
+};
+
+struct Document {
+    std::string sheetId;      // template id, e.g. "admission-info"
+    std::string title;        // document title (PDF /Title, workbook title)
+    std::string documentId;   // 32 hex digits, stable per job (PDF /ID)
+    std::string createdIso;   // creation time from the job, ISO 8601 with offset
+    double pageWidthMm = 210;
+    double pageHeightMm = 297;
+    double marginMm = 12;
+    std::vector<Page> pages;
+    std::vector<std::string> warnings;  // things worked around, e.g. a glyph replaced
+};
+
+}  // namespace layout
