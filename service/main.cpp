@@ -1,1 +1,164 @@
-int main() { return 0; }
+// renkei: the coordination-sheet document server.
+//   renkei [--config FILE] [--port N] [--data DIR]      run the server
+//   renkei render --sheet ID --in REQUEST.json --out FILE.pdf|.xlsx [--config FILE]
+// The server logs one line when it is ready and stops cleanly on SIGTERM or SIGINT.
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FileStream.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/StreamCopier.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "config/settings.h"
+#include "form/template_registry.h"
+#include "http/document_service.h"
+#include "http/server.h"
+#include "render/font_metrics.h"
+
+namespace {
+
+void setUpLogging() {
+    Poco::AutoPtr<Poco::PatternFormatter> format(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%i %q %s: %t"));
+    format->setProperty("times", "local");
+    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(format, new Poco::ConsoleChannel));
+    Poco::Logger::root().setChannel(channel);
+    Poco::Logger::root().setLevel("information");
+}
+
+int usage(const std::string& problem) {
+    std::cerr << "renkei: " << problem << "\n"
+              << "usage: renkei [--config FILE] [--port N] [--data DIR]\n"
+              << "       renkei render --sheet ID --in REQUEST.json --out FILE.pdf|FILE.xlsx [--config FILE]\n";
+    return 2;
+}
+
+// Parses "--name value" pairs; returns false on anything else.
+bool parseOptions(int argc, char** argv, int first, std::map<std::string, std::string>& out, std::string& problem) {
+    for (int i = first; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg.rfind("--", 0) != 0 || i + 1 >= argc) {
+            problem = "unexpected argument '" + arg + "'";
+            return false;
+        }
+        out[arg.substr(2)] = argv[++i];
+    }
+    return true;
+}
+
+common::Result<config::Settings> settingsFrom(std::map<std::string, std::string>& options) {
+    std::string path = options.count("config") ? options["config"] : config::defaultConfigPath();
+    config::Settings settings;
+    if (!path.empty()) {
+        auto loaded = config::loadSettings(path);
+        if (!loaded) return loaded.status();
+        settings = loaded.value();
+    }
+    if (options.count("port")) {
+        try {
+            size_t used = 0;
+            int port = std::stoi(options["port"], &used);
+            if (used != options["port"].size() || port < 0 || port > 65535) throw std::out_of_range("port");
+            settings.port = port;
+        } catch (const std::exception&) {
+            return common::Status::invalidArgument("--port must be a number from 0 to 65535");
+        }
+    }
+    if (options.count("data")) settings.dataDir = options["data"];
+    return settings;
+}
+
+int runServer(std::map<std::string, std::string>& options) {
+    for (const auto& [k, v] : options)
+        if (k != "config" && k != "port" && k != "data") return usage("unknown option --" + k);
+    auto settings = settingsFrom(options);
+    if (!settings) return usage(settings.status().message());
+    // Block the stop signals before any thread starts, so only sigwait() sees them.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    auto server = http::Server::start(settings.value());
+    Poco::Logger& log = Poco::Logger::get("renkei");
+    if (!server) {
+        log.fatal("cannot start: %s", server.status().toString());
+        return 1;
+    }
+    log.information("ready on http://%s (data %s)", server.value()->address(), settings->dataDir);
+    int received = 0;
+    sigwait(&stopSignals, &received);
+    log.information("stopping on %s", std::string(received == SIGTERM ? "SIGTERM" : "SIGINT"));
+    server.value()->stop();
+    log.information("stopped");
+    return 0;
+}
+
+int runRender(std::map<std::string, std::string>& options) {
+    for (const char* required : {"sheet", "in", "out"})
+        if (!options.count(required)) return usage(std::string("render needs --") + required);
+    auto settings = settingsFrom(options);
+    if (!settings) return usage(settings.status().message());
+    auto templates = form::TemplateRegistry::load(settings->templatesDir);
+    if (!templates) return usage(templates.status().toString());
+    auto fonts = render::FontMetrics::open(settings->primaryFont, settings->fallbackFont);
+    if (!fonts) return usage(fonts.status().toString());
+    render::XlsxOptions xlsx;
+    xlsx.fontName = settings->xlsxFont;
+    http::DocumentService documents(templates.value(), fonts.value(), xlsx);
+    Poco::JSON::Object::Ptr request;
+    try {
+        Poco::FileInputStream in(options["in"]);
+        std::string json;
+        Poco::StreamCopier::copyToString(in, json);
+        request = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        return usage(options["in"] + ": " + e.displayText());
+    }
+    auto data = documents.validate(options["sheet"], request->getObject("fields"));
+    if (!data) {
+        std::cerr << "renkei: " << data.status().message() << "\n";
+        for (const auto& e : data.status().fieldErrors())
+            std::cerr << "  " << e.field << ": " << e.code << ": " << e.message << "\n";
+        return 1;
+    }
+    const std::string& out = options["out"];
+    bool xlsxOut = out.size() > 5 && out.substr(out.size() - 5) == ".xlsx";
+    auto doc = documents.render(*templates.value()->find(options["sheet"]), data.value(),
+                                xlsxOut ? http::Format::Xlsx : http::Format::Pdf, "00000000000000000000000000000000",
+                                "2000-01-01T00:00:00+09:00");
+    if (!doc) {
+        std::cerr << "renkei: " << doc.status().toString() << "\n";
+        return 1;
+    }
+    Poco::FileOutputStream file(out, std::ios::binary | std::ios::trunc);
+    file.write(doc->bytes.data(), static_cast<std::streamsize>(doc->bytes.size()));
+    std::cout << out << ": " << doc->pageCount << " page(s), " << doc->bytes.size() << " bytes\n";
+    for (const auto& w : doc->warnings) std::cout << "warning: " << w << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        setUpLogging();
+        std::map<std::string, std::string> options;
+        std::string problem;
+        bool render = argc > 1 && std::strcmp(argv[1], "render") == 0;
+        if (!parseOptions(argc, argv, render ? 2 : 1, options, problem)) return usage(problem);
+        return render ? runRender(options) : runServer(options);
+    } catch (const std::exception& e) {
+        std::cerr << "renkei: fatal: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,1 +1,76 @@
+#include "config/settings.h"
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <functional>
+#include <map>
+
+namespace config {
+namespace {
+
+using Poco::Util::AbstractConfiguration;
+
+int readInt(const AbstractConfiguration& c, const std::string& key, int min, int max) {
+    int v = c.getInt(key);
+    if (v < min || v > max)
+        throw Poco::InvalidArgumentException(key + " must be between " + std::to_string(min) + " and " +
+                                             std::to_string(max));
+    return v;
+}
+
+}  // namespace
+
+common::Result<Settings> loadSettings(const std::string& path, Settings s) {
+    using Setter = std::function<void(const AbstractConfiguration&, const std::string&)>;
+    const std::map<std::string, Setter> keys = {
+        {"server.host", [&](auto& c, auto& k) { s.host = c.getString(k); }},
+        {"server.port", [&](auto& c, auto& k) { s.port = readInt(c, k, 0, 65535); }},
+        {"server.threads", [&](auto& c, auto& k) { s.threads = readInt(c, k, 1, 1024); }},
+        {"server.queue", [&](auto& c, auto& k) { s.queueLength = readInt(c, k, 1, 100000); }},
+        {"server.timeoutMs", [&](auto& c, auto& k) { s.timeoutMs = readInt(c, k, 100, 600000); }},
+        {"server.keepAliveTimeoutMs", [&](auto& c, auto& k) { s.keepAliveTimeoutMs = readInt(c, k, 100, 600000); }},
+        {"data.dir", [&](auto& c, auto& k) { s.dataDir = c.getString(k); }},
+        {"templates.dir", [&](auto& c, auto& k) { s.templatesDir = c.getString(k); }},
+        {"fonts.primary", [&](auto& c, auto& k) { s.primaryFont = c.getString(k); }},
+        {"fonts.fallback", [&](auto& c, auto& k) { s.fallbackFont = c.getString(k); }},
+        {"xlsx.font", [&](auto& c, auto& k) { s.xlsxFont = c.getString(k); }},
+        {"limits.maxBodyBytes", [&](auto& c, auto& k) { s.maxBodyBytes = readInt(c, k, 1024, 1 << 30); }},
+        {"render.workers", [&](auto& c, auto& k) { s.renderWorkers = readInt(c, k, 0, 256); }},
+        {"render.queue", [&](auto& c, auto& k) { s.renderQueue = readInt(c, k, 0, 100000); }},
+    };
+    std::string current;
+    try {
+        Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file(new Poco::Util::PropertyFileConfiguration(path));
+        AbstractConfiguration::Keys top;
+        file->keys(top);
+        std::function<void(const std::string&)> visit = [&](const std::string& prefix) {
+            AbstractConfiguration::Keys children;
+            file->keys(prefix, children);
+            if (children.empty()) {
+                current = prefix;
+                auto it = keys.find(prefix);
+                if (it == keys.end()) throw Poco::InvalidArgumentException("unknown key " + prefix);
+                it->second(*file, prefix);
+                return;
+            }
+            for (const auto& c : children) visit(prefix + "." + c);
+        };
+        for (const auto& k : top) visit(k);
+    } catch (const Poco::FileException& e) {
+        return common::Status::ioError("config " + path + ": " + e.displayText());
+    } catch (const Poco::Exception& e) {
+        return common::Status::invalidArgument("config " + path + ": " + (current.empty() ? "" : current + ": ") +
+                                               e.displayText());
+    }
+    return s;
+}
+
+std::string defaultConfigPath() {
+    const std::string path = "config/renkei.properties";
+    return Poco::File(path).exists() ? path : "";
+}
+
+}  // namespace config

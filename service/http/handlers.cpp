@@ -1,1 +1,328 @@
+#include "http/handlers.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/StreamCopier.h>
+
+#include "form/wareki.h"
+#include "http/problem.h"
+
+#include <Poco/DateTime.h>
+
+namespace http {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+const char* kPdfType = "application/pdf";
+const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// Thrown by a handler step to answer with a problem document; caught by the
+// wrapper in server.cpp's factory via sendProblem.
+struct HttpError {
+    int status;
+    std::string code;
+    std::string title;
+};
+
+// Reads the body up to the configured limit. 413 past it, 415 for a body
+// that does not say it is JSON.
+std::string readBody(RequestContext& ctx, long long limit) {
+    const auto& req = ctx.request;
+    if (req.hasContentLength() && req.getContentLength64() > limit)
+        throw HttpError{413, "body_too_large", "リクエストが上限(" + std::to_string(limit) + "バイト)を超えています。"};
+    std::string body;
+    std::istream& in = ctx.request.stream();
+    char buf[8192];
+    while (in.good()) {
+        in.read(buf, sizeof buf);
+        body.append(buf, static_cast<size_t>(in.gcount()));
+        if (static_cast<long long>(body.size()) > limit)
+            throw HttpError{413, "body_too_large", "リクエストが上限(" + std::to_string(limit) + "バイト)を超えています。"};
+    }
+    return body;
+}
+
+Object::Ptr readJsonObject(RequestContext& ctx, long long limit) {
+    const std::string type = ctx.request.getContentType();
+    if (!type.empty() && type.find("application/json") == std::string::npos)
+        throw HttpError{415, "unsupported_media_type", "Content-Type は application/json を指定してください。"};
+    std::string body = readBody(ctx, limit);
+    if (body.empty()) throw HttpError{400, "empty_body", "リクエスト本文(JSON)がありません。"};
+    Poco::Dynamic::Var parsed;
+    try {
+        Poco::JSON::Parser parser;
+        parsed = parser.parse(body);
+    } catch (const Poco::Exception&) {
+        throw HttpError{400, "malformed_json", "JSON の構文が正しくありません。"};
+    } catch (const std::exception&) {
+        throw HttpError{400, "malformed_json", "JSON の構文が正しくありません。"};
+    }
+    if (parsed.type() != typeid(Object::Ptr))
+        throw HttpError{400, "malformed_json", "リクエスト本文は JSON オブジェクトにしてください。"};
+    return parsed.extract<Object::Ptr>();
+}
+
+Format formatOf(const RequestContext& ctx, const std::string& def) {
+    std::string f = ctx.query("format");
+    if (f.empty()) f = def;
+    if (f == "pdf") return Format::Pdf;
+    if (f == "xlsx") return Format::Xlsx;
+    throw HttpError{422, "invalid_format", "format は pdf または xlsx を指定してください。"};
+}
+
+void fail(RequestContext& ctx, const common::Status& status) { sendStatus(ctx.response, status, ctx.requestId); }
+
+Object::Ptr fieldToJson(const form::FieldSpec& f) {
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("key", f.key);
+    o->set("label", f.label);
+    o->set("type", form::fieldTypeName(f.type));
+    o->set("required", f.required);
+    if (!f.requiredWhen.empty()) {
+        Array::Ptr conds = new Array;
+        for (const auto& c : f.requiredWhen) {
+            Object::Ptr co = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+            co->set("field", c.field);
+            if (!c.anyOf.empty()) {
+                Array::Ptr any = new Array;
+                for (const auto& v : c.anyOf) any->add(v);
+                co->set("anyOf", any);
+            }
+            conds->add(co);
+        }
+        o->set("requiredWhen", conds);
+    }
+    if (!f.section.empty()) o->set("section", f.section);
+    if (f.maxLength > 0) o->set("maxLength", f.maxLength);
+    if (f.designLength > 0) o->set("designLength", f.designLength);
+    if (f.type == form::FieldType::MText) o->set("lines", f.designLines);
+    if (f.min) o->set("min", *f.min);
+    if (f.max) o->set("max", *f.max);
+    if (!f.charset.empty()) o->set("charset", f.charset);
+    if (!f.options.empty()) {
+        Array::Ptr opts = new Array;
+        for (const auto& opt : f.options) {
+            Object::Ptr oo = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+            oo->set("value", opt.value);
+            oo->set("label", opt.label);
+            if (!opt.noteKey.empty()) oo->set("noteField", opt.noteKey);
+            opts->add(oo);
+        }
+        o->set("options", opts);
+    }
+    if (!f.exclusive.empty()) o->set("exclusive", f.exclusive);
+    if (f.type == form::FieldType::Table) {
+        Array::Ptr cols = new Array;
+        for (const auto& c : f.columns) cols->add(fieldToJson(c));
+        o->set("columns", cols);
+        o->set("maxRows", f.maxRows);
+    }
+    if (!f.derive.empty()) o->set("derived", f.derive);
+    if (f.isNote) o->set("note", true);
+    if (!f.printed) o->set("printed", false);
+    return o;
+}
+
+void listSheets(RequestContext& ctx, Services& s) {
+    Array::Ptr list = new Array;
+    for (const auto* sheet : s.documents.templates().all()) {
+        Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("id", sheet->id);
+        o->set("title", sheet->title);
+        o->set("version", sheet->version);
+        o->set("pages", static_cast<int>(sheet->pages.size()));
+        list->add(o);
+    }
+    Object::Ptr body = new Object;
+    body->set("sheets", list);
+    sendJson(ctx.response, 200, body);
+}
+
+const form::SheetTemplate& sheetOf(RequestContext& ctx, Services& s) {
+    const form::SheetTemplate* sheet = s.documents.templates().find(ctx.params["sheet"]);
+    if (!sheet) throw HttpError{404, "unknown_sheet", "帳票「" + ctx.params["sheet"] + "」はありません。"};
+    return *sheet;
+}
+
+void getSheet(RequestContext& ctx, Services& s) {
+    const form::SheetTemplate& sheet = sheetOf(ctx, s);
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("id", sheet.id);
+    o->set("title", sheet.title);
+    o->set("version", sheet.version);
+    o->set("pages", static_cast<int>(sheet.pages.size()));
+    Array::Ptr fields = new Array;
+    for (const auto& f : sheet.fields) fields->add(fieldToJson(f));
+    o->set("fields", fields);
+    sendJson(ctx.response, 200, o);
+}
+
+void renderSheet(RequestContext& ctx, Services& s) {
+    const form::SheetTemplate& sheet = sheetOf(ctx, s);
+    Format format = formatOf(ctx, "pdf");
+    Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    std::vector<common::FieldError> errors;
+    for (const auto& [key, value] : *body)
+        if (key != "fields") errors.push_back({key, "unknown_field", "「" + key + "」は指定できない項目です。"});
+    if (!body->getObject("fields")) errors.push_back({"fields", "required", "記入内容(fields)をオブジェクトで指定してください。"});
+    if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid request", errors));
+    auto data = s.documents.validate(sheet.id, body->getObject("fields"));
+    if (!data) return fail(ctx, data.status());
+    // A preview has no job: its id and date are fixed so the output is repeatable.
+    auto doc = s.documents.render(sheet, data.value(), format, "00000000000000000000000000000000",
+                                  "2000-01-01T00:00:00+09:00");
+    if (!doc) return fail(ctx, doc.status());
+    const bool pdf = format == Format::Pdf;
+    ctx.response.set("X-Page-Count", std::to_string(doc->pageCount));
+    if (!doc->warnings.empty()) ctx.response.set("X-Renkei-Warnings", std::to_string(doc->warnings.size()));
+    sendBytes(ctx.response, 200, pdf ? kPdfType : kXlsxType, doc->bytes, sheet.id + (pdf ? ".pdf" : ".xlsx"),
+              sheet.title + (pdf ? ".pdf" : ".xlsx"));
+}
+
+void submitJob(RequestContext& ctx, Services& s) {
+    Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    std::string key = ctx.request.get("Idempotency-Key", "");
+    if (key.size() > 200) throw HttpError{400, "bad_idempotency_key", "Idempotency-Key は200文字以内にしてください。"};
+    auto result = s.jobs.submit(body, key, "api");
+    if (!result) return fail(ctx, result.status());
+    ctx.response.set("Location", "/api/v1/jobs/" + result->job.id);
+    sendJson(ctx.response, result->replayed ? 200 : 201, jobToJson(result->job));
+}
+
+jobs::Job jobOf(RequestContext& ctx, Services& s) {
+    auto job = s.jobs.store().get(ctx.params["id"]);
+    if (!job) {
+        if (job.status().code() == common::Status::Code::NotFound)
+            throw HttpError{404, "unknown_job", "ジョブが見つかりません。"};
+        throw HttpError{500, "internal", ""};
+    }
+    return job.value();
+}
+
+void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobToJson(jobOf(ctx, s))); }
+
+void getDocument(RequestContext& ctx, Services& s) {
+    jobs::Job job = jobOf(ctx, s);
+    Format format = formatOf(ctx, "pdf");
+    auto doc = s.jobs.document(job, format, "api");
+    if (!doc) return fail(ctx, doc.status());
+    const bool pdf = format == Format::Pdf;
+    const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
+    std::string title = sheet ? sheet->title : job.sheetId;
+    sendBytes(ctx.response, 200, pdf ? kPdfType : kXlsxType, doc->bytes, job.id + (pdf ? ".pdf" : ".xlsx"),
+              title + "_" + job.id.substr(0, 8) + (pdf ? ".pdf" : ".xlsx"));
+}
+
+void getEvents(RequestContext& ctx, Services& s) {
+    jobs::Job job = jobOf(ctx, s);
+    auto events = s.jobs.store().events(job.id);
+    if (!events) return fail(ctx, events.status());
+    Array::Ptr list = new Array;
+    for (const auto& e : events.value()) {
+        Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("seq", e.seq);
+        o->set("kind", e.kind);
+        o->set("at", e.at);
+        o->set("actor", e.actor);
+        try {
+            Poco::JSON::Parser parser;
+            o->set("detail", parser.parse(e.detailJson));
+        } catch (const Poco::Exception&) {
+            o->set("detail", e.detailJson);
+        }
+        list->add(o);
+    }
+    Object::Ptr body = new Object;
+    body->set("events", list);
+    sendJson(ctx.response, 200, body);
+}
+
+void listJobs(RequestContext& ctx, Services& s) {
+    jobs::JobFilter filter;
+    std::vector<common::FieldError> errors;
+    auto text = [&](const char* name, std::optional<std::string>& out) {
+        std::string v = ctx.query(name);
+        if (!v.empty()) out = v;
+    };
+    text("sheet", filter.sheetId);
+    text("state", filter.state);
+    text("destination", filter.destination);
+    text("patient_ref", filter.patientRef);
+    auto number = [&](const char* name, int min, int max, int& out) {
+        std::string v = ctx.query(name);
+        if (v.empty()) return;
+        try {
+            size_t used = 0;
+            int n = std::stoi(v, &used);
+            if (used != v.size() || n < min || n > max) throw std::out_of_range(name);
+            out = n;
+        } catch (const std::exception&) {
+            errors.push_back({name, "out_of_range", std::string(name) + " は" + std::to_string(min) + "〜" +
+                                                       std::to_string(max) + "の整数で指定してください。"});
+        }
+    };
+    number("limit", 1, jobs::kMaxListLimit, filter.limit);
+    number("offset", 0, 1000000000, filter.offset);
+    auto time = [&](const char* name, std::optional<long long>& out) {
+        std::string v = ctx.query(name);
+        if (v.empty()) return;
+        auto dt = form::parseIsoDateTimeJst(v);
+        auto d = form::parseIsoDate(v);
+        if (!dt && d) dt = form::DateTime{*d, {0, 0}};
+        if (!dt) {
+            errors.push_back({name, "invalid_datetime", std::string(name) + " は日付(YYYY-MM-DD)または日時で指定してください。"});
+            return;
+        }
+        Poco::DateTime local(dt->date.year, dt->date.month, dt->date.day, dt->time.hour, dt->time.minute);
+        out = (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
+    };
+    time("from", filter.fromUs);
+    time("to", filter.toUs);
+    if (filter.state && !jobs::parseState(*filter.state))
+        errors.push_back({"state", "invalid_option", "state の値が正しくありません。"});
+    if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
+    auto found = s.jobs.store().list(filter);
+    if (!found) return fail(ctx, found.status());
+    auto total = s.jobs.store().count(filter);
+    Array::Ptr list = new Array;
+    for (const auto& j : found.value()) list->add(jobToJson(j));
+    Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    body->set("jobs", list);
+    body->set("total", total ? total.value() : 0LL);
+    body->set("limit", filter.limit);
+    body->set("offset", filter.offset);
+    sendJson(ctx.response, 200, body);
+}
+
+// Runs a handler, turning an HttpError into its problem document.
+Handler wrap(Services& s, void (*fn)(RequestContext&, Services&)) {
+    return [&s, fn](RequestContext& ctx) {
+        try {
+            fn(ctx, s);
+        } catch (const HttpError& e) {
+            sendProblem(ctx.response, e.status, e.code, e.title, ctx.requestId);
+        }
+    };
+}
+
+}  // namespace
+
+void registerRoutes(Router& router, Services& s) {
+    router.add("GET", "/healthz", [](RequestContext& ctx) {
+        Object::Ptr body = new Object;
+        body->set("status", "ok");
+        sendJson(ctx.response, 200, body);
+    });
+    router.add("GET", "/api/v1/sheets", wrap(s, listSheets));
+    router.add("GET", "/api/v1/sheets/{sheet}", wrap(s, getSheet));
+    router.add("POST", "/api/v1/sheets/{sheet}/render", wrap(s, renderSheet));
+    router.add("POST", "/api/v1/jobs", wrap(s, submitJob));
+    router.add("GET", "/api/v1/jobs", wrap(s, listJobs));
+    router.add("GET", "/api/v1/jobs/{id}", wrap(s, getJob));
+    router.add("GET", "/api/v1/jobs/{id}/document", wrap(s, getDocument));
+    router.add("GET", "/api/v1/jobs/{id}/events", wrap(s, getEvents));
+}
+
+}  // namespace http

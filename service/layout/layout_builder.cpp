@@ -1,1 +1,355 @@
+#include "layout/layout_builder.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "common/utf8.h"
+#include "form/wareki.h"
+#include "layout/text_fitter.h"
+
+namespace layout {
+namespace {
+
+using form::CellSpec;
+using form::FieldSpec;
+using form::FieldType;
+using form::FieldValue;
+using form::FormData;
+
+const char* kChecked = "■";
+const char* kUnchecked = "□";
+const char* kSeeAttachment = "別紙参照";
+
+Borders bordersOf(const std::string& spec) {
+    Borders b;
+    if (spec == "none") return b;
+    bool all = spec == "all";
+    b.top = all || spec.find('t') != std::string::npos;
+    b.right = all || spec.find('r') != std::string::npos;
+    b.bottom = all || spec.find('b') != std::string::npos;
+    b.left = all || spec.find('l') != std::string::npos;
+    return b;
+}
+
+HAlign hAlignOf(form::HAlign a) {
+    return a == form::HAlign::Center ? HAlign::Center : a == form::HAlign::Right ? HAlign::Right : HAlign::Left;
+}
+
+VAlign vAlignOf(form::VAlign a) {
+    return a == form::VAlign::Top ? VAlign::Top : a == form::VAlign::Bottom ? VAlign::Bottom : VAlign::Middle;
+}
+
+std::string noteText(const form::OptionSpec& o, const FormData& data) {
+    if (o.noteKey.empty() || !data.has(o.noteKey)) return "";
+    std::string out = o.noteFormat;
+    size_t at = out.find("{}");
+    if (at == std::string::npos) return out + data.text(o.noteKey);
+    return out.replace(at, 2, data.text(o.noteKey));
+}
+
+bool isChosen(const FieldValue* v, const std::string& option) {
+    if (!v) return false;
+    return v->scalar == option || std::find(v->list.begin(), v->list.end(), option) != v->list.end();
+}
+
+std::string formatScalar(const FieldSpec& f, const std::string& format, const std::string& raw) {
+    if (raw.empty()) return "";
+    switch (f.type) {
+    case FieldType::Date: {
+        auto d = form::parseIsoDate(raw);
+        if (!d) return raw;
+        if (format == "wareki_short") return form::formatWarekiShort(*d);
+        if (format == "birth") return form::formatWareki(*d) + "生";
+        return form::formatWareki(*d);
+    }
+    case FieldType::DateTime: {
+        auto dt = form::parseIsoDateTimeJst(raw);
+        return dt ? form::formatWarekiDateTime(*dt) : raw;
+    }
+    case FieldType::Time: {
+        auto t = form::parseTime(raw);
+        return t ? form::formatTime(*t) : raw;
+    }
+    case FieldType::Bool: return raw == "true" ? "あり" : "なし";
+    default: return raw;
+    }
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+    std::string out;
+    for (const auto& p : parts) {
+        if (!out.empty()) out += sep;
+        out += p;
+    }
+    return out;
+}
+
+CellContent formatChoices(const CellSpec& cell, const FieldSpec& f, const FormData& data) {
+    CellContent c;
+    const FieldValue* v = data.get(f.key);
+    std::vector<std::string> boxes, chosen;
+    for (const auto& o : f.options) {
+        bool on = isChosen(v, o.value);
+        std::string label = o.label + (on ? noteText(o, data) : "");
+        if (cell.option.empty() || cell.option == o.value) boxes.push_back((on ? kChecked : kUnchecked) + label);
+        if (on) chosen.push_back(label);
+        if (f.type == FieldType::Enum) c.choices.push_back(o.label);
+    }
+    if (cell.format == "label") {
+        c.printed = join(chosen, "、");
+    } else {
+        c.printed = join(boxes, "　");
+    }
+    if (!cell.option.empty()) {
+        // One box standing for one option: the spreadsheet shows the same box.
+        c.value = c.printed;
+        c.choices.clear();
+    } else {
+        c.value = join(chosen, "、");
+    }
+    if (f.type == FieldType::Enum && v && f.option(v->scalar) && !noteText(*f.option(v->scalar), data).empty())
+        c.choices.clear();  // a value with a note is not one of the plain labels
+    return c;
+}
+
+}  // namespace
+
+CellContent formatCell(const CellSpec& cell, const FieldSpec& f, const FormData& data) {
+    if (f.type == FieldType::Enum || f.type == FieldType::Multi) return formatChoices(cell, f, data);
+    CellContent c;
+    if (f.type == FieldType::Bool) {
+        bool on = data.text(f.key) == "true";
+        c.printed = std::string(on ? kChecked : kUnchecked) + cell.text;
+        c.value = c.printed;
+        c.choices = {std::string(kChecked) + cell.text, std::string(kUnchecked) + cell.text};
+        return c;
+    }
+    std::string raw;
+    const FieldSpec* spec = &f;
+    if (f.type == FieldType::Table) {
+        const FieldValue* v = data.get(f.key);
+        for (const auto& col : f.columns)
+            if (col.key == cell.column) spec = &col;
+        if (v && cell.item >= 0 && static_cast<size_t>(cell.item) < v->rows.size()) {
+            auto it = v->rows[cell.item].find(cell.column);
+            if (it != v->rows[cell.item].end()) {
+                if (spec->type == FieldType::Enum || spec->type == FieldType::Multi) {
+                    FormData one;
+                    one.values[spec->key] = it->second;
+                    CellSpec plain = cell;
+                    plain.format = "label";
+                    return formatChoices(plain, *spec, one);
+                }
+                raw = it->second.scalar;
+            }
+        }
+    } else {
+        raw = data.text(f.key);
+    }
+    std::string text = formatScalar(*spec, cell.format, raw);
+    if (text.empty()) {
+        c.printed = cell.placeholder;
+        return c;
+    }
+    c.printed = cell.prefix + text + cell.suffix;
+    c.numeric = (spec->type == FieldType::Number || (spec->type == FieldType::Derived && spec->derive == "age")) &&
+                cell.prefix.empty() && cell.suffix.empty();
+    c.value = c.numeric ? text : c.printed;
+    return c;
+}
+
+namespace {
+
+struct Overflow {
+    std::string label;
+    std::u32string text;
+};
+
+// Replaces code points no font can draw with 〓, noting each one once.
+std::u32string substituteMissing(const std::string& text, const TextMeasurer& measurer, const std::string& where,
+                                 std::vector<std::string>& warnings) {
+    std::u32string cps = common::decodeUtf8(text).value_or(U"");
+    for (char32_t& c : cps) {
+        if (c == U'\n' || c == U'\t' || measurer.hasGlyph(c)) continue;
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(c));
+        std::string warning = "glyph_substituted: " + where + " " + hex;
+        if (std::find(warnings.begin(), warnings.end(), warning) == warnings.end()) warnings.push_back(warning);
+        c = U'\u3013';
+    }
+    return cps;
+}
+
+class Builder {
+public:
+    Builder(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
+            const BuildOptions& options)
+        : sheet_(sheet), data_(data), measurer_(measurer), options_(options) {}
+
+    Document build() {
+        doc_.sheetId = sheet_.id;
+        doc_.title = sheet_.title;
+        doc_.documentId = options_.documentId;
+        doc_.createdIso = options_.createdIso;
+        doc_.pageWidthMm = sheet_.pageWidthMm;
+        doc_.pageHeightMm = sheet_.pageHeightMm;
+        doc_.marginMm = sheet_.marginMm;
+        for (const auto& page : sheet_.pages) doc_.pages.push_back(buildPage(page));
+        addContinuationPages();
+        return std::move(doc_);
+    }
+
+private:
+    Page buildPage(const form::PageSpec& spec) {
+        Page page;
+        page.name = spec.name;
+        page.gridLeftMm = sheet_.marginMm;
+        page.gridTopMm = sheet_.marginMm;
+        page.columnWidthsMm = sheet_.columnWidthsMm;
+        page.rowHeightsMm = spec.rowHeightsMm;
+        std::vector<double> colX(1, page.gridLeftMm), rowY(1, page.gridTopMm);
+        for (double w : page.columnWidthsMm) colX.push_back(colX.back() + w);
+        for (double h : page.rowHeightsMm) rowY.push_back(rowY.back() + h);
+        for (const auto& cs : spec.cells) page.cells.push_back(buildCell(cs, colX, rowY));
+        for (const auto& r : spec.rules)
+            page.rules.push_back({page.gridLeftMm + r.x1Mm, page.gridTopMm + r.y1Mm, page.gridLeftMm + r.x2Mm,
+                                  page.gridTopMm + r.y2Mm, r.widthPt, r.dashed});
+        return page;
+    }
+
+    Cell buildCell(const CellSpec& cs, const std::vector<double>& colX, const std::vector<double>& rowY) {
+        Cell cell;
+        cell.row = cs.row;
+        cell.col = cs.col;
+        cell.rowSpan = cs.rowSpan;
+        cell.colSpan = cs.colSpan;
+        cell.xMm = colX[cs.col];
+        cell.yMm = rowY[cs.row];
+        cell.widthMm = colX[cs.col + cs.colSpan] - cell.xMm;
+        cell.heightMm = rowY[cs.row + cs.rowSpan] - cell.yMm;
+        cell.borders = bordersOf(cs.border);
+        std::string printed = cs.text;
+        const FieldSpec* field = cs.field.empty() ? nullptr : sheet_.field(cs.field);
+        if (field) {
+            CellContent content = formatCell(cs, *field, data_);
+            printed = content.printed;
+            cell.value = content.value;
+            cell.choices = content.choices;
+            cell.numeric = content.numeric;
+            cell.fieldKey = field->key;
+        } else {
+            cell.value = cs.text;
+        }
+        std::string where = field ? field->key : "label";
+        FitRequest req;
+        req.text = substituteMissing(printed, measurer_, where, doc_.warnings);
+        req.widthMm = std::max(0.0, cell.widthMm - 2 * cell.paddingMm);
+        req.heightMm = std::max(0.0, cell.heightMm - 2 * cell.paddingMm);
+        req.fontSizePt = cs.fontSizePt > 0 ? cs.fontSizePt : sheet_.fontSizePt;
+        req.minFontSizePt = std::min(req.fontSizePt, sheet_.minFontSizePt);
+        req.preferSingleLine = !field || field->type != FieldType::MText;
+        req.hAlign = hAlignOf(cs.hAlign);
+        req.vAlign = vAlignOf(cs.vAlign);
+        FitResult fit = fitText(req, measurer_);
+        if (!fit.fits && field) {
+            // Nothing is cut: the box points to the continuation page, which carries the whole text.
+            overflows_.push_back({field->label, req.text});
+            req.text = common::decodeUtf8(kSeeAttachment).value();
+            fit = fitText(req, measurer_);
+        } else if (!fit.fits) {
+            doc_.warnings.push_back("label_overflow: " + cs.text);
+        }
+        cell.text = fit.block;
+        return cell;
+    }
+
+    // 別紙: each overflowing field under its label, page after page, each page
+    // headed with the sheet title and n/m.
+    void addContinuationPages() {
+        if (overflows_.empty()) return;
+        const double left = sheet_.marginMm, top = sheet_.marginMm;
+        const double width = sheet_.pageWidthMm - 2 * sheet_.marginMm;
+        const double bottom = sheet_.pageHeightMm - sheet_.marginMm;
+        const double size = options_.continuationFontSizePt;
+        const double lineMm = size * kLineSpacing / kPtPerMm;
+        const double headerMm = 12;
+        std::vector<Page> pages;
+        double y = bottom;  // forces a first page
+        auto newPage = [&] {
+            Page p;
+            p.continuation = true;
+            p.name = "別紙";
+            pages.push_back(p);
+            y = top + headerMm;
+        };
+        for (const auto& o : overflows_) {
+            if (y + 3 * lineMm > bottom) newPage();
+            pages.back().cells.push_back(textCell(left, y, width, lineMm * 1.3, "【" + o.label + "】", size));
+            y += lineMm * 1.5;
+            TextBlock all = wrapText(o.text, width - 1.6, size, measurer_);
+            size_t next = 0;
+            while (next < all.lines.size()) {
+                size_t fit = static_cast<size_t>(std::max(1.0, std::floor((bottom - y) / lineMm)));
+                if (y + lineMm > bottom) {
+                    newPage();
+                    continue;
+                }
+                Cell c;
+                c.xMm = left;
+                c.yMm = y;
+                c.widthMm = width;
+                c.text = all;
+                c.text.lines.assign(all.lines.begin() + next,
+                                    all.lines.begin() + std::min(all.lines.size(), next + fit));
+                c.text.vAlign = VAlign::Top;
+                c.heightMm = c.text.lines.size() * lineMm + 1.6;
+                y += c.heightMm;
+                next += c.text.lines.size();
+                pages.back().cells.push_back(c);
+            }
+            y += lineMm * 0.5;
+        }
+        for (size_t i = 0; i < pages.size(); ++i) {
+            std::string heading = sheet_.title + "　別紙　" + std::to_string(i + 1) + "/" + std::to_string(pages.size());
+            Cell h = textCell(left, top, width, 8, heading, 12);
+            h.borders.bottom = true;
+            pages[i].cells.insert(pages[i].cells.begin(), h);
+            doc_.pages.push_back(std::move(pages[i]));
+        }
+    }
+
+    Cell textCell(double x, double y, double w, double h, const std::string& text, double sizePt) {
+        Cell c;
+        c.xMm = x;
+        c.yMm = y;
+        c.widthMm = w;
+        c.heightMm = h;
+        FitRequest req;
+        req.text = common::decodeUtf8(text).value_or(U"");
+        req.widthMm = w - 2 * c.paddingMm;
+        req.heightMm = h - 2 * c.paddingMm;
+        req.fontSizePt = sizePt;
+        req.minFontSizePt = std::min(sizePt, 7.0);
+        req.preferSingleLine = true;
+        c.text = fitText(req, measurer_).block;
+        c.value = text;
+        return c;
+    }
+
+    const form::SheetTemplate& sheet_;
+    const FormData& data_;
+    const TextMeasurer& measurer_;
+    const BuildOptions& options_;
+    Document doc_;
+    std::vector<Overflow> overflows_;
+};
+
+}  // namespace
+
+Document buildDocument(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
+                       const BuildOptions& options) {
+    return Builder(sheet, data, measurer, options).build();
+}
+
+}  // namespace layout

@@ -1,1 +1,73 @@
+#include "layout/text_fitter.h"
 
+#include "common/utf8.h"
+#include "layout/line_breaker.h"
+
+namespace layout {
+namespace {
+
+TextBlock makeBlock(const std::vector<std::u32string>& lines, double sizePt, const FitRequest& req,
+                    const TextMeasurer& measurer) {
+    TextBlock block;
+    block.fontSizePt = sizePt;
+    block.lineHeightPt = sizePt * kLineSpacing;
+    block.hAlign = req.hAlign;
+    block.vAlign = req.vAlign;
+    for (const auto& l : lines) block.lines.push_back({common::encodeUtf8(l), widthEm(l, measurer) * sizePt});
+    return block;
+}
+
+bool fitsHeight(size_t lines, double sizePt, double heightPt, const TextMeasurer& measurer) {
+    return blockHeightPt(static_cast<int>(lines), sizePt, measurer) <= heightPt + 1e-6;
+}
+
+}  // namespace
+
+double blockHeightPt(int lines, double fontSizePt, const TextMeasurer& measurer) {
+    if (lines <= 0) return 0;
+    return fontSizePt * (measurer.ascentEm() + measurer.descentEm()) + (lines - 1) * fontSizePt * kLineSpacing;
+}
+
+FitResult fitText(const FitRequest& req, const TextMeasurer& measurer) {
+    const double widthPt = req.widthMm * kPtPerMm;
+    const double heightPt = req.heightMm * kPtPerMm;
+    FitResult result;
+    if (req.text.empty()) {
+        result.fits = true;
+        result.block = makeBlock({}, req.fontSizePt, req, measurer);
+        return result;
+    }
+    const bool hasNewline = req.text.find(U'\n') != std::u32string::npos;
+    if (req.preferSingleLine && !hasNewline) {
+        double w = widthEm(req.text, measurer);
+        for (double size = req.fontSizePt; size >= req.minFontSizePt - 1e-9; size -= kFontStepPt) {
+            if (w * size <= widthPt + 1e-6 && fitsHeight(1, size, heightPt, measurer)) {
+                result.fits = true;
+                result.block = makeBlock({req.text}, size, req, measurer);
+                return result;
+            }
+        }
+    }
+    std::vector<std::u32string> lines;
+    double size = req.fontSizePt;
+    for (; size >= req.minFontSizePt - 1e-9; size -= kFontStepPt) {
+        lines = breakLines(req.text, widthPt / size, measurer);
+        if (fitsHeight(lines.size(), size, heightPt, measurer)) {
+            result.fits = true;
+            result.block = makeBlock(lines, size, req, measurer);
+            return result;
+        }
+    }
+    size = req.minFontSizePt;
+    result.block = makeBlock(breakLines(req.text, widthPt / size, measurer), size, req, measurer);
+    return result;
+}
+
+TextBlock wrapText(const std::u32string& text, double widthMm, double fontSizePt, const TextMeasurer& measurer) {
+    FitRequest req;
+    req.hAlign = HAlign::Left;
+    req.vAlign = VAlign::Top;
+    return makeBlock(breakLines(text, widthMm * kPtPerMm / fontSizePt, measurer), fontSizePt, req, measurer);
+}
+
+}  // namespace layout

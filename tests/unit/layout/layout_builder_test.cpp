@@ -1,1 +1,123 @@
+#include <catch2/catch.hpp>
 
+#include <Poco/JSON/Parser.h>
+
+#include "fake_measurer.h"
+#include "form/sheet_template.h"
+#include "form/validator.h"
+#include "layout/layout_builder.h"
+#include "../form/test_sheet.h"
+
+using namespace layout;
+
+namespace {
+
+const form::SheetTemplate& sheet() {
+    static form::SheetTemplate t = form::parseTemplate(kTestSheetJson, "test").value();
+    return t;
+}
+
+Document build(const std::string& fields) {
+    auto obj = Poco::JSON::Parser().parse(fields).extract<Poco::JSON::Object::Ptr>();
+    auto data = form::validateFields(sheet(), obj);
+    REQUIRE(data);
+    FakeMeasurer m;
+    BuildOptions options;
+    options.documentId = "0123456789abcdef0123456789abcdef";
+    options.createdIso = "2025-11-20T10:00:00+09:00";
+    return buildDocument(sheet(), data.value(), m, options);
+}
+
+const Cell& cellFor(const Document& doc, const std::string& key, int nth = 0) {
+    for (const auto& p : doc.pages)
+        for (const auto& c : p.cells)
+            if (c.fieldKey == key && nth-- == 0) return c;
+    FAIL("no cell for " << key);
+    throw std::logic_error("unreachable");
+}
+
+std::string printed(const Cell& c) {
+    std::string out;
+    for (const auto& l : c.text.lines) out += (out.empty() ? "" : "|") + l.text;
+    return out;
+}
+
+const std::string kBase = R"("doc_date":"2025-11-20","pt_name":"旭川 花子","pt_sex":"female")";
+
+}  // namespace
+
+TEST_CASE("Cells are placed on the grid in millimetres from the paper's corner", "[layout]") {
+    Document doc = build("{" + kBase + "}");
+    REQUIRE(doc.pages.size() == 1);
+    const Cell& date = cellFor(doc, "doc_date");
+    CHECK(date.xMm == Approx(12 + 2 * 186.0 / 12));
+    CHECK(date.yMm == Approx(12 + 6));
+    CHECK(date.widthMm == Approx(4 * 186.0 / 12));
+    CHECK(date.heightMm == Approx(6));
+    CHECK(date.borders.top);
+    CHECK(doc.documentId == "0123456789abcdef0123456789abcdef");
+}
+
+TEST_CASE("Values print as the sheet shows them", "[layout]") {
+    Document doc = build("{" + kBase +
+                         R"(,"pt_birth_date":"1940-03-02","aids":["cane","other"],"aids_note":"シルバーカー","alone":true,)"
+                         R"("grades":["physical"],"grades_physical_grade":2,"sent_at":"2025-11-20T15:10:00+09:00",)"
+                         R"("visits":[{"date":"2025-11-18","conference":"yes"}]})");
+    CHECK(printed(cellFor(doc, "doc_date")) == "令和7年11月20日");
+    CHECK(printed(cellFor(doc, "pt_sex")) == "□男　■女");
+    CHECK(cellFor(doc, "pt_sex").value == "女");
+    CHECK(cellFor(doc, "pt_sex").choices == std::vector<std::string>{"男", "女"});
+    CHECK(printed(cellFor(doc, "pt_name")) == "旭川 花子 様");
+    CHECK(printed(cellFor(doc, "pt_age")) == "85歳");
+    CHECK(printed(cellFor(doc, "pt_birth_date")) == "昭和15年3月2日生");
+    CHECK(printed(cellFor(doc, "aids")) == "□なし　■杖　■その他(シルバーカー)");
+    CHECK(cellFor(doc, "aids").value == "杖、その他(シルバーカー)");
+    CHECK(printed(cellFor(doc, "alone")) == "■日中独居");
+    CHECK(printed(cellFor(doc, "grades")) == "■身体(2級)");
+    CHECK(printed(cellFor(doc, "sent_at")) == "令和7年11月20日 15時10分");
+    CHECK(printed(cellFor(doc, "visits", 0)) == "令和7年11月18日");
+    CHECK(printed(cellFor(doc, "visits", 1)) == "有");
+}
+
+TEST_CASE("Text too long for its box continues in full on a continuation page", "[layout]") {
+    std::string memo;
+    for (int i = 0; i < 2000; ++i) memo += "記";
+    Document doc = build("{" + kBase + R"(,"memo":")" + memo + "\"}");
+    REQUIRE(doc.pages.size() >= 2);
+    CHECK(printed(cellFor(doc, "memo")) == "別紙参照");
+    CHECK(cellFor(doc, "memo").value == memo);  // the spreadsheet keeps it all
+    std::string continued;
+    bool headed = false, labelled = false;
+    for (size_t i = 1; i < doc.pages.size(); ++i) {
+        CHECK(doc.pages[i].continuation);
+        for (const auto& c : doc.pages[i].cells)
+            for (const auto& l : c.text.lines) {
+                if (l.text.find("テスト帳票　別紙　1/") == 0) headed = true;
+                else if (l.text == "【特記事項】") labelled = true;
+                else continued += l.text;
+            }
+    }
+    CHECK(headed);
+    CHECK(labelled);
+    CHECK(continued == memo);
+}
+
+TEST_CASE("A long name shrinks, then wraps, and is never cut", "[layout]") {
+    std::string name;
+    for (int i = 0; i < 60; ++i) name += "髙";
+    Document doc = build(R"({"doc_date":"2025-11-20","pt_sex":"male","pt_name":")" + name + "\"}");
+    const Cell& cell = cellFor(doc, "pt_name");
+    std::string all;
+    for (const auto& l : cell.text.lines) all += l.text;
+    for (size_t i = 1; i < doc.pages.size(); ++i)
+        for (const auto& c : doc.pages[i].cells)
+            for (const auto& l : c.text.lines) all += l.text;
+    CHECK(all.find(name) != std::string::npos);
+}
+
+TEST_CASE("A character no font has becomes 〓 and a warning", "[layout]") {
+    Document doc = build(R"({"doc_date":"2025-11-20","pt_sex":"male","pt_name":"花子😀"})");
+    CHECK(printed(cellFor(doc, "pt_name")) == "花子〓 様");
+    REQUIRE(doc.warnings.size() == 1);
+    CHECK(doc.warnings[0] == "glyph_substituted: pt_name U+1F600");
+}

@@ -1,0 +1,58 @@
+// Settings: every tunable of the service with its default, read once at
+// start from a .properties file (config/renkei.properties documents each key)
+// and the command line. Plain data; read-only after start.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace config {
+
+#ifndef RENKEI_DEFAULT_TEMPLATES_DIR
+#define RENKEI_DEFAULT_TEMPLATES_DIR "templates"
+#endif
+
+struct Settings {
+    // server.host: address to listen on. Loopback by default.
+    std::string host = "127.0.0.1";
+    // server.port: TCP port; 0 picks a free one (tests).
+    int port = 8080;
+    // server.threads: HTTP worker threads.
+    int threads = 16;
+    // server.queue: connections waiting for a thread before new ones are refused.
+    int queueLength = 64;
+    // server.timeoutMs: receive/send timeout per connection (a half-sent request is dropped).
+    int timeoutMs = 10000;
+    // server.keepAliveTimeoutMs: idle time allowed between requests on one connection.
+    int keepAliveTimeoutMs = 5000;
+    // data.dir: job store (renkei.db) and spool/ live here; created 0700 if missing.
+    std::string dataDir = "./var";
+    // templates.dir: one folder per sheet with template.json.
+    std::string templatesDir = RENKEI_DEFAULT_TEMPLATES_DIR;
+    // fonts.primary / fonts.fallback: TrueType files for the PDF.
+    std::string primaryFont = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf";
+    std::string fallbackFont = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf";
+    // xlsx.font: font the workbook names (Japanese office PCs have ＭＳ ゴシック).
+    std::string xlsxFont = "ＭＳ ゴシック";
+    // limits.maxBodyBytes: larger request bodies get 413.
+    long long maxBodyBytes = 1 << 20;
+    // render.workers: documents rendered at once; 0 = number of cores.
+    int renderWorkers = 0;
+    // render.queue: requests waiting for a render slot before 503 Retry-After.
+    int renderQueue = 64;
+
+    std::string dbPath() const { return dataDir + "/renkei.db"; }
+    std::string spoolDir() const { return dataDir + "/spool"; }
+};
+
+// Reads a .properties file over the defaults. Unknown keys are an error (a
+// typo must not silently fall back to a default). Returns InvalidArgument
+// naming the key, or IOError when the file cannot be read.
+common::Result<Settings> loadSettings(const std::string& path, Settings base = Settings());
+
+// The default config file path: config/renkei.properties in the working
+// folder if it exists, else "" (embedded defaults).
+std::string defaultConfigPath();
+
+}  // namespace config

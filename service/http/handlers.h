@@ -1,0 +1,20 @@
+// The API routes: one function per route, registered on a Router. Handlers
+// hold no state of their own; they use the long-lived services in Services.
+#pragma once
+
+#include "config/settings.h"
+#include "http/document_service.h"
+#include "http/job_service.h"
+#include "http/router.h"
+
+namespace http {
+
+struct Services {
+    const config::Settings& settings;
+    const DocumentService& documents;
+    JobService& jobs;
+};
+
+void registerRoutes(Router& router, Services& services);
+
+}  // namespace http

@@ -1,0 +1,33 @@
+// The one place where a Status becomes an HTTP answer: RFC 9457 problem
+// details (application/problem+json) with a stable code, the request id and
+// every field error. Also small helpers to answer JSON. Thread-safe.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <string>
+
+#include "common/status.h"
+
+namespace http {
+
+// HTTP status for a Status code: InvalidArgument 422, NotFound 404,
+// Conflict 409, Unavailable 503, TooLarge 413, anything else 500.
+int httpStatusOf(const common::Status& status);
+
+// Sends a problem document. `code` overrides the stable code (default: the
+// Status code name); for 500 the message is replaced by a generic one so no
+// internal detail leaks.
+void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& code,
+                 const std::string& title, const std::string& requestId,
+                 const std::vector<common::FieldError>& errors = {});
+void sendStatus(Poco::Net::HTTPServerResponse& response, const common::Status& status, const std::string& requestId,
+                const std::string& code = "");
+
+void sendJson(Poco::Net::HTTPServerResponse& response, int httpStatus, const Poco::JSON::Object::Ptr& body);
+void sendJson(Poco::Net::HTTPServerResponse& response, int httpStatus, const Poco::JSON::Array::Ptr& body);
+void sendBytes(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& contentType,
+               const std::string& bytes, const std::string& asciiName = "", const std::string& utf8Name = "");
+
+}  // namespace http

@@ -1,0 +1,34 @@
+// Builds the layout model of one filled sheet: places every template cell on
+// the page, formats field values as the sheet prints them (和暦 dates, ■/□
+// check boxes), fits text to its box and moves what cannot fit to 別紙
+// continuation pages. Pure: no I/O. Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "form/form_data.h"
+#include "form/sheet_template.h"
+#include "layout/document.h"
+#include "layout/text_measurer.h"
+
+namespace layout {
+
+struct BuildOptions {
+    std::string documentId;  // 32 hex digits, from the job
+    std::string createdIso;  // from the job, ISO 8601 with offset
+    double continuationFontSizePt = 10.5;
+};
+
+Document buildDocument(const form::SheetTemplate& sheet, const form::FormData& data, const TextMeasurer& measurer,
+                       const BuildOptions& options);
+
+// The text a field cell prints in the PDF and the value it holds in the XLSX.
+struct CellContent {
+    std::string printed;
+    std::string value;
+    std::vector<std::string> choices;
+    bool numeric = false;
+};
+CellContent formatCell(const form::CellSpec& cell, const form::FieldSpec& field, const form::FormData& data);
+
+}  // namespace layout
