@@ -1,0 +1,72 @@
+#include "e2e_support.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <sstream>
+#include <stdexcept>
+
+namespace e2e {
+
+Poco::JSON::Object::Ptr Response::json() const {
+    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+
+Response request(int port, const std::string& method, const std::string& path, const std::string& body,
+                 const std::map<std::string, std::string>& headers, const std::string& contentType) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [k, v] : headers) req.set(k, v);
+    if (!body.empty() || method == "POST") {
+        req.setContentType(contentType);
+        req.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    session.sendRequest(req) << body;
+    Poco::Net::HTTPResponse res;
+    std::istream& in = session.receiveResponse(res);
+    Response out;
+    out.status = static_cast<int>(res.getStatus());
+    out.contentType = res.getContentType();
+    for (const auto& [k, v] : res) out.headers[k] = v;
+    Poco::StreamCopier::copyToString(in, out.body);
+    return out;
+}
+
+TestServer::TestServer() : TestServer([](config::Settings&) {}) {}
+
+TestServer::TestServer(const std::function<void(config::Settings&)>& adjust) {
+    settings_.port = 0;
+    settings_.dataDir = dir_.file("data");
+    settings_.templatesDir = testing_support::sourcePath("templates");
+    adjust(settings_);
+    auto started = http::Server::start(settings_);
+    if (!started) throw std::runtime_error("server did not start: " + started.status().toString());
+    server_ = std::move(started.value());
+}
+
+TestServer::~TestServer() {
+    if (server_) server_->stop();
+}
+
+std::string sample(const std::string& sheet) {
+    return testing_support::readFile(testing_support::sourcePath("templates/" + sheet + "/sample.json"));
+}
+
+std::string printJob(const std::string& sheet, const std::string& fieldsJson) {
+    Poco::JSON::Object::Ptr s = Poco::JSON::Parser().parse(sample(sheet)).extract<Poco::JSON::Object::Ptr>();
+    std::string fields;
+    if (fieldsJson.empty()) {
+        std::ostringstream out;
+        s->getObject("fields")->stringify(out);
+        fields = out.str();
+    } else {
+        fields = fieldsJson;
+    }
+    return R"({"sheet":")" + sheet + R"(","delivery":{"channel":"print"},"allow_duplicate":true,"fields":)" + fields + "}";
+}
+
+}  // namespace e2e

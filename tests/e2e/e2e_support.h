@@ -1,0 +1,55 @@
+// End-to-end test support: a real server started in-process on a free port
+// with a temporary data folder, a small HTTP client, and the sample payloads.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/settings.h"
+#include "http/server.h"
+#include "test_support.h"
+
+namespace e2e {
+
+struct Response {
+    int status = 0;
+    std::string contentType;
+    std::string body;
+    std::map<std::string, std::string> headers;
+    Poco::JSON::Object::Ptr json() const;  // throws when the body is not a JSON object
+};
+
+// Sends one request to 127.0.0.1:port.
+Response request(int port, const std::string& method, const std::string& path, const std::string& body = "",
+                 const std::map<std::string, std::string>& headers = {},
+                 const std::string& contentType = "application/json");
+
+// The server, running until the object dies (scope guard).
+class TestServer {
+public:
+    TestServer();
+    explicit TestServer(const std::function<void(config::Settings&)>& adjust);
+    ~TestServer();
+    int port() const { return server_->port(); }
+    const std::string& dataDir() const { return settings_.dataDir; }
+    Response get(const std::string& path) const { return request(port(), "GET", path); }
+    Response post(const std::string& path, const std::string& body,
+                  const std::map<std::string, std::string>& headers = {}) const {
+        return request(port(), "POST", path, body, headers);
+    }
+
+private:
+    testing_support::TempDir dir_;
+    config::Settings settings_;
+    std::unique_ptr<http::Server> server_;
+};
+
+// templates/<sheet>/sample.json as text.
+std::string sample(const std::string& sheet);
+// A print job request for the sheet's sample, with `fields` replaced if given.
+std::string printJob(const std::string& sheet, const std::string& fieldsJson = "");
+
+}  // namespace e2e
