@@ -1,1 +1,561 @@
+#include "jobs/job_store.h"
 
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "common/ids.h"
+#include "test_support.h"
+
+using common::Status;
+using jobs::Job;
+using jobs::JobFilter;
+using jobs::JobState;
+using jobs::JobStore;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+// 2025-04-01 15:10:00 in Japan.
+const long long kStartUs = 1743487800LL * 1000000;
+
+struct Fixture {
+    testing_support::TempDir dir;
+    common::FixedClock clock{Poco::Timestamp(kStartUs)};
+    std::string dbPath = dir.file("jobs.db");
+    std::unique_ptr<JobStore> store = openStore();
+
+    std::unique_ptr<JobStore> openStore(jobs::JobStoreOptions options = {}) {
+        auto opened = JobStore::open(dbPath, clock, options);
+        REQUIRE(opened.status().toString() == "OK");
+        return std::move(opened).value();
+    }
+    // A second connection to the same file, standing in for a person with the
+    // sqlite3 shell or another process.
+    Poco::Data::Session rawSession() {
+        Poco::Data::SQLite::Connector::registerConnector();
+        return Poco::Data::Session("SQLite", dbPath);
+    }
+};
+
+Job makeJob(const std::string& sheetId = "admission-info", const std::string& request = R"({"n":1})") {
+    Job job;
+    job.id = common::newJobId();
+    job.sheetId = sheetId;
+    job.channel = "fax";
+    job.destination = "0166-00-0000";
+    job.requestJson = request;
+    job.requestHash = common::sha256Hex(request);
+    return job;
+}
+
+std::vector<std::string> ids(const std::vector<Job>& list) {
+    std::vector<std::string> out;
+    for (const Job& j : list) out.push_back(j.id);
+    return out;
+}
+
+std::vector<std::string> kinds(const std::vector<jobs::Event>& events) {
+    std::vector<std::string> out;
+    for (const jobs::Event& e : events) out.push_back(e.kind);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Every job state has a name that parses back", "[jobs]") {
+    for (JobState s : {JobState::Accepted, JobState::Rendering, JobState::Rendered, JobState::Held, JobState::Spooled,
+                       JobState::Sent, JobState::Failed, JobState::Cancelled}) {
+        REQUIRE(jobs::parseState(jobs::stateName(s)) == s);
+        REQUIRE_FALSE(jobs::canTransition(s, s));
+    }
+    REQUIRE_FALSE(jobs::parseState("queued"));
+    REQUIRE(jobs::canTransition(JobState::Rendered, JobState::Spooled));
+    REQUIRE_FALSE(jobs::canTransition(JobState::Sent, JobState::Failed));
+    REQUIRE_FALSE(jobs::canTransition(JobState::Cancelled, JobState::Accepted));
+}
+
+TEST_CASE("A created job reads back with every field and an accepted event", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    job.idempotencyKey = "key-1";
+    job.patientRef = "P-0001";
+    job.warningsJson = R"([{"field":"fields.pt_name","code":"shrunk","message":"縮小しました"}])";
+    REQUIRE(f.store->create(job, "cm-tanaka").isOk());
+
+    auto got = f.store->get(job.id);
+    REQUIRE(got.isOk());
+    CHECK(got->id == job.id);
+    CHECK(got->sheetId == "admission-info");
+    CHECK(got->channel == "fax");
+    CHECK(got->destination == "0166-00-0000");
+    CHECK(got->state == JobState::Accepted);
+    CHECK(got->requestJson == job.requestJson);
+    CHECK(got->requestHash == job.requestHash);
+    CHECK(got->idempotencyKey == std::optional<std::string>("key-1"));
+    CHECK(got->patientRef == std::optional<std::string>("P-0001"));
+    CHECK(got->pageCount == 0);
+    CHECK(got->warningsJson == job.warningsJson);
+    CHECK(got->errorCode.empty());
+    CHECK(got->attempt == 0);
+    CHECK(got->createdAt == "2025-04-01T15:10:00+09:00");
+    CHECK(got->updatedAt == "2025-04-01T15:10:00+09:00");
+    CHECK(got->createdAtUs == kStartUs);
+
+    auto events = f.store->events(job.id);
+    REQUIRE(events.isOk());
+    REQUIRE(events->size() == 1);
+    CHECK((*events)[0].kind == "accepted");
+    CHECK((*events)[0].actor == "cm-tanaka");
+    CHECK((*events)[0].at == "2025-04-01T15:10:00+09:00");
+    CHECK((*events)[0].detailJson == "{}");
+}
+
+TEST_CASE("A job without idempotency key or patient reads back with both unset", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    job.destination = "";
+    REQUIRE(f.store->create(job, "system").isOk());
+    auto got = f.store->get(job.id);
+    REQUIRE(got.isOk());
+    CHECK_FALSE(got->idempotencyKey);
+    CHECK_FALSE(got->patientRef);
+    CHECK(got->destination.empty());
+}
+
+TEST_CASE("An unknown job id is NotFound", "[jobs]") {
+    Fixture f;
+    CHECK(f.store->get(common::newJobId()).status().code() == Status::Code::NotFound);
+    CHECK(f.store->get("../../etc/passwd").status().code() == Status::Code::NotFound);
+    CHECK(f.store->events(common::newJobId()).status().code() == Status::Code::NotFound);
+}
+
+TEST_CASE("Creating a job with an existing id is a Conflict", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    Job again = makeJob("discharge-summary");
+    again.id = job.id;
+    CHECK(f.store->create(again, "system").code() == Status::Code::Conflict);
+    CHECK(f.store->get(job.id)->sheetId == "admission-info");
+    CHECK(f.store->events(job.id)->size() == 1);
+}
+
+TEST_CASE("Creating a job with a used idempotency key is a Conflict and stores nothing", "[jobs]") {
+    Fixture f;
+    Job first = makeJob();
+    first.idempotencyKey = "same-key";
+    REQUIRE(f.store->create(first, "system").isOk());
+    Job second = makeJob();
+    second.idempotencyKey = "same-key";
+    Status st = f.store->create(second, "system");
+    CHECK(st.code() == Status::Code::Conflict);
+    CHECK_THAT(st.message(), Catch::Contains(first.id));
+    CHECK(f.store->get(second.id).status().code() == Status::Code::NotFound);
+}
+
+TEST_CASE("A new job with a bad field is rejected and nothing is stored", "[jobs]") {
+    Fixture f;
+    struct Case {
+        const char* what;
+        void (*spoil)(Job&);
+    };
+    const Case cases[] = {
+        {"channel", [](Job& j) { j.channel = "email"; }},
+        {"id", [](Job& j) { j.id = "ABC"; }},
+        {"sheet", [](Job& j) { j.sheetId = ""; }},
+        {"state", [](Job& j) { j.state = JobState::Spooled; }},
+        {"request", [](Job& j) { j.requestJson = "{not json"; }},
+        {"hash", [](Job& j) { j.requestHash = "abc"; }},
+        {"empty key", [](Job& j) { j.idempotencyKey = ""; }},
+        {"empty patient", [](Job& j) { j.patientRef = ""; }},
+        {"warnings", [](Job& j) { j.warningsJson = "{}"; }},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        Job job = makeJob();
+        c.spoil(job);
+        CHECK(f.store->create(job, "system").code() == Status::Code::InvalidArgument);
+    }
+    CHECK(f.store->create(makeJob(), "").code() == Status::Code::InvalidArgument);
+    CHECK(*f.store->count({}) == 0);
+}
+
+TEST_CASE("A job is found by its idempotency key until the key is purged", "[jobs]") {
+    Fixture f;
+    Job old = makeJob();
+    old.idempotencyKey = "k-old";
+    REQUIRE(f.store->create(old, "system").isOk());
+    f.clock.advanceSeconds(3600);
+    Job recent = makeJob();
+    recent.idempotencyKey = "k-new";
+    REQUIRE(f.store->create(recent, "system").isOk());
+
+    CHECK(f.store->findByIdempotencyKey("k-old")->id == old.id);
+    CHECK(f.store->findByIdempotencyKey("k-other").status().code() == Status::Code::NotFound);
+
+    REQUIRE(f.store->purgeIdempotencyKeys(kStartUs + 1800LL * 1000000).isOk());
+    CHECK(f.store->findByIdempotencyKey("k-old").status().code() == Status::Code::NotFound);
+    CHECK(f.store->findByIdempotencyKey("k-new")->id == recent.id);
+    CHECK(f.store->get(old.id).isOk());
+
+    Job reuse = makeJob();
+    reuse.idempotencyKey = "k-old";
+    CHECK(f.store->create(reuse, "system").isOk());
+}
+
+TEST_CASE("A recent duplicate is the newest job with the same request inside the window", "[jobs]") {
+    Fixture f;
+    Job first = makeJob("admission-info", R"({"same":true})");
+    REQUIRE(f.store->create(first, "system").isOk());
+    f.clock.advanceSeconds(10);
+    Job second = makeJob("admission-info", R"({"same":true})");
+    REQUIRE(f.store->create(second, "system").isOk());
+    Job other = makeJob("admission-info", R"({"same":false})");
+    REQUIRE(f.store->create(other, "system").isOk());
+
+    CHECK(f.store->findRecentDuplicate(first.requestHash, kStartUs)->id == second.id);
+    CHECK(f.store->findRecentDuplicate(first.requestHash, kStartUs + 11LL * 1000000).status().code() ==
+          Status::Code::NotFound);
+    CHECK(f.store->findRecentDuplicate(common::sha256Hex("nothing"), 0).status().code() == Status::Code::NotFound);
+}
+
+TEST_CASE("Transitions change the state and append events in order", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    f.clock.advanceSeconds(5);
+    REQUIRE(f.store->transition(job.id, JobState::Rendering, "rendering", "worker", "{}").isOk());
+    jobs::JobChanges rendered;
+    rendered.pageCount = 2;
+    rendered.warningsJson = R"([{"field":"a","code":"shrunk","message":"m"}])";
+    REQUIRE(f.store->transition(job.id, JobState::Rendered, "rendered", "worker", R"({"pages":2})", rendered).isOk());
+    REQUIRE(f.store->appendEvent(job.id, "downloaded", "cm-tanaka", R"({"format":"pdf"})").isOk());
+    f.clock.advanceSeconds(5);
+    REQUIRE(f.store->transition(job.id, JobState::Spooled, "spooled", "worker", R"({"channel":"fax"})").isOk());
+
+    auto got = f.store->get(job.id);
+    CHECK(got->state == JobState::Spooled);
+    CHECK(got->pageCount == 2);
+    CHECK(got->warningsJson == *rendered.warningsJson);
+    CHECK(got->createdAt == "2025-04-01T15:10:00+09:00");
+    CHECK(got->updatedAt == "2025-04-01T15:10:10+09:00");
+
+    auto events = f.store->events(job.id);
+    REQUIRE(events.isOk());
+    CHECK(kinds(*events) == std::vector<std::string>{"accepted", "rendering", "rendered", "downloaded", "spooled"});
+    for (size_t i = 1; i < events->size(); ++i) CHECK((*events)[i].seq > (*events)[i - 1].seq);
+    CHECK((*events)[2].detailJson == R"({"pages":2})");
+    CHECK((*events)[3].actor == "cm-tanaka");
+    CHECK((*events)[4].at == "2025-04-01T15:10:10+09:00");
+}
+
+TEST_CASE("A job cannot be marked spooled twice", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    REQUIRE(f.store->transition(job.id, JobState::Rendered, "rendered", "worker", "{}").isOk());
+    REQUIRE(f.store->transition(job.id, JobState::Spooled, "spooled", "worker", "{}").isOk());
+    Status again = f.store->transition(job.id, JobState::Spooled, "spooled", "recovery", "{}");
+    CHECK(again.code() == Status::Code::Conflict);
+    CHECK(kinds(*f.store->events(job.id)) == std::vector<std::string>{"accepted", "rendered", "spooled"});
+}
+
+TEST_CASE("A bad transition request is rejected without an event", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    CHECK(f.store->transition(common::newJobId(), JobState::Rendering, "rendering", "w", "{}").code() ==
+          Status::Code::NotFound);
+    CHECK(f.store->transition(job.id, JobState::Rendering, "", "w", "{}").code() == Status::Code::InvalidArgument);
+    CHECK(f.store->transition(job.id, JobState::Rendering, "rendering", "w", "[1]").code() ==
+          Status::Code::InvalidArgument);
+    CHECK(f.store->transition(job.id, JobState::Sent, "sent", "w", "{}").code() == Status::Code::Conflict);
+    CHECK(f.store->appendEvent(job.id, "downloaded", "w", "not json").code() == Status::Code::InvalidArgument);
+    CHECK(f.store->appendEvent(common::newJobId(), "downloaded", "w", "{}").code() == Status::Code::NotFound);
+    CHECK(f.store->events(job.id)->size() == 1);
+    CHECK(f.store->get(job.id)->state == JobState::Accepted);
+}
+
+TEST_CASE("Leaving failed counts an attempt and clears the error", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    jobs::JobChanges failure;
+    failure.errorCode = "spool_io";
+    failure.errorMessage = "No space left on device";
+    REQUIRE(f.store->transition(job.id, JobState::Failed, "failed", "worker", "{}", failure).isOk());
+    auto failed = f.store->get(job.id);
+    CHECK(failed->errorCode == "spool_io");
+    CHECK(failed->errorMessage == "No space left on device");
+    CHECK(failed->attempt == 0);
+
+    REQUIRE(f.store->transition(job.id, JobState::Accepted, "retried", "cm-tanaka", "{}").isOk());
+    auto retried = f.store->get(job.id);
+    CHECK(retried->state == JobState::Accepted);
+    CHECK(retried->attempt == 1);
+    CHECK(retried->errorCode.empty());
+    CHECK(retried->errorMessage.empty());
+}
+
+TEST_CASE("A document round-trips with its checksum", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    const std::string pdf = std::string("%PDF-1.7\n\0\xff\xfe binary", 20);
+    REQUIRE(f.store->putDocument(job.id, "pdf", pdf).isOk());
+    REQUIRE(f.store->putDocument(job.id, "xlsx", "PK\x03\x04").isOk());
+
+    auto back = f.store->document(job.id, "pdf");
+    REQUIRE(back.isOk());
+    CHECK(*back == pdf);
+    CHECK(*f.store->document(job.id, "xlsx") == "PK\x03\x04");
+    CHECK(f.store->document(job.id, "fax_pdf").status().code() == Status::Code::NotFound);
+
+    SECTION("the same bytes again are accepted, different bytes are a Conflict") {
+        CHECK(f.store->putDocument(job.id, "pdf", pdf).isOk());
+        CHECK(f.store->putDocument(job.id, "pdf", pdf + "x").code() == Status::Code::Conflict);
+        CHECK(*f.store->document(job.id, "pdf") == pdf);
+    }
+    SECTION("unknown formats, empty bytes and unknown jobs are refused") {
+        CHECK(f.store->putDocument(job.id, "docx", pdf).code() == Status::Code::InvalidArgument);
+        CHECK(f.store->putDocument(job.id, "fax_pdf", "").code() == Status::Code::InvalidArgument);
+        CHECK(f.store->putDocument(common::newJobId(), "pdf", pdf).code() == Status::Code::NotFound);
+    }
+}
+
+TEST_CASE("A corrupted document is reported as an IOError", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    REQUIRE(f.store->putDocument(job.id, "pdf", "%PDF-1.7 original").isOk());
+    {
+        auto raw = f.rawSession();
+        raw << "UPDATE documents SET bytes = CAST('%PDF-1.7 tampered' AS BLOB) WHERE job_id = ?", bind(job.id), now;
+    }
+    auto back = f.store->document(job.id, "pdf");
+    CHECK(back.status().code() == Status::Code::IOError);
+    CHECK_THAT(back.status().message(), Catch::Contains("corrupt"));
+}
+
+TEST_CASE("list filters by sheet, state, destination, patient and time, newest first, with paging", "[jobs]") {
+    Fixture f;
+    std::vector<std::string> made;
+    for (int i = 0; i < 6; ++i) {
+        Job job = makeJob(i % 2 == 0 ? "admission-info" : "discharge-summary", "{\"i\":" + std::to_string(i) + "}");
+        job.destination = i < 3 ? "fax-a" : "fax-b";
+        if (i == 4) job.patientRef = "P-4";
+        REQUIRE(f.store->create(job, "system").isOk());
+        made.push_back(job.id);
+        f.clock.advanceSeconds(60);
+    }
+    REQUIRE(f.store->transition(made[2], JobState::Failed, "failed", "w", "{}").isOk());
+
+    auto all = f.store->list({});
+    REQUIRE(all.isOk());
+    CHECK(ids(*all) == std::vector<std::string>{made[5], made[4], made[3], made[2], made[1], made[0]});
+
+    JobFilter bySheet;
+    bySheet.sheetId = "admission-info";
+    CHECK(ids(*f.store->list(bySheet)) == std::vector<std::string>{made[4], made[2], made[0]});
+    CHECK(*f.store->count(bySheet) == 3);
+
+    JobFilter byState;
+    byState.state = "failed";
+    CHECK(ids(*f.store->list(byState)) == std::vector<std::string>{made[2]});
+
+    JobFilter byDestination;
+    byDestination.destination = "fax-b";
+    CHECK(ids(*f.store->list(byDestination)) == std::vector<std::string>{made[5], made[4], made[3]});
+
+    JobFilter byPatient;
+    byPatient.patientRef = "P-4";
+    CHECK(ids(*f.store->list(byPatient)) == std::vector<std::string>{made[4]});
+
+    JobFilter byTime;  // from job 1 (inclusive) to job 3 (exclusive)
+    byTime.fromUs = kStartUs + 60LL * 1000000;
+    byTime.toUs = kStartUs + 180LL * 1000000;
+    CHECK(ids(*f.store->list(byTime)) == std::vector<std::string>{made[2], made[1]});
+
+    JobFilter combined = bySheet;
+    combined.state = "accepted";
+    combined.fromUs = kStartUs + 1;
+    CHECK(ids(*f.store->list(combined)) == std::vector<std::string>{made[4]});
+
+    JobFilter page;
+    page.limit = 2;
+    page.offset = 2;
+    CHECK(ids(*f.store->list(page)) == std::vector<std::string>{made[3], made[2]});
+    page.offset = 6;
+    CHECK(f.store->list(page)->empty());
+    CHECK(*f.store->count(page) == 6);
+}
+
+TEST_CASE("list rejects an unknown state, a bad limit and a negative offset", "[jobs]") {
+    Fixture f;
+    JobFilter badState;
+    badState.state = "queued";
+    CHECK(f.store->list(badState).status().code() == Status::Code::InvalidArgument);
+    CHECK(f.store->count(badState).status().code() == Status::Code::InvalidArgument);
+    for (int limit : {0, -1, jobs::kMaxListLimit + 1}) {
+        JobFilter bad;
+        bad.limit = limit;
+        CHECK(f.store->list(bad).status().code() == Status::Code::InvalidArgument);
+    }
+    JobFilter negative;
+    negative.offset = -1;
+    CHECK(f.store->list(negative).status().code() == Status::Code::InvalidArgument);
+}
+
+TEST_CASE("unfinished returns accepted, rendering, rendered and held jobs, oldest first", "[jobs]") {
+    Fixture f;
+    auto createIn = [&](std::vector<JobState> path) {
+        Job job = makeJob();
+        REQUIRE(f.store->create(job, "system").isOk());
+        for (JobState s : path) REQUIRE(f.store->transition(job.id, s, jobs::stateName(s), "w", "{}").isOk());
+        f.clock.advanceSeconds(1);
+        return job.id;
+    };
+    std::string accepted = createIn({});
+    std::string rendering = createIn({JobState::Rendering});
+    createIn({JobState::Rendered, JobState::Spooled});
+    std::string rendered = createIn({JobState::Rendered});
+    createIn({JobState::Failed});
+    std::string held = createIn({JobState::Held});
+    createIn({JobState::Cancelled});
+    createIn({JobState::Rendered, JobState::Spooled, JobState::Sent});
+
+    auto open = f.store->unfinished();
+    REQUIRE(open.isOk());
+    CHECK(ids(*open) == std::vector<std::string>{accepted, rendering, rendered, held});
+}
+
+TEST_CASE("The schema version is recorded and an existing database reopens with its jobs", "[jobs]") {
+    Fixture f;
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    REQUIRE(f.store->putDocument(job.id, "pdf", "%PDF").isOk());
+    f.store.reset();
+
+    auto reopened = f.openStore();
+    CHECK(*reopened->schemaVersion() == JobStore::kSchemaVersion);
+    CHECK(reopened->get(job.id)->sheetId == job.sheetId);
+    CHECK(*reopened->document(job.id, "pdf") == "%PDF");
+
+    auto raw = f.rawSession();
+    int rows = 0;
+    std::string journal;
+    raw << "SELECT COUNT(*) FROM schema_version", into(rows), now;
+    raw << "PRAGMA journal_mode", into(journal), now;
+    CHECK(rows == 1);
+    CHECK(journal == "wal");
+}
+
+TEST_CASE("A database written by a newer build is refused", "[jobs]") {
+    Fixture f;
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        raw << "INSERT INTO schema_version (version, applied_at) VALUES (99, 'later')", now;
+    }
+    auto opened = JobStore::open(f.dbPath, f.clock);
+    CHECK(opened.status().code() == Status::Code::Internal);
+    CHECK_THAT(opened.status().message(), Catch::Contains("99"));
+}
+
+TEST_CASE("The database file is readable by its owner only", "[jobs]") {
+    Fixture f;
+    struct stat st;
+    REQUIRE(::stat(f.dbPath.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("Opening a database in a missing directory is an IOError", "[jobs]") {
+    Fixture f;
+    auto opened = JobStore::open(f.dir.file("missing/jobs.db"), f.clock);
+    CHECK(opened.status().code() == Status::Code::IOError);
+}
+
+TEST_CASE("A failure inside create leaves neither the job nor its event", "[jobs]") {
+    Fixture f;
+    {
+        // Fails the second insert of the transaction: the job row is already written.
+        auto raw = f.rawSession();
+        raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
+            now;
+    }
+    Job job = makeJob();
+    Status st = f.store->create(job, "system");
+    CHECK_FALSE(st.isOk());
+    CHECK_THAT(st.message(), Catch::Contains(job.id));
+    CHECK(f.store->get(job.id).status().code() == Status::Code::NotFound);
+    {
+        auto raw = f.rawSession();
+        raw << "DROP TRIGGER inject_failure", now;
+    }
+    CHECK(f.store->create(job, "system").isOk());
+}
+
+TEST_CASE("A failure inside transition leaves the state as it was", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    {
+        auto raw = f.rawSession();
+        raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
+            now;
+    }
+    CHECK_FALSE(f.store->transition(job.id, JobState::Rendered, "rendered", "w", "{}").isOk());
+    CHECK(f.store->get(job.id)->state == JobState::Accepted);
+    CHECK(f.store->events(job.id)->size() == 1);
+}
+
+TEST_CASE("Events cannot be rewritten even by hand", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "cm-tanaka").isOk());
+    auto raw = f.rawSession();
+    CHECK_THROWS((raw << "UPDATE events SET actor = 'someone-else'", now));
+    CHECK((*f.store->events(job.id))[0].actor == "cm-tanaka");
+}
+
+TEST_CASE("A database locked by another process answers Unavailable", "[jobs]") {
+    Fixture f;
+    jobs::JobStoreOptions quick;
+    quick.busyTimeoutMs = 50;
+    f.store = f.openStore(quick);
+    auto raw = f.rawSession();
+    raw << "BEGIN IMMEDIATE", now;
+    Job job = makeJob();
+    Status st = f.store->create(job, "system");
+    CHECK(st.code() == Status::Code::Unavailable);
+    raw << "ROLLBACK", now;
+    CHECK(f.store->create(job, "system").isOk());
+}
+
+TEST_CASE("Jobs created from many threads at once are all stored", "[jobs]") {
+    Fixture f;
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 20;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < kPerThread; ++i) {
+                Job job = makeJob();
+                if (!f.store->create(job, "system").isOk()) ++failures;
+                if (!f.store->transition(job.id, JobState::Rendering, "rendering", "w", "{}").isOk()) ++failures;
+                if (!f.store->get(job.id).isOk()) ++failures;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures == 0);
+    CHECK(*f.store->count({}) == kThreads * kPerThread);
+}

@@ -1,0 +1,91 @@
+// The job record: one accepted form submission and where it is on its way to
+// the printer or fax spool. Plain data, safe to copy between threads; the
+// JobStore (job_store.h) is the only place that persists it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace jobs {
+
+// Where a job is. A job ends in Sent, Failed or Cancelled; Failed can be
+// retried (back to Accepted or Rendered). canTransition() lists the allowed moves.
+enum class JobState { Accepted, Rendering, Rendered, Held, Spooled, Sent, Failed, Cancelled };
+
+// Lowercase English name stored in the database and shown in the API: "accepted", "rendering", ...
+std::string stateName(JobState state);
+// Inverse of stateName(); nullopt for an unknown name.
+std::optional<JobState> parseState(const std::string& name);
+
+// True when a job may move from `from` to `to`. Never true for from == to, so
+// a second "spooled" for the same job is refused (see JobStore::transition):
+//   accepted  -> rendering, rendered, held, failed, cancelled
+//   rendering -> rendered, held, failed, cancelled, accepted (re-queued after a crash)
+//   rendered  -> spooled, held, failed, cancelled
+//   held      -> accepted, rendered, spooled, failed, cancelled
+//   spooled   -> sent, failed
+//   failed    -> accepted, rendered (retry), cancelled
+//   sent, cancelled -> nothing
+bool canTransition(JobState from, JobState to);
+
+// True for the states a restarted service must pick up again: accepted,
+// rendering, rendered and held.
+bool isUnfinished(JobState state);
+
+struct Job {
+    std::string id;           // 32 lowercase hex digits (common::newJobId)
+    std::string sheetId;      // template id, e.g. "admission-info"
+    std::string channel;      // "print" or "fax"
+    std::string destination;  // printer name or fax number; may be empty
+    JobState state = JobState::Accepted;
+    std::string requestJson;  // the accepted request body, canonical JSON
+    std::string requestHash;  // lowercase hex SHA-256 of requestJson
+    std::optional<std::string> idempotencyKey;  // from the Idempotency-Key header; never empty
+    std::optional<std::string> patientRef;      // for search; never empty
+    int pageCount = 0;
+    std::string warningsJson = "[]";  // JSON array of {field, code, message}
+    std::string errorCode;            // empty unless the job failed
+    std::string errorMessage;
+    int attempt = 0;  // retries so far: +1 each time the job leaves Failed
+    // Set by the store from its Clock; ignored on create().
+    std::string createdAt;  // ISO 8601 +09:00
+    std::string updatedAt;  // ISO 8601 +09:00
+    long long createdAtUs = 0;  // microseconds since the Unix epoch
+};
+
+// Extra columns to change together with a state transition, in the same
+// transaction. Unset fields keep their value.
+struct JobChanges {
+    std::optional<int> pageCount;
+    std::optional<std::string> warningsJson;  // JSON array
+    std::optional<std::string> errorCode;
+    std::optional<std::string> errorMessage;
+};
+
+// One entry of a job's history. Events are only ever appended.
+struct Event {
+    long long seq = 0;  // increases with every event in the store
+    std::string jobId;
+    std::string kind;        // accepted, rendered, held, spooled, sent, failed, retried, cancelled,
+                             // downloaded, receipt_confirmed, ...
+    std::string at;          // ISO 8601 +09:00
+    std::string actor;       // who caused it: a user id, "system", "recovery"
+    std::string detailJson;  // JSON object, "{}" when there is nothing to add
+};
+
+// Search criteria for JobStore::list(); unset fields match everything.
+struct JobFilter {
+    std::optional<std::string> sheetId;
+    std::optional<std::string> state;  // a stateName(); anything else is InvalidArgument
+    std::optional<std::string> destination;
+    std::optional<std::string> patientRef;
+    std::optional<long long> fromUs;  // created_at_us >= fromUs
+    std::optional<long long> toUs;    // created_at_us < toUs
+    int limit = 50;                   // 1..kMaxListLimit
+    int offset = 0;                   // >= 0
+};
+
+// Largest page JobStore::list() returns.
+constexpr int kMaxListLimit = 500;
+
+}  // namespace jobs

@@ -1,0 +1,109 @@
+// JobStore: the durable record of every accepted job, its frozen documents and
+// its append-only event history, in one SQLite file (WAL, synchronous=FULL), so
+// a job acknowledged with 201 survives a SIGKILL or power loss.
+// Thread safety: every method is safe from any thread. The store holds one
+// SQLite connection behind a mutex, so calls run one at a time.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "jobs/job.h"
+
+namespace Poco::Data {
+class Session;
+}
+
+namespace jobs {
+
+struct JobStoreOptions {
+    // How long a call waits for another process's lock on the file before it
+    // returns Unavailable. Default 5000 ms.
+    int busyTimeoutMs = 5000;
+};
+
+class JobStore {
+public:
+    // Opens (creating if needed) the database at dbPath and brings its schema
+    // up to the current version. Returns IOError when the file cannot be
+    // opened or migrated, Internal when it was written by a newer build. The
+    // clock must outlive the store.
+    static common::Result<std::unique_ptr<JobStore>> open(const std::string& dbPath, const common::Clock& clock,
+                                                          const JobStoreOptions& options = {});
+    ~JobStore();
+    JobStore(const JobStore&) = delete;
+    JobStore& operator=(const JobStore&) = delete;
+
+    // Schema version of the open database (kSchemaVersion after open()).
+    common::Result<int> schemaVersion() const;
+    static constexpr int kSchemaVersion = 1;
+
+    // Stores a new job and its "accepted" event in one transaction. The store
+    // sets createdAt, updatedAt and createdAtUs from its clock. Returns
+    // InvalidArgument for a bad id, channel, hash or JSON field, Conflict when
+    // the id or the idempotency key is already stored, Unavailable when the
+    // file stays locked, IOError otherwise.
+    common::Status create(const Job& job, const std::string& actor);
+
+    // Returns NotFound when no job has this id.
+    common::Result<Job> get(const std::string& id) const;
+    // The job created with this idempotency key (until purged). NotFound if none.
+    common::Result<Job> findByIdempotencyKey(const std::string& key) const;
+    // The newest job with this request hash created at or after sinceUs, in
+    // any state; the caller decides whether it counts as a duplicate. NotFound if none.
+    common::Result<Job> findRecentDuplicate(const std::string& requestHash, long long sinceUs) const;
+
+    // Moves the job to `to`, applies `changes`, and appends an event of
+    // eventKind, all in one transaction. Leaving Failed counts as a retry:
+    // attempt goes up by one and the error fields are cleared (unless
+    // `changes` sets them). Returns NotFound for an unknown job, Conflict when
+    // canTransition(current, to) is false (so a job can be marked spooled
+    // only once), InvalidArgument for an empty kind or malformed JSON.
+    common::Status transition(const std::string& id, JobState to, const std::string& eventKind,
+                              const std::string& actor, const std::string& detailJson,
+                              const JobChanges& changes = {});
+
+    // Stores a frozen copy of a rendered document with its SHA-256. Format is
+    // "pdf", "xlsx" or "fax_pdf". Storing the same bytes again is OK (a
+    // re-render after a crash); different bytes for a stored format are a
+    // Conflict. NotFound for an unknown job; InvalidArgument for an unknown
+    // format or empty bytes.
+    common::Status putDocument(const std::string& jobId, const std::string& format, const std::string& bytes);
+    // The stored bytes, checked against their SHA-256 and size. NotFound if
+    // missing, IOError if the stored copy is corrupt.
+    common::Result<std::string> document(const std::string& jobId, const std::string& format) const;
+
+    // Appends an event without changing the job's state (downloaded,
+    // receipt_confirmed, ...). There is no way to change or delete an event.
+    // NotFound for an unknown job, InvalidArgument for an empty kind or bad JSON.
+    common::Status appendEvent(const std::string& jobId, const std::string& kind, const std::string& actor,
+                               const std::string& detailJson);
+    // The job's events, oldest first. NotFound for an unknown job.
+    common::Result<std::vector<Event>> events(const std::string& jobId) const;
+
+    // Jobs matching the filter, newest first. InvalidArgument for an unknown
+    // state name, a limit outside 1..kMaxListLimit or a negative offset.
+    common::Result<std::vector<Job>> list(const JobFilter& filter) const;
+    // Number of jobs matching the filter, ignoring limit and offset.
+    common::Result<long long> count(const JobFilter& filter) const;
+    // Jobs in Accepted, Rendering, Rendered or Held, oldest first: what a
+    // restarted service must finish (see isUnfinished()).
+    common::Result<std::vector<Job>> unfinished() const;
+
+    // Forgets idempotency keys of jobs created before olderThanUs, so the
+    // same key can be used again. The jobs themselves stay.
+    common::Status purgeIdempotencyKeys(long long olderThanUs);
+
+private:
+    JobStore(std::unique_ptr<Poco::Data::Session> session, const common::Clock& clock);
+
+    mutable std::mutex mutex_;
+    std::unique_ptr<Poco::Data::Session> session_;  // guarded by mutex_
+    const common::Clock& clock_;
+};
+
+}  // namespace jobs
