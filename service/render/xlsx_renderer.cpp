@@ -1,1 +1,774 @@
+#include "render/xlsx_renderer.h"
 
+#include <stdlib.h>  // mkstemp
+#include <unistd.h>  // close, unlink
+#include <xlsxwriter.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace render {
+namespace {
+
+using common::Result;
+using common::Status;
+
+// ---- Units -----------------------------------------------------------------
+
+// Excel lays a sheet out, and prints it, on a grid of whole screen pixels at
+// 96 dpi (1 px = 0.75 pt). Rows and columns are therefore sized in pixels.
+constexpr double kPxPerMm = 96.0 / 25.4;
+constexpr double kPtPerPx = 72.0 / 96.0;
+constexpr int kMaxRowPx = 545;  // Excel's row height limit, 409 pt
+
+// Column widths are stored in digits of the workbook's default font. Excel
+// draws the digits of ＭＳ ゴシック 11 pt 8 px wide at 96 dpi (Japanese Excel's
+// standard width 8.38 is 72 px = 8.38 * 8 + 5). libxlsxwriter 1.1.4 instead
+// converts every width as if the font were Calibri 11, with a 7 px digit and
+// 5 px of padding.
+constexpr int kExcelDigitPx = 8;
+constexpr int kLxwDigitPx = 7;
+constexpr int kLxwPaddingPx = 5;
+
+// Excel keeps about 2 px clear on each side of a cell's text, plus 1 px for
+// the grid line.
+constexpr int kCellTextPaddingPx = 5;
+// Excel's auto-fit gives MS Gothic about 1.2 times the font size per line
+// (13.5 pt rows for 11 pt); 1.25 leaves room for rounding to pixels.
+constexpr double kLineHeightEm = 1.25;
+constexpr double kCellVerticalPaddingPt = 3;
+
+// Japanese Excel's own files give MS Gothic family 3 (modern, fixed pitch).
+constexpr uint8_t kFontFamilyModern = 3;
+constexpr double kDefaultFontSizePt = 11;
+
+constexpr uint8_t kPaperA4 = 9;
+constexpr double kMmPerInch = 25.4;
+constexpr char kChoiceSheetName[] = "_choices";
+
+// ---- Text ------------------------------------------------------------------
+
+std::u32string decodeUtf8(const std::string& s) {
+    std::u32string out;
+    for (size_t i = 0; i < s.size();) {
+        const unsigned char lead = static_cast<unsigned char>(s[i]);
+        const int extra = lead < 0x80             ? 0
+                          : (lead & 0xE0) == 0xC0 ? 1
+                          : (lead & 0xF0) == 0xE0 ? 2
+                          : (lead & 0xF8) == 0xF0 ? 3
+                                                  : -1;
+        bool ok = extra >= 0 && i + extra < s.size();
+        char32_t cp = extra > 0 ? lead & (0x3F >> extra) : lead;
+        for (int k = 1; ok && k <= extra; ++k) {
+            const unsigned char c = static_cast<unsigned char>(s[i + k]);
+            ok = (c & 0xC0) == 0x80;
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        out.push_back(ok ? cp : U'\uFFFD');
+        i += ok ? extra + 1 : 1;
+    }
+    return out;
+}
+
+// Advance of a code point in MS Gothic, in em: half width for ASCII, Latin
+// and half-width katakana; full width for kana, kanji, full-width forms and
+// symbols such as ■ and □.
+double advanceEm(char32_t cp) {
+    if (cp < 0x0370 || (cp >= 0xFF61 && cp <= 0xFF9F)) return 0.5;
+    return 1.0;
+}
+
+// Excel wraps Latin text at spaces, so a run of ASCII letters and digits
+// moves to the next line as a whole; CJK text breaks between any characters.
+bool isWordChar(char32_t cp) { return cp > 0x20 && cp < 0x7F; }
+
+int paragraphLines(const std::u32string& p, double lineEm) {
+    int lines = 1;
+    double x = 0;
+    for (size_t i = 0; i < p.size();) {
+        size_t end = i + 1;
+        if (isWordChar(p[i]))
+            while (end < p.size() && isWordChar(p[end])) ++end;
+        double w = 0;
+        for (size_t k = i; k < end; ++k) w += advanceEm(p[k]);
+        if (x + w <= lineEm || p[i] == U' ') {  // a space may hang past the edge
+            x += w;
+        } else if (x > 0 && w <= lineEm) {
+            ++lines;
+            x = w;
+        } else {  // wider than a whole line: Excel breaks it anywhere
+            for (size_t k = i; k < end; ++k) {
+                double a = advanceEm(p[k]);
+                if (x > 0 && x + a > lineEm) {
+                    ++lines;
+                    x = 0;
+                }
+                x += a;
+            }
+        }
+        i = end;
+    }
+    return lines;
+}
+
+// Lines Excel needs to show text wrapped in a box lineEm wide. An estimate:
+// Excel's own line breaking also keeps 。、 off the start of a line.
+int estimateLines(const std::string& text, double lineEm) {
+    int lines = 0;
+    std::u32string paragraph;
+    for (char32_t cp : decodeUtf8(text)) {
+        if (cp == U'\n') {
+            lines += paragraphLines(paragraph, lineEm);
+            paragraph.clear();
+        } else if (cp != U'\r') {
+            paragraph.push_back(cp);
+        }
+    }
+    return lines + paragraphLines(paragraph, lineEm);
+}
+
+std::string asciiLower(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+std::optional<double> parseNumber(const std::string& s) {
+    double v = 0;
+    const char* end = s.data() + s.size();
+    auto [ptr, ec] = std::from_chars(s.data(), end, v);  // locale-independent
+    if (s.empty() || ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+// ---- Time ------------------------------------------------------------------
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+long long daysFromCivil(long long y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const long long era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+// "2025-04-01T15:10:00+09:00" (or Z, optional fraction) as seconds since the epoch.
+std::optional<std::time_t> parseIsoTime(const std::string& iso) {
+    static const std::regex kIso(
+        R"(^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):?(\d{2}))$)");
+    std::smatch m;
+    if (!std::regex_match(iso, m, kIso)) return std::nullopt;
+    auto num = [&m](int i) { return std::stoi(m[i].str()); };
+    int month = num(2), day = num(3), hour = num(4), minute = num(5), second = num(6);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+        return std::nullopt;
+    long long t = daysFromCivil(num(1), month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    if (m[7].matched) {
+        int offset = num(8) * 3600 + num(9) * 60;
+        t -= m[7].str() == "+" ? offset : -offset;
+    }
+    return static_cast<std::time_t>(t);
+}
+
+// ---- Names -----------------------------------------------------------------
+
+// Excel rejects a defined name that it could read as a reference: A1 style
+// ("tel1", "abc12") or R1C1 style ("r", "c", "rc", "r1c1", "r2", "c3").
+bool looksLikeReference(const std::string& name) {
+    static const std::regex kA1(R"(^[a-z]{1,3}[0-9]+$)");
+    static const std::regex kR1C1(R"(^(r[0-9]*(c[0-9]*)?|c[0-9]*)$)");
+    std::string lower = asciiLower(name);
+    return std::regex_match(lower, kA1) || std::regex_match(lower, kR1C1);
+}
+
+// The defined name for a field key. Keys are ASCII snake_case and normally
+// used as they are. Characters Excel does not allow in a name become '_', and
+// a name that would start with a digit or read as a cell reference gets a
+// leading '_' ("tel1" -> "_tel1"), so every entry cell can still be found.
+std::string definedNameFor(const std::string& key) {
+    std::string name = key;
+    for (char& c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+        if (!ok) c = '_';
+    }
+    bool badStart = name[0] == '.' || (name[0] >= '0' && name[0] <= '9');
+    if (badStart || looksLikeReference(name)) name.insert(name.begin(), '_');
+    return name;
+}
+
+// A sheet name in a formula: always quoted, inner quotes doubled.
+std::string quotedSheet(const std::string& sheetName) {
+    std::string out = "'";
+    for (char c : sheetName) {
+        out += c;
+        if (c == '\'') out += '\'';
+    }
+    return out + "'";
+}
+
+std::string absoluteCell(int row, int col) {
+    char buf[32];
+    lxw_rowcol_to_cell_abs(buf, static_cast<lxw_row_t>(row), static_cast<lxw_col_t>(col), LXW_TRUE, LXW_TRUE);
+    return buf;
+}
+
+// ---- Input checks ----------------------------------------------------------
+
+std::string pageContext(const layout::Document& doc, size_t index) {
+    return "xlsx " + doc.sheetId + " page " + std::to_string(index + 1) + " (" + doc.pages[index].name + ")";
+}
+
+Status checkSheetName(const std::string& name, std::set<std::string>* used) {
+    if (name.empty() || decodeUtf8(name).size() > LXW_SHEETNAME_MAX)
+        return Status::internal("worksheet name must be 1 to 31 characters");
+    if (name.find_first_of("[]:*?/\\") != std::string::npos)
+        return Status::internal("worksheet name has one of []:*?/\\");
+    if (name.front() == '\'' || name.back() == '\'')
+        return Status::internal("worksheet name starts or ends with an apostrophe");
+    if (!used->insert(asciiLower(name)).second) return Status::internal("two worksheets have this name");
+    return Status::ok();
+}
+
+bool overlap(const layout::Cell& a, const layout::Cell& b) {
+    return a.row < b.row + b.rowSpan && b.row < a.row + a.rowSpan && a.col < b.col + b.colSpan &&
+           b.col < a.col + a.colSpan;
+}
+
+// Cells must sit inside the grid without overlapping: Excel refuses to open
+// (or "repairs") a file with overlapping merged ranges.
+Status checkCells(const layout::Page& page) {
+    const size_t rows = page.rowHeightsMm.size(), cols = page.columnWidthsMm.size();
+    for (size_t i = 0; i < page.cells.size(); ++i) {
+        const layout::Cell& c = page.cells[i];
+        const std::string where = "cell at (" + std::to_string(c.row) + ", " + std::to_string(c.col) + ")";
+        if (c.row < 0 || c.col < 0 || c.rowSpan < 1 || c.colSpan < 1 ||
+            static_cast<size_t>(c.row) + c.rowSpan > rows || static_cast<size_t>(c.col) + c.colSpan > cols)
+            return Status::internal(where + " lies outside the grid");
+        for (size_t j = 0; j < i; ++j)
+            if (overlap(c, page.cells[j])) return Status::internal(where + " overlaps another cell");
+    }
+    return Status::ok();
+}
+
+Status checkGrid(const layout::Page& page) {
+    if (page.columnWidthsMm.empty() || page.rowHeightsMm.empty()) return Status::internal("grid has no rows or columns");
+    if (page.columnWidthsMm.size() > LXW_COL_MAX || page.rowHeightsMm.size() > LXW_ROW_MAX)
+        return Status::internal("grid is larger than a worksheet");
+    for (double mm : page.columnWidthsMm)
+        if (!(mm > 0) || !std::isfinite(mm)) return Status::internal("column width is not positive");
+    for (double mm : page.rowHeightsMm)
+        if (!(mm > 0) || !std::isfinite(mm)) return Status::internal("row height is not positive");
+    return checkCells(page);
+}
+
+Status checkDocument(const layout::Document& doc) {
+    std::set<std::string> names;
+    bool anyGrid = false;
+    for (size_t i = 0; i < doc.pages.size(); ++i) {
+        const layout::Page& page = doc.pages[i];
+        if (page.continuation) continue;
+        anyGrid = true;
+        Status s = checkSheetName(page.name, &names);
+        if (s) s = checkGrid(page);
+        if (!s) return Status::internal(pageContext(doc, i) + ": " + s.message());
+    }
+    if (!anyGrid) return Status::internal("xlsx " + doc.sheetId + ": the document has no grid page");
+    if (!(doc.marginMm >= 0) || !std::isfinite(doc.marginMm))
+        return Status::internal("xlsx " + doc.sheetId + ": margin is not a length");
+    // libxlsxwriter would write the clock's time into core.xml for a created time of 0.
+    std::optional<std::time_t> created = parseIsoTime(doc.createdIso);
+    if (!created || *created == 0)
+        return Status::internal("xlsx " + doc.sheetId + ": createdIso is not an ISO 8601 time: '" + doc.createdIso + "'");
+    return Status::ok();
+}
+
+// ---- Grid geometry ---------------------------------------------------------
+
+// Splits tracks given in mm into whole pixels by rounding the running edge,
+// not each track, so the grid keeps its total size.
+std::vector<int> trackPixels(const std::vector<double>& sizesMm) {
+    std::vector<int> px;
+    double edgeMm = 0;
+    long edgePx = 0;
+    for (double mm : sizesMm) {
+        edgeMm += mm;
+        long next = std::lround(edgeMm * kPxPerMm);
+        px.push_back(static_cast<int>(std::max(next - edgePx, 1L)));
+        edgePx += px.back();
+    }
+    return px;
+}
+
+// libxlsxwriter writes a width w as the file width W = n / 7 (cut to 1/256),
+// n being the pixels w takes with Calibri: n = round(7w) + 5, or round(12w)
+// below one character. Excel then shows trunc(8W + 0.5) px, taking 8 px per
+// digit of MS Gothic (ECMA-376 part 1, 18.3.1.13).
+int excelPxForLxwPx(int n) {
+    double fileWidth = std::floor(n * 256.0 / kLxwDigitPx) / 256.0;
+    return static_cast<int>(fileWidth * kExcelDigitPx + 0.5);
+}
+
+double lxwWidthForLxwPx(int n) {
+    const int oneChar = kLxwDigitPx + kLxwPaddingPx;
+    return n < oneChar ? n / double(oneChar) : (n - kLxwPaddingPx) / double(kLxwDigitPx);
+}
+
+struct ColumnPlan {
+    std::vector<double> lxwWidths;  // what worksheet_set_column takes
+    std::vector<int> excelPx;       // what Excel shows
+};
+
+// Each column gets the width whose Excel pixels come closest to the next
+// running edge. Not every pixel count is reachable (W moves in 1/7 steps,
+// 8/7 px), and the edge keeps the small misses from adding up.
+ColumnPlan planColumns(const std::vector<double>& widthsMm) {
+    ColumnPlan plan;
+    double edgeMm = 0;
+    long edgePx = 0;
+    for (double mm : widthsMm) {
+        edgeMm += mm;
+        long want = std::lround(edgeMm * kPxPerMm) - edgePx;
+        int guess = static_cast<int>(std::lround(want * double(kLxwDigitPx) / kExcelDigitPx));
+        int best = std::max(1, guess - 1);
+        for (int n = best + 1; n <= guess + 1; ++n)
+            if (std::labs(excelPxForLxwPx(n) - want) < std::labs(excelPxForLxwPx(best) - want)) best = n;
+        plan.lxwWidths.push_back(lxwWidthForLxwPx(best));
+        plan.excelPx.push_back(excelPxForLxwPx(best));
+        edgePx += plan.excelPx.back();
+    }
+    return plan;
+}
+
+// A numeric cell whose value reads as a number is written as one; anything
+// else is written as text.
+std::optional<double> numberOf(const layout::Cell& cell) {
+    return cell.numeric ? parseNumber(cell.value) : std::nullopt;
+}
+
+double fontSizeOf(const layout::Cell& cell) {
+    double size = cell.text.fontSizePt;
+    return size > 0 && std::isfinite(size) ? size : kDefaultFontSizePt;
+}
+
+// A cell holds its whole text, so when the text needs more lines than its
+// rows give, the cell's last row grows (and the rows above it once that one
+// reaches Excel's limit). Single-line text never moves the grid.
+void raiseRowsForText(const layout::Cell& cell, const std::vector<int>& columnPx, std::vector<int>* rowPx) {
+    if (cell.value.empty() || numberOf(cell)) return;
+    int widthPx = -kCellTextPaddingPx;
+    for (int c = cell.col; c < cell.col + cell.colSpan; ++c) widthPx += columnPx[c];
+    int heightPx = 0;
+    for (int r = cell.row; r < cell.row + cell.rowSpan; ++r) heightPx += (*rowPx)[r];
+
+    const double sizePt = fontSizeOf(cell), lineHeightPt = sizePt * kLineHeightEm;
+    const int lines = estimateLines(cell.value, std::max(widthPx, 1) * kPtPerPx / sizePt);
+    const int linesShown = static_cast<int>((heightPx * kPtPerPx - kCellVerticalPaddingPt) / lineHeightPt);
+    if (lines <= std::max(linesShown, 1)) return;
+
+    const double neededPt = lines * lineHeightPt + kCellVerticalPaddingPt;
+    int missingPx = static_cast<int>(std::ceil(neededPt / kPtPerPx)) - heightPx;
+    for (int r = cell.row + cell.rowSpan - 1; r >= cell.row && missingPx > 0; --r) {
+        int add = std::min(missingPx, kMaxRowPx - (*rowPx)[r]);
+        (*rowPx)[r] += add;
+        missingPx -= add;
+    }
+}
+
+// ---- libxlsxwriter resources -----------------------------------------------
+
+Status lxwStatus(lxw_error err, const std::string& context) {
+    return Status::ioError(context + ": " + lxw_strerror(err));
+}
+
+// Prefixes a failure with where it happened, keeping its code.
+Status withContext(const Status& s, const std::string& context) {
+    if (s) return s;
+    const std::string message = context + ": " + s.message();
+    return s.code() == Status::Code::IOError ? Status::ioError(message) : Status::internal(message);
+}
+
+struct WorkbookFree {
+    void operator()(lxw_workbook* wb) const { lxw_workbook_free(wb); }
+};
+using WorkbookPtr = std::unique_ptr<lxw_workbook, WorkbookFree>;
+
+// workbook_close formats the core.xml dates with gmtime(), whose buffer is
+// shared by the process, and names its scratch files with srand()/rand() from
+// an unguarded static seed (third_party/tmpfileplus.c): two closes at once can
+// swap dates or collide on a name. Building workbooks needs no lock.
+std::mutex& closeMutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
+// The workbook file: a unique name made in tempDir, removed when this dies.
+class TempFile {
+public:
+    TempFile() = default;
+    ~TempFile() {
+        if (!path_.empty()) ::unlink(path_.c_str());
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+
+    Status create(const std::string& dir) {
+        std::string pattern = dir + "/renkei-xlsx-XXXXXX";
+        std::vector<char> buf(pattern.begin(), pattern.end());
+        buf.push_back('\0');
+        int fd = ::mkstemp(buf.data());
+        if (fd < 0) return Status::ioError("creating a temp file in " + dir + ": " + std::generic_category().message(errno));
+        ::close(fd);
+        path_ = buf.data();
+        return Status::ok();
+    }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+Result<std::string> readWholeFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    if (in) bytes << in.rdbuf();
+    if (!in || bytes.str().empty()) return Status::ioError("reading back " + path);
+    return bytes.str();
+}
+
+// How a cell looks; cells that look alike share one format.
+struct CellStyle {
+    layout::Borders borders;
+    layout::HAlign hAlign = layout::HAlign::Left;
+    layout::VAlign vAlign = layout::VAlign::Middle;
+    double fontSizePt = kDefaultFontSizePt;
+    bool unlocked = false;
+    bool wrap = true;
+
+    auto key() const {
+        return std::make_tuple(borders.top, borders.right, borders.bottom, borders.left, hAlign, vAlign, fontSizePt,
+                               unlocked, wrap);
+    }
+    bool operator<(const CellStyle& o) const { return key() < o.key(); }
+};
+
+CellStyle styleOf(const layout::Cell& cell) {
+    CellStyle s;
+    s.borders = cell.borders;
+    s.hAlign = cell.text.hAlign;
+    s.vAlign = cell.text.vAlign;
+    s.fontSizePt = fontSizeOf(cell);
+    s.unlocked = !cell.fieldKey.empty();
+    s.wrap = !numberOf(cell);
+    return s;
+}
+
+uint8_t lxwAlign(layout::HAlign a) {
+    switch (a) {
+        case layout::HAlign::Center: return LXW_ALIGN_CENTER;
+        case layout::HAlign::Right: return LXW_ALIGN_RIGHT;
+        case layout::HAlign::Left: break;
+    }
+    return LXW_ALIGN_LEFT;
+}
+
+uint8_t lxwAlign(layout::VAlign a) {
+    switch (a) {
+        case layout::VAlign::Top: return LXW_ALIGN_VERTICAL_TOP;
+        case layout::VAlign::Bottom: return LXW_ALIGN_VERTICAL_BOTTOM;
+        case layout::VAlign::Middle: break;
+    }
+    return LXW_ALIGN_VERTICAL_CENTER;
+}
+
+void setFont(lxw_format* f, const std::string& fontName) {
+    format_set_font_name(f, fontName.c_str());
+    format_set_font_family(f, kFontFamilyModern);
+}
+
+// libxlsxwriter 1.1.4 has no call for the default (Normal style) font, but
+// its first format is that default (xf 0, made by workbook_new_opt). Excel
+// shows empty cells in it and measures column widths in its digits.
+void setDefaultFont(lxw_workbook* wb, const std::string& fontName) {
+    lxw_format* normal = STAILQ_FIRST(wb->formats);
+    if (normal && normal->xf_index == 0) setFont(normal, fontName);
+}
+
+class FormatCache {
+public:
+    FormatCache(lxw_workbook* wb, std::string fontName) : wb_(wb), fontName_(std::move(fontName)) {}
+
+    // The workbook owns the format; nullptr when out of memory.
+    lxw_format* get(const CellStyle& s) {
+        auto it = formats_.find(s);
+        if (it != formats_.end()) return it->second;
+        lxw_format* f = workbook_add_format(wb_);
+        if (!f) return nullptr;
+        setFont(f, fontName_);
+        format_set_font_size(f, s.fontSizePt);
+        format_set_align(f, lxwAlign(s.hAlign));
+        format_set_align(f, lxwAlign(s.vAlign));
+        if (s.wrap) format_set_text_wrap(f);
+        if (s.unlocked) format_set_unlocked(f);
+        if (s.borders.top) format_set_top(f, LXW_BORDER_THIN);
+        if (s.borders.right) format_set_right(f, LXW_BORDER_THIN);
+        if (s.borders.bottom) format_set_bottom(f, LXW_BORDER_THIN);
+        if (s.borders.left) format_set_left(f, LXW_BORDER_THIN);
+        formats_.emplace(s, f);
+        return f;
+    }
+
+private:
+    lxw_workbook* wb_;
+    std::string fontName_;
+    std::map<CellStyle, lxw_format*> formats_;
+};
+
+// ---- Drop-down lists -------------------------------------------------------
+
+// Excel caps an inline list at 255 characters with its commas, and cannot
+// escape a comma or quote in it. libxlsxwriter 1.1.4 also copies the list into
+// a 258-byte buffer after counting characters, not bytes (fixed in 1.1.6), so
+// a list must stay within 255 bytes of UTF-8 to be written inline.
+bool fitsInline(const std::vector<std::string>& choices) {
+    size_t bytes = 0;
+    for (const std::string& c : choices) {
+        if (c.find_first_of(",\"") != std::string::npos) return false;
+        bytes += c.size() + 1;
+    }
+    return bytes - 1 <= 255;
+}
+
+// Lists too long to write inline go on a hidden sheet after the pages, one
+// column each (equal lists share a column), and are referenced by range.
+class ChoiceSheet {
+public:
+    explicit ChoiceSheet(std::string name) : name_(std::move(name)) {}
+
+    // The validation formula for a list that does not fit inline.
+    std::string rangeFor(const std::vector<std::string>& choices) {
+        auto it = ranges_.find(choices);
+        if (it != ranges_.end()) return it->second;
+        const int col = static_cast<int>(lists_.size());
+        lists_.push_back(choices);
+        std::string range = "=" + quotedSheet(name_) + "!" + absoluteCell(0, col) + ":" +
+                            absoluteCell(static_cast<int>(choices.size()) - 1, col);
+        ranges_.emplace(choices, range);
+        return range;
+    }
+
+    Status write(lxw_workbook* wb, FormatCache& formats, const std::string& context) const {
+        if (lists_.empty()) return Status::ok();
+        lxw_worksheet* ws = workbook_add_worksheet(wb, name_.c_str());
+        lxw_format* f = formats.get(CellStyle{});
+        if (!ws || !f) return Status::ioError(context + ": adding the hidden list sheet");
+        for (size_t col = 0; col < lists_.size(); ++col)
+            for (size_t row = 0; row < lists_[col].size(); ++row) {
+                lxw_error err = worksheet_write_string(ws, row, col, lists_[col][row].c_str(), f);
+                if (err) return lxwStatus(err, context + ": writing list item " + lists_[col][row]);
+            }
+        worksheet_hide(ws);
+        worksheet_protect(ws, nullptr, nullptr);
+        return Status::ok();
+    }
+
+private:
+    std::string name_;
+    std::vector<std::vector<std::string>> lists_;
+    std::map<std::vector<std::string>, std::string> ranges_;
+};
+
+std::string choiceSheetName(const layout::Document& doc) {
+    std::set<std::string> used;
+    for (const layout::Page& p : doc.pages) used.insert(asciiLower(p.name));
+    std::string name = kChoiceSheetName;
+    for (int i = 2; used.count(name); ++i) name = kChoiceSheetName + std::to_string(i);
+    return name;
+}
+
+// ---- Worksheets ------------------------------------------------------------
+
+// State of one render: lives on the caller's stack, never shared.
+struct Build {
+    lxw_workbook* wb;
+    FormatCache formats;
+    ChoiceSheet choices;
+    std::set<std::string> names;  // defined names given so far, lower case (Excel ignores case)
+};
+
+Status writeValue(lxw_worksheet* ws, const layout::Cell& cell, lxw_format* f) {
+    const lxw_row_t r = cell.row;
+    const lxw_col_t c = cell.col;
+    lxw_error err;
+    std::optional<double> number = numberOf(cell);
+    if (number)
+        err = worksheet_write_number(ws, r, c, *number, f);
+    else if (cell.value.empty())
+        err = worksheet_write_blank(ws, r, c, f);
+    else
+        err = worksheet_write_string(ws, r, c, cell.value.c_str(), f);
+    return err ? lxwStatus(err, "writing the value") : Status::ok();
+}
+
+// The first cell of each field in the workbook gets the field's name.
+Status nameField(Build& b, const std::string& sheetName, const layout::Cell& cell) {
+    std::string name = definedNameFor(cell.fieldKey);
+    if (!b.names.insert(asciiLower(name)).second) return Status::ok();
+    std::string formula = "=" + quotedSheet(sheetName) + "!" + absoluteCell(cell.row, cell.col);
+    // libxlsxwriter keeps names and formulas in 128-byte buffers and would cut them.
+    if (name.size() >= LXW_DEFINED_NAME_LENGTH || formula.size() >= LXW_DEFINED_NAME_LENGTH)
+        return Status::internal("defined name " + name + " or its reference is too long");
+    lxw_error err = workbook_define_name(b.wb, name.c_str(), formula.c_str());
+    return err ? lxwStatus(err, "defining name " + name) : Status::ok();
+}
+
+Status addDropDown(Build& b, lxw_worksheet* ws, const layout::Cell& cell) {
+    std::vector<char*> items;
+    std::string range;
+    lxw_data_validation v = {};
+    if (fitsInline(cell.choices)) {
+        v.validate = LXW_VALIDATION_TYPE_LIST;
+        for (const std::string& c : cell.choices) items.push_back(const_cast<char*>(c.c_str()));
+        items.push_back(nullptr);
+        v.value_list = items.data();
+    } else {
+        v.validate = LXW_VALIDATION_TYPE_LIST_FORMULA;
+        range = b.choices.rangeFor(cell.choices);
+        v.value_formula = range.data();
+    }
+    lxw_error err = worksheet_data_validation_range(ws, cell.row, cell.col, cell.row + cell.rowSpan - 1,
+                                                    cell.col + cell.colSpan - 1, &v);
+    return err ? lxwStatus(err, "adding the drop-down list") : Status::ok();
+}
+
+Status writeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, const layout::Cell& cell) {
+    lxw_format* f = b.formats.get(styleOf(cell));
+    if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
+    if (cell.rowSpan > 1 || cell.colSpan > 1) {
+        // merge_range fills the range with the format (so every edge gets its
+        // border); the value is written over its first cell afterwards.
+        lxw_error err = worksheet_merge_range(ws, cell.row, cell.col, cell.row + cell.rowSpan - 1,
+                                              cell.col + cell.colSpan - 1, "", f);
+        if (err) return lxwStatus(err, "merging");
+    }
+    Status s = writeValue(ws, cell, f);
+    if (s && !cell.fieldKey.empty()) s = nameField(b, sheetName, cell);
+    if (s && !cell.choices.empty()) s = addDropDown(b, ws, cell);
+    return s;
+}
+
+Status sizeGrid(lxw_worksheet* ws, const layout::Page& page) {
+    ColumnPlan columns = planColumns(page.columnWidthsMm);
+    std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
+    for (const layout::Cell& cell : page.cells) raiseRowsForText(cell, columns.excelPx, &rowPx);
+    for (size_t c = 0; c < columns.lxwWidths.size(); ++c) {
+        lxw_error err = worksheet_set_column(ws, c, c, columns.lxwWidths[c], nullptr);
+        if (err) return lxwStatus(err, "sizing column " + std::to_string(c));
+    }
+    for (size_t r = 0; r < rowPx.size(); ++r) {
+        lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, nullptr);
+        if (err) return lxwStatus(err, "sizing row " + std::to_string(r));
+    }
+    return Status::ok();
+}
+
+Status setUpPrinting(lxw_worksheet* ws, const layout::Document& doc, const layout::Page& page) {
+    const double marginIn = doc.marginMm / kMmPerInch;
+    worksheet_set_paper(ws, kPaperA4);
+    worksheet_set_portrait(ws);
+    worksheet_set_margins(ws, marginIn, marginIn, marginIn, marginIn);
+    worksheet_fit_to_pages(ws, 1, 1);
+    worksheet_gridlines(ws, LXW_SHOW_SCREEN_GRIDLINES);  // on screen only, never printed
+    lxw_error err = worksheet_print_area(ws, 0, 0, page.rowHeightsMm.size() - 1, page.columnWidthsMm.size() - 1);
+    return err ? lxwStatus(err, "setting the print area") : Status::ok();
+}
+
+// Labels stay locked and entry cells are not. Users may still resize rows
+// and columns, to see more of what they type, but the sheet has no password:
+// the lock only keeps labels from being typed over by accident.
+void protect(lxw_worksheet* ws) {
+    lxw_protection options = {};
+    options.format_rows = LXW_TRUE;
+    options.format_columns = LXW_TRUE;
+    worksheet_protect(ws, nullptr, &options);
+}
+
+Status writePage(Build& b, const layout::Document& doc, const layout::Page& page) {
+    lxw_worksheet* ws = workbook_add_worksheet(b.wb, page.name.c_str());
+    if (!ws) return Status::ioError("adding the worksheet");
+    for (const layout::Cell& cell : page.cells) {
+        Status s = writeCell(b, ws, page.name, cell);
+        if (!s) return withContext(s, "cell at (" + std::to_string(cell.row) + ", " + std::to_string(cell.col) + ")");
+    }
+    Status s = sizeGrid(ws, page);
+    if (s) s = setUpPrinting(ws, doc, page);
+    if (s) protect(ws);
+    return s;
+}
+
+// A fixed creation time keeps the clock out of docProps/core.xml (libxlsxwriter
+// writes it as both created and modified).
+Status setProperties(lxw_workbook* wb, const layout::Document& doc) {
+    std::string title = doc.title;
+    lxw_doc_properties props = {};
+    props.title = title.empty() ? nullptr : title.data();
+    props.created = parseIsoTime(doc.createdIso).value();  // checked in checkDocument
+    lxw_error err = workbook_set_properties(wb, &props);
+    return err ? lxwStatus(err, "xlsx " + doc.sheetId + ": setting the properties") : Status::ok();
+}
+
+Status buildWorkbook(lxw_workbook* wb, const layout::Document& doc, const XlsxOptions& options) {
+    setDefaultFont(wb, options.fontName);
+    Status s = setProperties(wb, doc);
+    if (!s) return s;
+    Build b{wb, FormatCache(wb, options.fontName), ChoiceSheet(choiceSheetName(doc)), {}};
+    for (size_t i = 0; i < doc.pages.size(); ++i) {
+        if (doc.pages[i].continuation) continue;  // a cell holds its whole text: nothing continues
+        s = writePage(b, doc, doc.pages[i]);
+        if (!s) return withContext(s, pageContext(doc, i));
+    }
+    return b.choices.write(wb, b.formats, "xlsx " + doc.sheetId);
+}
+
+}  // namespace
+
+Result<std::string> renderXlsx(const layout::Document& doc, const XlsxOptions& options) {
+    Status s = checkDocument(doc);
+    if (!s) return s;
+    TempFile file;
+    s = file.create(options.tempDir);
+    if (!s) return Status::ioError("xlsx " + doc.sheetId + ": " + s.message());
+
+    std::string tmpdir = options.tempDir;  // libxlsxwriter's scratch files go here too
+    lxw_workbook_options wbOptions = {};
+    wbOptions.tmpdir = tmpdir.data();
+    WorkbookPtr wb(workbook_new_opt(file.path().c_str(), &wbOptions));
+    if (!wb) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "xlsx " + doc.sheetId + ": creating the workbook");
+    s = buildWorkbook(wb.get(), doc, options);
+    if (!s) return s;
+
+    lxw_error err;
+    {
+        std::lock_guard<std::mutex> lock(closeMutex());
+        err = workbook_close(wb.release());  // writes the file and frees the workbook
+    }
+    if (err) return lxwStatus(err, "xlsx " + doc.sheetId + ": writing " + file.path());
+    return readWholeFile(file.path());
+}
+
+}  // namespace render
