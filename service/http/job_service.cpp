@@ -7,6 +7,7 @@
 
 #include "common/ids.h"
 #include "common/utf8.h"
+#include "render/pdf_inspect.h"
 
 namespace http {
 namespace {
@@ -198,24 +199,34 @@ common::Status JobService::spoolJob(const jobs::Job& job, const std::string& pdf
 common::Status JobService::process(const jobs::Job& job, const std::string& actor) {
     std::string pdf;
     int pageCount = job.pageCount;
+    const bool needsRenderedMark = job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering;
+    jobs::JobChanges changes;
     auto frozen = store_.document(job.id, "pdf");
     if (frozen) {
+        // A crash after the copy was frozen: the copy is what goes out, never a re-render.
         pdf = std::move(frozen.value());
     } else {
         auto rendered = renderJob(job, Format::Pdf);
         if (!rendered) {
-            store_.transition(job.id, jobs::JobState::Failed, "failed", actor,
-                              "{\"reason\":\"render\"}",
-                              {std::nullopt, std::nullopt, std::string("render_failed"), rendered.status().message()});
+            jobs::JobChanges failure;
+            failure.errorCode = "render_failed";
+            failure.errorMessage = rendered.status().message();
+            store_.transition(job.id, jobs::JobState::Failed, "failed", actor, "{\"reason\":\"render\"}", failure);
             return rendered.status();
         }
         pdf = std::move(rendered->bytes);
         pageCount = rendered->pageCount;
+        changes.warningsJson = warningsJson(rendered->warnings);
         Status put = store_.putDocument(job.id, "pdf", pdf);
         if (!put) return put;
-        jobs::JobChanges changes;
+    }
+    if (needsRenderedMark) {
+        if (pageCount <= 0) {
+            auto counted = render::pdfPageCount(pdf);
+            if (!counted) return counted.status();
+            pageCount = counted.value();
+        }
         changes.pageCount = pageCount;
-        changes.warningsJson = warningsJson(rendered->warnings);
         Object::Ptr detail = new Object;
         detail->set("pages", pageCount);
         detail->set("bytes", static_cast<long long>(pdf.size()));

@@ -10,22 +10,29 @@ bool isLatin(char32_t c) {
            c == U'+' || c == U'#' || c == U'&' || c == U'\'' || (c >= 0xC0 && c <= 0x24F);
 }
 
-bool isSpace(char32_t c) { return c == U' ' || c == U'\t'; }
+// Spaces are break opportunities and vanish at a break. The ideographic space
+// separates the options of a check-box run (■自立　□見守り).
+bool isSpace(char32_t c) { return c == U' ' || c == U'\t' || c == U'\u3000'; }
+
+bool isCheckBox(char32_t c) { return c == U'■' || c == U'□'; }
 
 // Splits one paragraph into units that must not be broken inside.
 std::vector<std::u32string> units(const std::u32string& para) {
     std::vector<std::u32string> out;
+    bool inCheckLabel = false;  // a box and its label stay together up to the next space
     for (char32_t c : para) {
         if (c == U'\t') c = U' ';
         bool haveLast = !out.empty();
         char32_t lastChar = haveLast ? out.back().back() : 0;
         bool lastIsSpace = haveLast && isSpace(lastChar);
+        if (isSpace(c)) inCheckLabel = false;
         if (haveLast && !lastIsSpace && !isSpace(c) &&
-            (isNoLineStart(c) || isNoLineEnd(lastChar) || (isLatin(c) && isLatin(lastChar)))) {
+            (inCheckLabel || isNoLineStart(c) || isNoLineEnd(lastChar) || (isLatin(c) && isLatin(lastChar)))) {
             out.back() += c;
         } else {
             out.push_back(std::u32string(1, c));
         }
+        if (isCheckBox(c)) inCheckLabel = true;
     }
     return out;
 }
@@ -43,7 +50,7 @@ bool isNoLineStart(char32_t c) {
 }
 
 bool isNoLineEnd(char32_t c) {
-    static const std::u32string kChars = U"（「『【〔［｛〈《〘〖“‘([{";
+    static const std::u32string kChars = U"（「『【〔［｛〈《〘〖“‘([{■□";
     return kChars.find(c) != std::u32string::npos;
 }
 

@@ -97,3 +97,8 @@ TEST_CASE("Text that cannot fit at 7 pt reports it", "[fit]") {
     CHECK_FALSE(r.fits);
     CHECK(r.block.fontSizePt == Approx(7));
 }
+
+TEST_CASE("A check box stays with its label and runs break between options", "[linebreak]") {
+    CHECK(lines("■自立　□見守り　□一部介助", 8) == V{"■自立　□見守り", "□一部介助"});
+    CHECK(lines("□昼夜逆転　■徘徊", 5) == V{"□昼夜逆転", "■徘徊"});
+}
