@@ -13,6 +13,8 @@
 
 namespace render {
 
+class FontFile;  // render/pdf/font_file.h
+
 // Which font draws a code point.
 enum class FontSlot { Primary, Fallback, Missing };
 
@@ -34,6 +36,10 @@ public:
     FontSlot slotFor(char32_t codePoint) const;
     const std::string& primaryPath() const;
     const std::string& fallbackPath() const;
+    // For the PDF renderer: the font file behind a slot, shared and immutable
+    // (the fallback is loaded on first use). nullptr for Missing, and for
+    // Fallback when there is no usable fallback font.
+    const FontFile* fontFile(FontSlot slot) const;
 
     struct Impl;
 

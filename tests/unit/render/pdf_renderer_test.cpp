@@ -1,1 +1,494 @@
+#include "render/pdf_renderer.h"
 
+#include <Poco/InflatingStream.h>
+#include <Poco/StreamCopier.h>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <regex>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "common/utf8.h"
+#include "render/font_metrics.h"
+#include "render/pdf/font_file.h"
+#include "render/pdf/truetype_subset.h"
+#include "test_support.h"
+
+namespace {
+
+using testing_support::TempDir;
+
+const char* kPrimaryFont = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf";
+const char* kFallbackFont = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf";
+const char* kDocumentId = "0123456789abcdef0123456789abcdef";
+
+std::shared_ptr<render::FontMetrics> sharedFonts() {
+    static std::shared_ptr<render::FontMetrics> fonts = render::FontMetrics::open(kPrimaryFont, kFallbackFont).value();
+    return fonts;
+}
+
+// Advance width of UTF-8 text at sizePt, as the layout computes it.
+double widthPt(const std::string& text, double sizePt) {
+    std::u32string codePoints = common::decodeUtf8(text).value();
+    double em = 0;
+    for (char32_t cp : codePoints) em += sharedFonts()->advanceEm(cp);
+    return em * sizePt;
+}
+
+layout::Cell textCell(double xMm, double yMm, double widthMm, double heightMm, std::vector<std::string> lines,
+                      layout::HAlign hAlign = layout::HAlign::Left, layout::VAlign vAlign = layout::VAlign::Middle) {
+    layout::Cell cell;
+    cell.xMm = xMm;
+    cell.yMm = yMm;
+    cell.widthMm = widthMm;
+    cell.heightMm = heightMm;
+    cell.borders = {true, true, true, true, 0.5};
+    cell.text.hAlign = hAlign;
+    cell.text.vAlign = vAlign;
+    for (auto& text : lines) cell.text.lines.push_back({text, widthPt(text, cell.text.fontSizePt)});
+    return cell;
+}
+
+layout::Document baseDocument() {
+    layout::Document doc;
+    doc.sheetId = "admission-info";
+    doc.title = "入所者情報シート";
+    doc.documentId = kDocumentId;
+    doc.createdIso = "2024-04-01T09:30:00+09:00";
+    return doc;
+}
+
+// Two pages: a bordered form with Japanese, check boxes, digits and Latin on
+// page 1, a continuation page with a dashed cut line on page 2.
+layout::Document sampleDocument(const std::string& name) {
+    layout::Document doc = baseDocument();
+    layout::Page first;
+    first.name = "1枚目";
+    first.cells.push_back(textCell(12, 12, 40, 8, {"氏名"}, layout::HAlign::Center));
+    first.cells.push_back(textCell(52, 12, 80, 8, {name}));
+    first.cells.push_back(textCell(12, 20, 40, 8, {"生年月日"}, layout::HAlign::Center));
+    first.cells.push_back(textCell(52, 20, 80, 8, {"昭和15年3月21日 (84歳)"}, layout::HAlign::Right));
+    first.cells.push_back(textCell(12, 28, 120, 14, {"■ 要介護3 □ 要支援", "Care level: 3 / ID 12345"},
+                                   layout::HAlign::Left, layout::VAlign::Top));
+    first.cells.push_back(textCell(12, 42, 120, 10, {"連絡先 090-1234-5678"}, layout::HAlign::Left,
+                                   layout::VAlign::Bottom));
+    doc.pages.push_back(first);
+
+    layout::Page second;
+    second.name = "別紙";
+    second.continuation = true;
+    second.cells.push_back(textCell(12, 12, 186, 30, {"特記事項", "夜間は2時間ごとに巡回。"}, layout::HAlign::Left,
+                                    layout::VAlign::Top));
+    second.rules.push_back({12, 150, 198, 150, 0.5, true});
+    doc.pages.push_back(second);
+    return doc;
+}
+
+std::string renderPdf(const layout::Document& doc) {
+    render::PdfRenderer renderer(sharedFonts());
+    auto pdf = renderer.render(doc);
+    INFO(pdf.status().toString());
+    REQUIRE(pdf.isOk());
+    return pdf.value();
+}
+
+std::string writePdf(const TempDir& dir, const std::string& bytes) {
+    std::string path = dir.file("out.pdf");
+    testing_support::writeFile(path, bytes);
+    return path;
+}
+
+// Rows of `pdffonts` after the two header lines.
+std::vector<std::string> fontRows(const std::string& pdffonts) {
+    std::vector<std::string> rows;
+    std::istringstream in(pdffonts);
+    std::string line;
+    for (int i = 0; std::getline(in, line); ++i) {
+        if (i >= 2 && !line.empty()) rows.push_back(line);
+    }
+    return rows;
+}
+
+// The decompressed page content streams (every Flate stream that is not an
+// embedded font program, which is binary and marked by /Length1).
+std::vector<std::string> contentStreams(const std::string& pdf) {
+    std::vector<std::string> streams;
+    std::size_t pos = 0;
+    while ((pos = pdf.find("stream\n", pos)) != std::string::npos) {
+        std::size_t dictStart = pdf.rfind("<<", pos);
+        std::size_t end = pdf.find("endstream", pos);
+        std::string dict = pdf.substr(dictStart, pos - dictStart);
+        std::string data = pdf.substr(pos + 7, end - pos - 7);
+        pos = end + 9;
+        if (dict.find("/Length1") != std::string::npos || dict.find("FlateDecode") == std::string::npos) continue;
+        std::istringstream compressed(data);
+        Poco::InflatingInputStream inflater(compressed);
+        std::string text;
+        Poco::StreamCopier::copyToString(inflater, text);
+        if (text.find("begincmap") == std::string::npos) streams.push_back(text);
+    }
+    return streams;
+}
+
+std::set<std::string> operatorsIn(const std::string& content) {
+    std::set<std::string> ops;
+    std::regex token("[A-Za-z*'\"]+");
+    std::string withoutHex = std::regex_replace(content, std::regex("<[0-9A-Fa-f]*>|/[A-Za-z0-9]+"), " ");
+    for (std::sregex_iterator it(withoutHex.begin(), withoutHex.end(), token), end; it != end; ++it) {
+        ops.insert(it->str());
+    }
+    return ops;
+}
+
+// Big-endian helpers for building and reading the tiny test font.
+void putU16(std::string& out, unsigned value) {
+    out.push_back(static_cast<char>((value >> 8) & 0xFF));
+    out.push_back(static_cast<char>(value & 0xFF));
+}
+void putU32(std::string& out, std::uint32_t value) {
+    putU16(out, value >> 16);
+    putU16(out, value & 0xFFFF);
+}
+unsigned u16At(const std::string& data, std::size_t offset) {
+    return (static_cast<unsigned char>(data[offset]) << 8) | static_cast<unsigned char>(data[offset + 1]);
+}
+std::uint32_t u32At(const std::string& data, std::size_t offset) {
+    return (static_cast<std::uint32_t>(u16At(data, offset)) << 16) | u16At(data, offset + 2);
+}
+
+std::string sfntFile(const std::map<std::string, std::string>& tables) {
+    std::string font;
+    putU32(font, 0x00010000);
+    putU16(font, static_cast<unsigned>(tables.size()));
+    putU16(font, 64);  // searchRange etc. for 5..7 tables
+    putU16(font, 2);
+    putU16(font, static_cast<unsigned>(tables.size() * 16 - 64));
+    std::size_t offset = 12 + 16 * tables.size();
+    std::string body;
+    for (const auto& [tag, data] : tables) {
+        font += tag;
+        putU32(font, 0);  // checksums are not checked by FreeType
+        putU32(font, static_cast<std::uint32_t>(offset + body.size()));
+        putU32(font, static_cast<std::uint32_t>(data.size()));
+        body += data;
+        body.resize((body.size() + 3) & ~std::size_t{3}, '\0');
+    }
+    return font + body;
+}
+
+// A minimal TrueType font: glyph 1 is a triangle (U+0041 'A'), glyph 2 a
+// composite made of glyph 1 (U+0042 'B'). The real fonts have no composites.
+std::string tinyFont() {
+    std::string triangle;
+    for (unsigned v : {1u, 0u, 0u, 500u, 700u, 2u, 0u}) putU16(triangle, v);  // 1 contour, bbox, end point, no instructions
+    triangle += std::string(3, '\x01');                                      // three on-curve points, 16-bit deltas
+    for (unsigned v : {0u, 250u, 250u, 0u, 700u, 0xFD44u}) putU16(triangle, v);  // x deltas, y deltas (-700)
+    std::string composite;
+    for (unsigned v : {0xFFFFu, 0u, 0u, 500u, 700u, 0x0003u, 1u, 0u, 0u}) putU16(composite, v);  // words, xy offsets
+    std::string glyf = triangle + std::string(32 - triangle.size(), '\0') + composite + std::string(2, '\0');
+    std::string loca, hmtx;
+    for (std::uint32_t offset : {0u, 0u, 32u, 52u}) putU32(loca, offset);
+    for (unsigned v : {1000u, 0u, 500u, 0u, 600u, 0u}) putU16(hmtx, v);
+    std::string head;
+    putU32(head, 0x00010000);
+    putU32(head, 0x00010000);
+    putU32(head, 0);
+    putU32(head, 0x5F0F3CF5);
+    putU16(head, 0);
+    putU16(head, 1000);  // unitsPerEm
+    head += std::string(16, '\0');
+    for (unsigned v : {0u, 0u, 500u, 700u, 0u, 8u, 2u, 1u, 0u}) putU16(head, v);  // bbox, ..., long loca
+    std::string hhea;
+    putU32(hhea, 0x00010000);
+    for (unsigned v : {800u, 0xFF38u}) putU16(hhea, v);  // ascender 800, descender -200
+    hhea += std::string(26, '\0');
+    putU16(hhea, 3);  // numberOfHMetrics
+    std::string maxp;
+    putU32(maxp, 0x00010000);
+    for (unsigned v : {3u, 3u, 1u, 3u, 1u, 2u, 0u, 0u, 0u, 0u, 0u, 0u, 1u, 1u}) putU16(maxp, v);
+    std::string cmap;
+    for (unsigned v : {0u, 1u, 3u, 1u, 0u, 12u}) putU16(cmap, v);  // one (3,1) subtable at offset 12
+    for (unsigned v : {4u, 32u, 0u, 4u, 4u, 1u, 0u, 0x42u, 0xFFFFu, 0u, 0x41u, 0xFFFFu, 0xFFC0u, 1u, 0u, 0u}) {
+        putU16(cmap, v);  // format 4: 'A'..'B' -> glyphs 1..2
+    }
+    return sfntFile({{"cmap", cmap}, {"glyf", glyf}, {"head", head}, {"hhea", hhea}, {"hmtx", hmtx},
+                     {"loca", loca}, {"maxp", maxp}});
+}
+
+// The bytes of one table of an sfnt file.
+std::string tableOf(const std::string& font, const std::string& tag) {
+    for (unsigned i = 0; i < u16At(font, 4); ++i) {
+        std::size_t record = 12 + 16 * i;
+        if (font.compare(record, 4, tag) == 0) return font.substr(u32At(font, record + 8), u32At(font, record + 12));
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("a kana is one em wide and a Latin i less than half an em", "[fonts]") {
+    auto fonts = sharedFonts();
+    CHECK(fonts->advanceEm(U'あ') == Approx(1.0).margin(0.02));
+    CHECK(fonts->advanceEm(U'i') < 0.5);
+    CHECK(fonts->ascentEm() + fonts->descentEm() == Approx(1.0).margin(0.05));
+    CHECK(fonts->ascentEm() > fonts->descentEm());
+}
+
+TEST_CASE("a name kanji beyond the BMP is drawn with the fallback font", "[fonts]") {
+    auto fonts = sharedFonts();
+    CHECK(fonts->slotFor(U'髙') == render::FontSlot::Primary);
+    CHECK(fonts->hasGlyph(U'\U00020BB7'));
+    CHECK(fonts->slotFor(U'\U00020BB7') == render::FontSlot::Fallback);
+    CHECK(fonts->advanceEm(U'\U00020BB7') == Approx(1.0).margin(0.02));
+}
+
+TEST_CASE("a code point in no font is missing and as wide as the substitute", "[fonts]") {
+    auto fonts = sharedFonts();
+    CHECK_FALSE(fonts->hasGlyph(U'\U0001F600'));
+    CHECK(fonts->slotFor(U'\U0001F600') == render::FontSlot::Missing);
+    CHECK(fonts->advanceEm(U'\U0001F600') == fonts->advanceEm(render::kSubstituteCodePoint));
+}
+
+TEST_CASE("opening a font file that does not exist is an IOError", "[fonts]") {
+    auto fonts = render::FontMetrics::open("/nonexistent/font.ttf", "");
+    REQUIRE_FALSE(fonts.isOk());
+    CHECK(fonts.status().code() == common::Status::Code::IOError);
+}
+
+TEST_CASE("font metrics give the same answers from many threads while the fallback loads", "[fonts]") {
+    auto fonts = render::FontMetrics::open(kPrimaryFont, kFallbackFont).value();
+    std::vector<std::thread> threads;
+    std::vector<double> widths(8);
+    for (std::size_t i = 0; i < widths.size(); ++i) {
+        threads.emplace_back([&, i] { widths[i] = fonts->advanceEm(U'\U00020BB7') + fonts->advanceEm(U'あ'); });
+    }
+    for (auto& thread : threads) thread.join();
+    for (double width : widths) CHECK(width == widths[0]);
+}
+
+TEST_CASE("a subset keeps the parts of composite glyphs and renumbers them", "[fonts]") {
+    TempDir dir;
+    testing_support::writeFile(dir.file("tiny.ttf"), tinyFont());
+    auto font = render::FontFile::load(dir.file("tiny.ttf"));
+    INFO(font.status().toString());
+    REQUIRE(font.isOk());
+    REQUIRE(font.value()->glyphId(U'B') == 2);
+
+    std::vector<std::uint16_t> glyphs = {0, 2};
+    auto subset = render::buildTrueTypeSubset(*font.value(), glyphs);
+    REQUIRE(subset.isOk());
+    CHECK(glyphs == std::vector<std::uint16_t>{0, 2, 1});  // the triangle was pulled in as glyph 2
+
+    const std::string& bytes = subset.value();
+    CHECK(u16At(tableOf(bytes, "maxp"), 4) == 3);
+    std::string loca = tableOf(bytes, "loca");
+    std::string glyf = tableOf(bytes, "glyf");
+    std::string newComposite = glyf.substr(u32At(loca, 4), u32At(loca, 8) - u32At(loca, 4));
+    CHECK(static_cast<std::int16_t>(u16At(newComposite, 0)) < 0);
+    CHECK(u16At(newComposite, 12) == 2);  // its component now points at the triangle's new id
+    std::string newTriangle = glyf.substr(u32At(loca, 8), u32At(loca, 12) - u32At(loca, 8));
+    CHECK(newTriangle.substr(0, 29) == tableOf(tinyFont(), "glyf").substr(0, 29));  // copied unchanged
+    std::string hmtx = tableOf(bytes, "hmtx");
+    CHECK(u16At(hmtx, 4) == 600);
+    CHECK(u16At(hmtx, 8) == 500);
+
+    std::uint32_t sum = 0;  // head.checkSumAdjustment makes the whole file sum to this magic number
+    for (std::size_t i = 0; i < bytes.size(); i += 4) sum += u32At(bytes, i);
+    CHECK(sum == 0xB1B0AFBA);
+}
+
+TEST_CASE("a two-page document renders with every string extractable", "[pdf]") {
+    TempDir dir;
+    std::string path = writePdf(dir, renderPdf(sampleDocument("髙橋 𠮷子")));
+    CHECK(testing_support::pdfPageCount(path) == 2);
+    std::string text = testing_support::pdfText(path);
+    for (const char* expected : {"氏名", "髙橋 𠮷子", "生年月日", "昭和15年3月21日 (84歳)", "■ 要介護3 □ 要支援",
+                                 "Care level: 3 / ID 12345", "連絡先 090-1234-5678", "特記事項",
+                                 "夜間は2時間ごとに巡回。"}) {
+        INFO(text);
+        CHECK(text.find(expected) != std::string::npos);
+    }
+    CHECK(text.find("Error") == std::string::npos);
+}
+
+TEST_CASE("fonts are embedded as subset CID TrueType with Identity-H, the fallback only for its characters",
+          "[pdf]") {
+    TempDir dir;
+    std::string withFallback = testing_support::pdfFonts(writePdf(dir, renderPdf(sampleDocument("髙橋 𠮷子"))));
+    INFO(withFallback);
+    auto rows = fontRows(withFallback);
+    REQUIRE(rows.size() == 2);
+    std::regex subsetRow(R"(^[A-Z]{6}\+(\S+)\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes\s+\d+\s+0\s*$)");
+    std::smatch match;
+    REQUIRE(std::regex_match(rows[0], match, subsetRow));
+    CHECK(match[1] == "IPAexGothic");
+    REQUIRE(std::regex_match(rows[1], match, subsetRow));
+    CHECK(match[1] == "IPAmjMincho");
+
+    std::string withoutFallback = testing_support::pdfFonts(writePdf(dir, renderPdf(sampleDocument("髙橋 花子"))));
+    INFO(withoutFallback);
+    rows = fontRows(withoutFallback);
+    REQUIRE(rows.size() == 1);
+    REQUIRE(std::regex_match(rows[0], match, subsetRow));
+    CHECK(match[1] == "IPAexGothic");
+}
+
+TEST_CASE("the same document renders to identical bytes", "[pdf]") {
+    layout::Document doc = sampleDocument("髙橋 𠮷子");
+    std::string first = renderPdf(doc);
+    CHECK(renderPdf(doc) == first);
+    render::PdfRenderer otherRenderer(sharedFonts());
+    CHECK(otherRenderer.render(doc).value() == first);
+}
+
+TEST_CASE("one renderer used by several threads gives the same bytes as alone", "[pdf]") {
+    layout::Document doc = sampleDocument("髙橋 𠮷子");
+    std::string expected = renderPdf(doc);
+    render::PdfRenderer renderer(sharedFonts());
+    std::vector<std::thread> threads;
+    std::vector<int> matches(4, 0);
+    for (std::size_t t = 0; t < matches.size(); ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 10; ++i) {
+                auto pdf = renderer.render(doc);
+                if (pdf.isOk() && pdf.value() == expected) ++matches[t];
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (int count : matches) CHECK(count == 10);
+}
+
+TEST_CASE("the trailer id, dates, title and producer come from the document", "[pdf]") {
+    std::string pdf = renderPdf(sampleDocument("髙橋 花子"));
+    CHECK(pdf.find("/ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]") !=
+          std::string::npos);
+    CHECK(pdf.find("(D:20240401093000+09'00')") != std::string::npos);
+    CHECK(pdf.find("/Producer(Renkei)") != std::string::npos);
+    TempDir dir;
+    std::string info = testing_support::run({"/usr/bin/pdfinfo", writePdf(dir, pdf)}).output;
+    INFO(info);
+    CHECK(info.find("入所者情報シート") != std::string::npos);
+    CHECK(info.find("Producer:        Renkei") != std::string::npos);
+}
+
+TEST_CASE("page content uses only black strokes and text, no colour or gray", "[pdf]") {
+    auto streams = contentStreams(renderPdf(sampleDocument("髙橋 𠮷子")));
+    REQUIRE(streams.size() == 2);
+    std::set<std::string> allowed = {"w", "J", "d", "m", "l", "S", "BT", "ET", "Tf", "Tm", "Tj"};
+    for (const auto& content : streams) {
+        INFO(content);
+        for (const auto& op : operatorsIn(content)) CHECK(allowed.count(op) == 1);
+    }
+    CHECK(streams[1].find("[3 2] 0 d") != std::string::npos);  // the dashed cut line
+}
+
+TEST_CASE("an edge shared by two cells is stroked once", "[pdf]") {
+    layout::Document doc = baseDocument();
+    layout::Page page;
+    page.cells.push_back(textCell(10, 10, 20, 10, {}));
+    page.cells.push_back(textCell(30, 10, 20, 10, {}));
+    doc.pages.push_back(page);
+    auto streams = contentStreams(renderPdf(doc));
+    REQUIRE(streams.size() == 1);
+    std::regex stroke(" l S");
+    auto strokes = std::distance(std::sregex_iterator(streams[0].begin(), streams[0].end(), stroke), {});
+    CHECK(strokes == 7);
+}
+
+TEST_CASE("text is placed by alignment inside the padded box", "[pdf]") {
+    layout::Document doc = baseDocument();
+    layout::Page page;
+    page.cells.push_back(textCell(20, 30, 60, 12, {"左上"}, layout::HAlign::Left, layout::VAlign::Top));
+    page.cells.push_back(textCell(20, 50, 60, 12, {"右下"}, layout::HAlign::Right, layout::VAlign::Bottom));
+    doc.pages.push_back(page);
+    auto streams = contentStreams(renderPdf(doc));
+    REQUIRE(streams.size() == 1);
+    const double k = layout::kPtPerMm;
+    auto fonts = sharedFonts();
+    double ascentPt = fonts->ascentEm() * 9, descentPt = fonts->descentEm() * 9;
+    double topLeftX = (20 + 0.8) * k, topLeftY = 297 * k - ((30 + 0.8) * k + ascentPt);
+    double bottomRightX = (80 - 0.8) * k - widthPt("右下", 9), bottomRightY = 297 * k - ((62 - 0.8) * k - descentPt);
+    std::regex tm(R"(1 0 0 1 (-?[\d.]+) (-?[\d.]+) Tm)");
+    std::vector<std::pair<double, double>> origins;
+    for (std::sregex_iterator it(streams[0].begin(), streams[0].end(), tm), end; it != end; ++it) {
+        origins.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
+    }
+    REQUIRE(origins.size() == 2);
+    CHECK(origins[0].first == Approx(topLeftX).margin(0.01));
+    CHECK(origins[0].second == Approx(topLeftY).margin(0.01));
+    CHECK(origins[1].first == Approx(bottomRightX).margin(0.01));
+    CHECK(origins[1].second == Approx(bottomRightY).margin(0.01));
+}
+
+TEST_CASE("a character no font has prints as the substitute", "[pdf]") {
+    layout::Document doc = baseDocument();
+    layout::Page page;
+    page.cells.push_back(textCell(10, 10, 60, 10, {"笑顔\U0001F600です"}));
+    doc.pages.push_back(page);
+    TempDir dir;
+    std::string text = testing_support::pdfText(writePdf(dir, renderPdf(doc)));
+    CHECK(text.find("笑顔〓です") != std::string::npos);
+}
+
+TEST_CASE("a document without text has no fonts", "[pdf]") {
+    layout::Document doc = baseDocument();
+    layout::Page page;
+    page.cells.push_back(textCell(10, 10, 60, 10, {}));
+    doc.pages.push_back(page);
+    TempDir dir;
+    std::string path = writePdf(dir, renderPdf(doc));
+    CHECK(testing_support::pdfPageCount(path) == 1);
+    CHECK(fontRows(testing_support::pdfFonts(path)).empty());
+}
+
+TEST_CASE("a document the PDF cannot be built from is rejected with its sheet id", "[pdf]") {
+    layout::Document doc = sampleDocument("髙橋 花子");
+    SECTION("document id not 32 hex digits") { doc.documentId = "not-an-id"; }
+    SECTION("creation time without an offset") { doc.createdIso = "2024-04-01T09:30:00"; }
+    SECTION("creation time not a date") { doc.createdIso = "yesterday"; }
+    SECTION("no pages") { doc.pages.clear(); }
+    SECTION("zero page height") { doc.pageHeightMm = 0; }
+    render::PdfRenderer renderer(sharedFonts());
+    auto pdf = renderer.render(doc);
+    REQUIRE_FALSE(pdf.isOk());
+    CHECK(pdf.status().code() == common::Status::Code::InvalidArgument);
+    CHECK(pdf.status().message().find("admission-info") != std::string::npos);
+}
+
+TEST_CASE("a creation time in UTC becomes a PDF date with Z", "[pdf]") {
+    layout::Document doc = sampleDocument("髙橋 花子");
+    doc.createdIso = "2024-04-01T00:30:00.123Z";
+    CHECK(renderPdf(doc).find("(D:20240401003000Z)") != std::string::npos);
+}
+
+// Not run by default: prints the cost of rendering a 2-page, 150-cell
+// document that draws about 300 distinct characters, like a filled form.
+TEST_CASE("rendering a typical two-page document is fast", "[.][benchmark]") {
+    layout::Document doc = baseDocument();
+    std::vector<char32_t> pool;  // 300 common kanji from the start of the URO block
+    for (char32_t cp = U'\u4E00'; pool.size() < 300; ++cp) {
+        if (sharedFonts()->slotFor(cp) == render::FontSlot::Primary) pool.push_back(cp);
+    }
+    for (int p = 0; p < 2; ++p) {
+        layout::Page page;
+        for (int i = 0; i < 75; ++i) {
+            std::u32string text = U"第" + std::u32string(1, U'0' + i % 10) + U"項 ";
+            for (int j = 0; j < 6; ++j) text.push_back(pool[((p * 75 + i) * 2 + j * 50) % pool.size()]);
+            page.cells.push_back(textCell(12 + (i % 3) * 62, 12 + (i / 3) * 10.5, 62, 10.5, {common::encodeUtf8(text)}));
+        }
+        doc.pages.push_back(page);
+    }
+    render::PdfRenderer renderer(sharedFonts());
+    std::size_t bytes = renderer.render(doc).value().size();
+    const int runs = 200;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < runs; ++i) REQUIRE(renderer.render(doc).isOk());
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / runs;
+    std::cout << "2 pages, 150 cells: " << ms << " ms per document, " << bytes << " bytes\n";
+}

@@ -1,0 +1,47 @@
+// ContentStream: writes the operators of one PDF page (black lines and glyph
+// runs) as text, with coordinates in points from the bottom-left corner.
+// Only stroke and text operators are ever written: the output is black on
+// white by construction (no colour, gray or fill operators). Internal to
+// render/; one instance per page, not shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace render {
+
+class ContentStream {
+public:
+    // A straight line widthPt thick; dashed lines use a 3 pt dash, 2 pt gap.
+    void line(double x1, double y1, double x2, double y2, double widthPt, bool dashed);
+
+    // Starts a line of text with its baseline origin at (x, y).
+    void moveText(double x, double y);
+    // Shows glyphs (2-byte CIDs of an Identity-H font, resource name such as
+    // "F1") where the previous run of the line ended.
+    void showGlyphs(const std::string& fontResource, double fontSizePt, const std::vector<std::uint16_t>& cids);
+
+    // Closes any open text object and returns the operators.
+    const std::string& finish();
+
+private:
+    void setStrokeStyle(double widthPt, bool dashed);
+    void beginText();
+    void endText();
+    void number(double value);
+
+    std::string out_;
+    bool inText_ = false;
+    std::string font_;
+    double fontSizePt_ = -1;
+    double lineWidthPt_ = -1;  // -1: not set yet on this page
+    int lineCap_ = 0;          // PDF default: butt
+    bool dashed_ = false;
+};
+
+// Appends value rounded to 0.01 with no trailing zeros ("12.5", "-3", "0.05").
+// Locale-independent, unlike printf; non-finite values print as 0.
+void appendPdfNumber(std::string& out, double value);
+
+}  // namespace render
