@@ -96,6 +96,11 @@ FieldSpec noteField(const FieldSpec& owner, const OptionSpec& option, const Poco
         }());
         f.isNote = true;
         f.section = owner.section;
+        // "required": a note that must be given whenever its option is chosen.
+        if (f.required) {
+            f.required = false;
+            f.requiredWhen.push_back({owner.key, {option.value}});
+        }
     }
     f.label = owner.label + "(" + option.label + ")";
     return f;
@@ -250,6 +255,8 @@ CellSpec parseCell(const Object::Ptr& o, const SheetTemplate& t) {
     c.suffix = getString(o, "suffix");
     c.placeholder = getString(o, "placeholder");
     c.column = getString(o, "column");
+    c.masked = getString(o, "masked");
+    c.hasMask = o->has("masked");
     c.item = static_cast<int>(getNumber(o, "item", -1));
     c.fontSizePt = getNumber(o, "fontSizePt", 0);
     c.hAlign = parseAlign(getString(o, "align"));
@@ -263,6 +270,7 @@ CellSpec parseCell(const Object::Ptr& o, const SheetTemplate& t) {
         const FieldSpec* f = t.field(c.field);
         if (!f) fail(where + ": unknown field '" + c.field + "'");
         if (!c.option.empty() && !f->option(c.option)) fail(where + ": unknown option '" + c.option + "'");
+        if (c.hasMask && !c.masked.empty() && !t.field(c.masked)) fail(where + ": masked names unknown field '" + c.masked + "'");
         if (f->type == FieldType::Table) {
             bool known = false;
             for (const auto& col : f->columns) known = known || col.key == c.column;
@@ -327,6 +335,7 @@ PageSpec parsePage(const Object::Ptr& o, const SheetTemplate& t, size_t index) {
             r.x2Mm = to->getElement<double>(0);
             r.y2Mm = to->getElement<double>(1);
             r.widthPt = getNumber(ro, "widthPt", 0.5);
+            if (r.widthPt < 0.5) fail("page " + p.name + ": rules thinner than 0.5 pt vanish on a fax");
             r.dashed = getBool(ro, "dashed", false);
             p.rules.push_back(r);
         }

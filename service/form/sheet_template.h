@@ -78,6 +78,9 @@ struct CellSpec {
     std::string placeholder;  // printed when the field is empty
     int item = -1;          // table fields: the row this cell shows (0-based)
     std::string column;     // table fields: the column key this cell shows
+    // On a masked (fax) rendering: print this field instead ("" = print nothing).
+    bool hasMask = false;
+    std::string masked;
     double fontSizePt = 0;  // 0: the template default
     HAlign hAlign = HAlign::Left;
     VAlign vAlign = VAlign::Middle;

@@ -284,8 +284,9 @@ void derive(const SheetTemplate& sheet, FormData& data) {
             auto birth = parseIsoDate(data.text(f.deriveFrom[0]));
             auto asOf = parseIsoDate(data.text(f.deriveFrom[1]));
             if (birth && asOf && !(*asOf < *birth)) value = std::to_string(ageOn(*birth, *asOf));
-        } else if (f.derive == "initials" && f.deriveFrom.size() == 1) {
-            value = kanaInitials(data.text(f.deriveFrom[0]));
+        } else if (f.derive == "initials" && !f.deriveFrom.empty()) {
+            // from [kana] or [name, kana]: the default masking is kana initials.
+            value = kanaInitials(data.text(f.deriveFrom.back()));
         } else if (f.derive == "municipality" && f.deriveFrom.size() == 1) {
             value = municipalityOf(data.text(f.deriveFrom[0]));
         }
@@ -370,6 +371,22 @@ std::string municipalityOf(const std::string& address) {
     }
     if (firstEnd == std::u32string::npos || firstEnd == 0 || firstEnd > 6) return "";
     return common::encodeUtf8(s.substr(0, firstEnd + 1));
+}
+
+std::string partialMask(const std::string& name) {
+    auto cps = common::decodeUtf8(name);
+    if (!cps) return "";
+    std::u32string out;
+    size_t inWord = 0;
+    for (char32_t c : *cps) {
+        if (c == U' ' || c == 0x3000) {
+            out += c;
+            inWord = 0;
+            continue;
+        }
+        out += (inWord++ % 2 == 1) ? U'●' : c;
+    }
+    return common::encodeUtf8(out);
 }
 
 std::string kanaInitials(const std::string& kana) {

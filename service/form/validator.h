@@ -28,6 +28,8 @@ common::Result<FormData> validateFields(const SheetTemplate& sheet, const Poco::
 // The municipality (市区町村) at the start of a Japanese address, without the
 // prefecture or 郡: "北海道旭川市7条通" -> "旭川市". "" when none is found.
 std::string municipalityOf(const std::string& address);
+// Every other character of each word replaced by ●: "旭川 太郎" -> "旭● 太●" (rules.md §4.1).
+std::string partialMask(const std::string& name);
 // Kana initials of a フリガナ "アサヒ タロウ" -> "ア・タ"; "" when empty.
 std::string kanaInitials(const std::string& kana);
 

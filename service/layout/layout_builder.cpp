@@ -1,10 +1,12 @@
 #include "layout/layout_builder.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
 #include "common/utf8.h"
+#include "form/validator.h"
 #include "form/wareki.h"
 #include "layout/text_fitter.h"
 
@@ -185,7 +187,7 @@ class Builder {
 public:
     Builder(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
             const BuildOptions& options)
-        : sheet_(sheet), data_(data), measurer_(measurer), options_(options) {}
+        : sheet_(sheet), data_(withDocumentFields(sheet, data, options)), measurer_(measurer), options_(options) {}
 
     Document build() {
         doc_.sheetId = sheet_.id;
@@ -231,6 +233,9 @@ private:
         cell.borders = bordersOf(cs.border);
         std::string printed = cs.text;
         const FieldSpec* field = cs.field.empty() ? nullptr : sheet_.field(cs.field);
+        const bool masked = options_.mask != MaskMode::None && cs.hasMask;
+        if (masked) field = cs.masked.empty() ? nullptr : sheet_.field(cs.masked);
+        if (masked && !field) printed.clear();  // withheld from the fax entirely
         if (field) {
             CellContent content = formatCell(cs, *field, data_);
             printed = content.printed;
@@ -337,8 +342,25 @@ private:
         return c;
     }
 
+    // Fields that depend on the document rather than the input: the reply
+    // reference comes from the document id, the fax label from the mask mode.
+    static FormData withDocumentFields(const form::SheetTemplate& sheet, const FormData& data,
+                                       const BuildOptions& options) {
+        FormData out = data;
+        for (const auto& f : sheet.fields) {
+            if (f.derive == "reply_ref" && options.documentId.size() >= 10) {
+                std::string ref = "R";
+                for (char c : options.documentId.substr(0, 10)) ref += static_cast<char>(std::toupper(c));
+                out.values[f.key].scalar = ref;
+            }
+            if (f.derive == "initials" && options.mask == MaskMode::Partial && f.deriveFrom.size() == 2)
+                out.values[f.key].scalar = form::partialMask(data.text(f.deriveFrom[0]));
+        }
+        return out;
+    }
+
     const form::SheetTemplate& sheet_;
-    const FormData& data_;
+    const FormData data_;
     const TextMeasurer& measurer_;
     const BuildOptions& options_;
     Document doc_;

@@ -13,10 +13,15 @@
 
 namespace layout {
 
+// How personal data prints on a fax (rules.md §4.1). Cells with a "masked"
+// member print their stand-in field instead when the mode is not None.
+enum class MaskMode { None, Initials, Partial };
+
 struct BuildOptions {
     std::string documentId;  // 32 hex digits, from the job
     std::string createdIso;  // from the job, ISO 8601 with offset
     double continuationFontSizePt = 10.5;
+    MaskMode mask = MaskMode::None;
 };
 
 Document buildDocument(const form::SheetTemplate& sheet, const form::FormData& data, const TextMeasurer& measurer,

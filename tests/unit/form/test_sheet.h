@@ -14,6 +14,9 @@ inline const std::string kTestSheetJson = R"json({
     {"key": "pt_birth_date", "label": "生年月日", "type": "date"},
     {"key": "pt_age", "label": "年齢", "type": "derived", "derive": "age", "from": ["pt_birth_date", "doc_date"]},
     {"key": "pt_address", "label": "住所", "type": "text", "length": 60},
+    {"key": "pt_fax_label", "label": "FAX用氏名表記", "type": "derived", "derive": "initials", "from": ["pt_name", "pt_kana"]},
+    {"key": "reply_ref", "label": "照会番号", "type": "derived", "derive": "reply_ref"},
+    {"key": "household", "label": "世帯", "type": "enum", "options": [["alone", "独居"], {"value": "with_child", "label": "子と同居", "note": {"key": "household_size", "type": "number", "required": true, "format": "({}名)"}}]},
     {"key": "pt_municipality", "label": "居住市町村", "type": "derived", "derive": "municipality", "from": ["pt_address"]},
     {"key": "pt_sex", "label": "性別", "type": "enum", "options": [["male", "男"], ["female", "女"]], "required": true},
     {"key": "send_method", "label": "提供方法", "type": "enum", "options": [["fax", "FAX"], ["mail", "郵送"]]},
@@ -38,16 +41,19 @@ inline const std::string kTestSheetJson = R"json({
     {"at": [1, 6], "span": [1, 2], "text": "性別"},
     {"at": [1, 8], "span": [1, 4], "field": "pt_sex"},
     {"at": [2, 0], "span": [1, 2], "text": "氏名"},
-    {"at": [2, 2], "span": [1, 4], "field": "pt_name", "suffix": " 様"},
+    {"at": [2, 2], "span": [1, 4], "field": "pt_name", "suffix": " 様", "masked": "pt_fax_label"},
     {"at": [2, 6], "span": [1, 2], "text": "年齢"},
     {"at": [2, 8], "span": [1, 4], "field": "pt_age", "suffix": "歳"},
     {"at": [3, 0], "span": [1, 12], "field": "aids"},
     {"at": [4, 0], "span": [1, 6], "field": "alone", "text": "日中独居"},
-    {"at": [4, 6], "span": [1, 6], "field": "pt_birth_date", "format": "birth"},
+    {"at": [4, 6], "span": [1, 6], "field": "pt_birth_date", "format": "birth", "masked": ""},
     {"at": [5, 0], "span": [2, 12], "field": "memo", "valign": "top"},
     {"at": [7, 0], "span": [1, 6], "field": "visits", "item": 0, "column": "date"},
     {"at": [7, 6], "span": [1, 6], "field": "visits", "item": 0, "column": "conference"},
     {"at": [8, 0], "span": [1, 6], "field": "grades"},
-    {"at": [8, 6], "span": [1, 6], "field": "sent_at"}
+    {"at": [8, 6], "span": [1, 6], "field": "sent_at"},
+    {"at": [9, 0], "span": [1, 4], "field": "pt_address", "masked": "pt_municipality"},
+    {"at": [9, 4], "span": [1, 4], "field": "pt_birth_date", "masked": ""},
+    {"at": [9, 8], "span": [1, 4], "field": "reply_ref"}
   ]}]
 })json";

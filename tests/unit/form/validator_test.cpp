@@ -98,6 +98,9 @@ TEST_CASE("Validation table: good and bad values side by side", "[validator]") {
         {R"("visits":[{"date":"2025-11-18","conference":"no"},{"date":"2025-11-19","conference":"no"},{"date":"2025-11-20","conference":"no"}])",
          "fields.visits", "too_many_rows"},
         {R"("pt_address":null)", "", ""},
+        {R"("household":"with_child","household_size":3)", "", ""},
+        {R"("household":"with_child")", "fields.household_size", "required"},
+        {R"("household":"alone")", "", ""},
     };
     for (const auto& row : rows) {
         INFO(row.extra);
@@ -135,5 +138,7 @@ TEST_CASE("Municipality and kana initials are derived from the address and the r
     CHECK(municipalityOf("長野県松本市丸の内") == "松本市");
     CHECK(municipalityOf("") == "");
     CHECK(kanaInitials("アサヒカワ ハナコ") == "ア・ハ");
+    CHECK(partialMask("旭川 太郎") == "旭● 太●");
+    CHECK(partialMask("髙橋𠮷子") == "髙●𠮷●");
     CHECK(kanaInitials("アサヒカワ　ハナコ") == "ア・ハ");
 }

@@ -17,7 +17,7 @@ const form::SheetTemplate& sheet() {
     return t;
 }
 
-Document build(const std::string& fields) {
+Document build(const std::string& fields, MaskMode mask = MaskMode::None) {
     auto obj = Poco::JSON::Parser().parse(fields).extract<Poco::JSON::Object::Ptr>();
     auto data = form::validateFields(sheet(), obj);
     REQUIRE(data);
@@ -25,6 +25,7 @@ Document build(const std::string& fields) {
     BuildOptions options;
     options.documentId = "0123456789abcdef0123456789abcdef";
     options.createdIso = "2025-11-20T10:00:00+09:00";
+    options.mask = mask;
     return buildDocument(sheet(), data.value(), m, options);
 }
 
@@ -120,4 +121,29 @@ TEST_CASE("A character no font has becomes 〓 and a warning", "[layout]") {
     CHECK(printed(cellFor(doc, "pt_name")) == "花子〓 様");
     REQUIRE(doc.warnings.size() == 1);
     CHECK(doc.warnings[0] == "glyph_substituted: pt_name U+1F600");
+}
+
+TEST_CASE("A fax rendering prints the stand-ins of masked cells", "[layout][mask]") {
+    const std::string fields = R"({"doc_date":"2025-11-20","pt_sex":"female","pt_name":"旭川 花子","pt_kana":"アサヒカワ ハナコ",)"
+                               R"("pt_birth_date":"1940-03-02","pt_address":"北海道旭川市7条通99丁目"})";
+    Document full = build(fields);
+    CHECK(printed(cellFor(full, "pt_name")) == "旭川 花子 様");
+    CHECK(printed(cellFor(full, "pt_address")) == "北海道旭川市7条通99丁目");
+    Document initials = build(fields, MaskMode::Initials);
+    CHECK(printed(cellFor(initials, "pt_fax_label")) == "ア・ハ 様");
+    CHECK(printed(cellFor(initials, "pt_municipality")) == "旭川市");
+    Document partial = build(fields, MaskMode::Partial);
+    CHECK(printed(cellFor(partial, "pt_fax_label")) == "旭● 花● 様");
+    for (const Document* doc : {&initials, &partial})
+        for (const auto& c : doc->pages[0].cells)
+            for (const auto& l : c.text.lines) {
+                CHECK(l.text.find("花子") == std::string::npos);
+                CHECK(l.text.find("7条通") == std::string::npos);
+                CHECK(l.text.find("昭和15年") == std::string::npos);
+            }
+}
+
+TEST_CASE("The reply reference comes from the document id", "[layout]") {
+    Document doc = build("{" + kBase + "}");
+    CHECK(printed(cellFor(doc, "reply_ref")) == "R0123456789");
 }
