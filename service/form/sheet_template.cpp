@@ -285,6 +285,8 @@ CellSpec parseCell(const Object::Ptr& o, const SheetTemplate& t) {
 PageSpec parsePage(const Object::Ptr& o, const SheetTemplate& t, size_t index) {
     PageSpec p;
     p.name = getString(o, "name", std::to_string(index + 1) + "枚目");
+    p.onlyWhen = getString(o, "onlyWhen");
+    if (!p.onlyWhen.empty() && !t.field(p.onlyWhen)) fail("page " + p.name + ": onlyWhen names unknown field '" + p.onlyWhen + "'");
     int rows = static_cast<int>(getNumber(o, "rows", 0));
     double rowHeight = getNumber(o, "rowHeightMm", 6);
     if (rows <= 0 || rowHeight <= 0) fail("page " + p.name + " needs rows and rowHeightMm");

@@ -96,6 +96,7 @@ struct RuleSpec {
 
 struct PageSpec {
     std::string name;
+    std::string onlyWhen;  // non-empty: the page prints only when this field has a value
     std::vector<double> rowHeightsMm;
     std::vector<CellSpec> cells;
     std::vector<RuleSpec> rules;

@@ -197,7 +197,8 @@ public:
         doc_.pageWidthMm = sheet_.pageWidthMm;
         doc_.pageHeightMm = sheet_.pageHeightMm;
         doc_.marginMm = sheet_.marginMm;
-        for (const auto& page : sheet_.pages) doc_.pages.push_back(buildPage(page));
+        for (const auto& page : sheet_.pages)
+            if (page.onlyWhen.empty() || data_.has(page.onlyWhen)) doc_.pages.push_back(buildPage(page));
         addContinuationPages();
         return std::move(doc_);
     }
