@@ -123,7 +123,7 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& request, cons
     if (!idempotencyKey.empty()) {
         auto earlier = store_.findByIdempotencyKey(idempotencyKey);
         if (earlier) {
-            if (earlier->requestHash != hash)
+            if (earlier->requestJson != stringify(request))
                 return Status::conflict("この Idempotency-Key は別の内容で使用済みです(ジョブ " + earlier->id + ")。");
             return SubmitResult{earlier.value(), true};
         }
@@ -148,7 +148,7 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& request, cons
     if (created.code() == Status::Code::Conflict && !idempotencyKey.empty()) {
         // Another request with the same key won the race: answer as a replay.
         auto earlier = store_.findByIdempotencyKey(idempotencyKey);
-        if (earlier && earlier->requestHash == hash) return SubmitResult{earlier.value(), true};
+        if (earlier && earlier->requestJson == job.requestJson) return SubmitResult{earlier.value(), true};
         return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
     }
     if (!created) return created;

@@ -276,3 +276,33 @@ TEST_CASE("The built binary starts on a free port, serves and stops on SIGTERM",
     CHECK(log.find("stopped") != std::string::npos);
     CHECK(Poco::File(dir.file("data/renkei.db")).exists());
 }
+
+TEST_CASE("An Idempotency-Key replays the original job; another body with it is a conflict", "[e2e][idempotency]") {
+    TestServer server;
+    const std::string body = printJob("admission-info");
+    Response first = server.post("/api/v1/jobs", body, {{"Idempotency-Key", "office-7-2025-11-20-001"}});
+    REQUIRE(first.status == 201);
+    Response replay = server.post("/api/v1/jobs", body, {{"Idempotency-Key", "office-7-2025-11-20-001"}});
+    REQUIRE(replay.status == 200);
+    CHECK(replay.json()->getValue<std::string>("id") == first.json()->getValue<std::string>("id"));
+    std::string other = printJob("admission-info");
+    other.insert(other.find("\"fields\":") , "\"patient_ref\":\"K-12\",");
+    Response conflict = server.post("/api/v1/jobs", other, {{"Idempotency-Key", "office-7-2025-11-20-001"}});
+    CHECK(conflict.status == 409);
+    std::vector<std::string> spooled;
+    Poco::File(server.dataDir() + "/spool/print/new").list(spooled);
+    CHECK(spooled.size() == 2);  // one job: its pdf and its sidecar
+}
+
+TEST_CASE("The same submission twice within the window is refused unless it is deliberate", "[e2e][idempotency]") {
+    TestServer server;
+    std::string body = printJob("admission-info");
+    body.replace(body.find("\"allow_duplicate\":true,"), 23, "");
+    Response first = server.post("/api/v1/jobs", body);
+    REQUIRE(first.status == 201);
+    Response second = server.post("/api/v1/jobs", body);
+    REQUIRE(second.status == 409);
+    CHECK(second.json()->getValue<std::string>("title").find(first.json()->getValue<std::string>("id")) != std::string::npos);
+    Response deliberate = server.post("/api/v1/jobs", printJob("admission-info"));
+    CHECK(deliberate.status == 201);
+}
