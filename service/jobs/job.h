@@ -47,6 +47,11 @@ struct Job {
     std::string errorCode;            // empty unless the job failed
     std::string errorMessage;
     int attempt = 0;  // retries so far: +1 each time the job leaves Failed
+    std::string office;              // the office (partner id) that submitted it; "" before access control
+    std::string deliveryJson = "{}";  // JSON object: channel details (partner, fax number, mask, results)
+    long long heldUntilUs = 0;       // held fax jobs: when the hold window ends
+    std::string sentAt;              // ISO 8601 +09:00 when the gateway or printer reported success; "" before
+    std::string receiptJson;         // JSON object of the receipt confirmation, "" before one is recorded
     // Set by the store from its Clock; ignored on create().
     std::string createdAt;  // ISO 8601 +09:00
     std::string updatedAt;  // ISO 8601 +09:00
@@ -60,6 +65,10 @@ struct JobChanges {
     std::optional<std::string> warningsJson;  // JSON array
     std::optional<std::string> errorCode;
     std::optional<std::string> errorMessage;
+    std::optional<std::string> deliveryJson;  // JSON object
+    std::optional<long long> heldUntilUs;
+    std::optional<std::string> sentAt;
+    std::optional<std::string> receiptJson;  // JSON object
 };
 
 // One entry of a job's history. Events are only ever appended.
@@ -79,10 +88,35 @@ struct JobFilter {
     std::optional<std::string> state;  // a stateName(); anything else is InvalidArgument
     std::optional<std::string> destination;
     std::optional<std::string> patientRef;
+    std::optional<std::string> office;
+    std::optional<std::string> channel;
     std::optional<long long> fromUs;  // created_at_us >= fromUs
     std::optional<long long> toUs;    // created_at_us < toUs
     int limit = 50;                   // 1..kMaxListLimit
     int offset = 0;                   // >= 0
+};
+
+// One access to the API, for the audit trail (医療情報システムの安全管理に関するガイドライン).
+struct AuditEntry {
+    long long seq = 0;
+    std::string at;        // set by the store
+    long long atUs = 0;    // set by the store
+    std::string office;    // partner id of the token's office, "" when unauthenticated
+    std::string role;      // "submitter", "admin" or "" when unauthenticated
+    std::string method;
+    std::string route;     // the route pattern or the path
+    std::string jobId;     // "" when the route names no job
+    std::string client;    // client address
+    int status = 0;        // HTTP status answered
+};
+
+struct AuditFilter {
+    std::optional<std::string> office;
+    std::optional<std::string> jobId;
+    std::optional<long long> fromUs;
+    std::optional<long long> toUs;
+    int limit = 100;  // 1..kMaxListLimit
+    int offset = 0;
 };
 
 // Largest page JobStore::list() returns.

@@ -40,7 +40,7 @@ const StateRow kStates[] = {
 const char* const kJobColumns =
     "id, sheet_id, channel, destination, state, request_json, request_hash, COALESCE(idempotency_key, ''), "
     "COALESCE(patient_ref, ''), page_count, warnings_json, error_code, error_message, attempt, created_at, "
-    "updated_at, created_at_us";
+    "updated_at, created_at_us, office, delivery_json, held_until_us, sent_at, receipt_json";
 
 }  // namespace
 
@@ -88,7 +88,7 @@ namespace Poco::Data {
 template <>
 class TypeHandler<jobs::Job> {
 public:
-    static std::size_t size() { return 17; }
+    static std::size_t size() { return 22; }
 
     static void extract(std::size_t pos, jobs::Job& job, const jobs::Job& def, AbstractExtractor::Ptr ext) {
         std::string state, idempotencyKey, patientRef;
@@ -110,6 +110,13 @@ public:
         TypeHandler<std::string>::extract(pos++, job.createdAt, def.createdAt, ext);
         TypeHandler<std::string>::extract(pos++, job.updatedAt, def.updatedAt, ext);
         TypeHandler<Poco::Int64>::extract(pos++, createdAtUs, 0, ext);
+        Poco::Int64 heldUntilUs = 0;
+        TypeHandler<std::string>::extract(pos++, job.office, def.office, ext);
+        TypeHandler<std::string>::extract(pos++, job.deliveryJson, def.deliveryJson, ext);
+        TypeHandler<Poco::Int64>::extract(pos++, heldUntilUs, 0, ext);
+        TypeHandler<std::string>::extract(pos++, job.sentAt, def.sentAt, ext);
+        TypeHandler<std::string>::extract(pos++, job.receiptJson, def.receiptJson, ext);
+        job.heldUntilUs = heldUntilUs;
 
         auto parsed = jobs::parseState(state);
         // Only reachable if something other than this store wrote the row.
@@ -130,6 +137,9 @@ public:
         TypeHandler<int>::prepare(pos++, number, prep);
         for (int i = 0; i < 2; ++i) TypeHandler<std::string>::prepare(pos++, text, prep);
         TypeHandler<Poco::Int64>::prepare(pos++, bigNumber, prep);
+        for (int i = 0; i < 2; ++i) TypeHandler<std::string>::prepare(pos++, text, prep);
+        TypeHandler<Poco::Int64>::prepare(pos++, bigNumber, prep);
+        for (int i = 0; i < 2; ++i) TypeHandler<std::string>::prepare(pos++, text, prep);
     }
 };
 }  // namespace Poco::Data
@@ -200,12 +210,41 @@ void createSchemaV1(Session& s) {
         now;
 }
 
+// Version 2: delivery (fax partner, hold window, results), receipt
+// confirmation, the owning office, and the audit trail of API access.
+void addDeliveryAndAudit(Session& s) {
+    s << "ALTER TABLE jobs ADD COLUMN office TEXT NOT NULL DEFAULT ''", now;
+    s << "ALTER TABLE jobs ADD COLUMN delivery_json TEXT NOT NULL DEFAULT '{}'", now;
+    s << "ALTER TABLE jobs ADD COLUMN held_until_us INTEGER NOT NULL DEFAULT 0", now;
+    s << "ALTER TABLE jobs ADD COLUMN sent_at TEXT NOT NULL DEFAULT ''", now;
+    s << "ALTER TABLE jobs ADD COLUMN receipt_json TEXT NOT NULL DEFAULT ''", now;
+    s << "CREATE INDEX jobs_by_office ON jobs (office, created_at_us)", now;
+    s << "CREATE INDEX jobs_by_hold ON jobs (state, held_until_us)", now;
+    s << "CREATE TABLE audit ("
+         " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " at TEXT NOT NULL,"
+         " at_us INTEGER NOT NULL,"
+         " office TEXT NOT NULL,"
+         " role TEXT NOT NULL,"
+         " method TEXT NOT NULL,"
+         " route TEXT NOT NULL,"
+         " job_id TEXT NOT NULL DEFAULT '',"
+         " client TEXT NOT NULL,"
+         " status INTEGER NOT NULL)",
+        now;
+    s << "CREATE INDEX audit_by_time ON audit (at_us)", now;
+    s << "CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit"
+         " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+        now;
+}
+
 struct Migration {
     int version;
     void (*apply)(Session&);
 };
 const Migration kMigrations[] = {
     {1, createSchemaV1},
+    {2, addDeliveryAndAudit},
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");
@@ -367,6 +406,8 @@ Result<Where> whereClause(const JobFilter& filter) {
     }
     if (filter.destination) add("destination = ?", *filter.destination);
     if (filter.patientRef) add("patient_ref = ?", *filter.patientRef);
+    if (filter.office) add("office = ?", *filter.office);
+    if (filter.channel) add("channel = ?", *filter.channel);
     if (filter.fromUs) add("created_at_us >= ?", static_cast<Poco::Int64>(*filter.fromUs));
     if (filter.toUs) add("created_at_us < ?", static_cast<Poco::Int64>(*filter.toUs));
     for (size_t i = 0; i < terms.size(); ++i) w.sql += (i == 0 ? " WHERE " : " AND ") + terms[i];
@@ -465,13 +506,14 @@ Status JobStore::create(const Job& job, const std::string& actor) {
         const std::string at = common::isoJst(t);
         s << "INSERT INTO jobs (id, sheet_id, channel, destination, state, request_json, request_hash,"
              " idempotency_key, patient_ref, page_count, warnings_json, error_code, error_message, attempt,"
-             " created_at, updated_at, created_at_us)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)",
+             " created_at, updated_at, created_at_us, office, delivery_json, held_until_us)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             bind(job.id), bind(job.sheetId), bind(job.channel), bind(job.destination), bind(stateName(job.state)),
             bind(job.requestJson), bind(job.requestHash), bind(job.idempotencyKey.value_or("")),
             bind(job.patientRef.value_or("")), bind(job.pageCount), bind(job.warningsJson), bind(job.errorCode),
             bind(job.errorMessage), bind(job.attempt), bind(at), bind(at),
-            bind(static_cast<Poco::Int64>(t.epochMicroseconds())), now;
+            bind(static_cast<Poco::Int64>(t.epochMicroseconds())), bind(job.office), bind(job.deliveryJson),
+            bind(static_cast<Poco::Int64>(job.heldUntilUs)), now;
         insertEvent(s, job.id, "accepted", at, actor, "{}");
         tx.commit();
         return Status::ok();
@@ -510,6 +552,10 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
     if (changes.pageCount && *changes.pageCount < 0) return Status::invalidArgument("negative page count");
     if (changes.warningsJson && !isJson(*changes.warningsJson, JsonKind::Array))
         return Status::invalidArgument("warnings are not a JSON array");
+    if (changes.deliveryJson && !isJson(*changes.deliveryJson, JsonKind::Object))
+        return Status::invalidArgument("delivery is not a JSON object");
+    if (changes.receiptJson && !isJson(*changes.receiptJson, JsonKind::Object))
+        return Status::invalidArgument("receipt is not a JSON object");
 
     return guarded("move job " + id + " to " + stateName(to), [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -537,6 +583,10 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
         // A retried job starts clean; an old error next to a new state would mislead.
         if (changes.errorCode || retry) set("error_code", changes.errorCode.value_or(""));
         if (changes.errorMessage || retry) set("error_message", changes.errorMessage.value_or(""));
+        if (changes.deliveryJson) set("delivery_json", *changes.deliveryJson);
+        if (changes.heldUntilUs) set("held_until_us", static_cast<Poco::Int64>(*changes.heldUntilUs));
+        if (changes.sentAt) set("sent_at", *changes.sentAt);
+        if (changes.receiptJson) set("receipt_json", *changes.receiptJson);
         sql += " WHERE id = ?";
         params.push_back(id);
         prepared(s, sql, params).execute();
@@ -666,6 +716,60 @@ Status JobStore::purgeIdempotencyKeys(long long olderThanUs) {
         *session_ << "UPDATE jobs SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_us < ?",
             bind(static_cast<Poco::Int64>(olderThanUs)), now;
         return Status::ok();
+    });
+}
+
+}  // namespace jobs
+
+namespace jobs {
+
+Result<std::vector<Job>> JobStore::dueHeld(long long nowUs) const {
+    return guarded("list due held jobs", [&]() -> Result<std::vector<Job>> {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return selectJobs(*session_, "WHERE state = 'held' AND held_until_us <= ? ORDER BY held_until_us, rowid",
+                          {static_cast<Poco::Int64>(nowUs)});
+    });
+}
+
+Status JobStore::appendAudit(const AuditEntry& e) {
+    return guarded("append audit entry", [&]() -> Status {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const Poco::Timestamp t = clock_.now();
+        *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            bind(common::isoJst(t)), bind(static_cast<Poco::Int64>(t.epochMicroseconds())), bind(e.office),
+            bind(e.role), bind(e.method), bind(e.route), bind(e.jobId), bind(e.client), bind(e.status), now;
+        return Status::ok();
+    });
+}
+
+Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const {
+    if (filter.limit < 1 || filter.limit > kMaxListLimit || filter.offset < 0)
+        return Status::invalidArgument("audit limit must be 1.." + std::to_string(kMaxListLimit));
+    return guarded("read audit trail", [&]() -> Result<std::vector<AuditEntry>> {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::string sql = "SELECT seq, at, at_us, office, role, method, route, job_id, client, status FROM audit";
+        std::vector<Param> params;
+        std::vector<std::string> terms;
+        if (filter.office) terms.push_back("office = ?"), params.push_back(*filter.office);
+        if (filter.jobId) terms.push_back("job_id = ?"), params.push_back(*filter.jobId);
+        if (filter.fromUs) terms.push_back("at_us >= ?"), params.push_back(static_cast<Poco::Int64>(*filter.fromUs));
+        if (filter.toUs) terms.push_back("at_us < ?"), params.push_back(static_cast<Poco::Int64>(*filter.toUs));
+        for (size_t i = 0; i < terms.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + terms[i];
+        sql += " ORDER BY seq DESC LIMIT ? OFFSET ?";
+        params.push_back(static_cast<Poco::Int64>(filter.limit));
+        params.push_back(static_cast<Poco::Int64>(filter.offset));
+        Statement st = prepared(*session_, sql, params);
+        std::vector<Poco::Int64> seq, atUs;
+        std::vector<std::string> at, office, role, method, route, jobId, client;
+        std::vector<int> status;
+        st, into(seq), into(at), into(atUs), into(office), into(role), into(method), into(route), into(jobId),
+            into(client), into(status);
+        st.execute();
+        std::vector<AuditEntry> out;
+        for (size_t i = 0; i < seq.size(); ++i)
+            out.push_back({seq[i], at[i], atUs[i], office[i], role[i], method[i], route[i], jobId[i], client[i], status[i]});
+        return out;
     });
 }
 

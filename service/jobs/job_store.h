@@ -40,7 +40,7 @@ public:
 
     // Schema version of the open database (kSchemaVersion after open()).
     common::Result<int> schemaVersion() const;
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Stores a new job and its "accepted" event in one transaction. The store
     // sets createdAt, updatedAt and createdAtUs from its clock. Returns
@@ -93,6 +93,14 @@ public:
     // Jobs in Accepted, Rendering, Rendered or Held, oldest first: what a
     // restarted service must finish (see isUnfinished()).
     common::Result<std::vector<Job>> unfinished() const;
+
+    // Jobs in Held whose hold window ended at or before nowUs, oldest first.
+    common::Result<std::vector<Job>> dueHeld(long long nowUs) const;
+
+    // Appends one access to the audit trail (time set by the store).
+    common::Status appendAudit(const AuditEntry& entry);
+    // Audit entries matching the filter, newest first.
+    common::Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) const;
 
     // Forgets idempotency keys of jobs created before olderThanUs, so the
     // same key can be used again. The jobs themselves stay.

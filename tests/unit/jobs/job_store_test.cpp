@@ -13,7 +13,10 @@
 #include "test_support.h"
 
 using common::Status;
+using jobs::AuditEntry;
+using jobs::AuditFilter;
 using jobs::Job;
+using jobs::JobChanges;
 using jobs::JobFilter;
 using jobs::JobState;
 using jobs::JobStore;
@@ -453,7 +456,7 @@ TEST_CASE("The schema version is recorded and an existing database reopens with 
     std::string journal;
     raw << "SELECT COUNT(*) FROM schema_version", into(rows), now;
     raw << "PRAGMA journal_mode", into(journal), now;
-    CHECK(rows == 1);
+    CHECK(rows == JobStore::kSchemaVersion);  // one row per migration
     CHECK(journal == "wal");
 }
 
@@ -558,4 +561,58 @@ TEST_CASE("Jobs created from many threads at once are all stored", "[jobs]") {
     for (auto& th : threads) th.join();
     CHECK(failures == 0);
     CHECK(*f.store->count({}) == kThreads * kPerThread);
+}
+
+TEST_CASE("Delivery details, the hold time and the receipt round-trip with a transition", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    job.office = "office-a";
+    job.deliveryJson = R"({"partner":"h1","fax":"0166-00-1234"})";
+    job.heldUntilUs = 1234567;
+    REQUIRE(f.store->create(job, "system").isOk());
+    auto stored = f.store->get(job.id);
+    REQUIRE(stored);
+    CHECK(stored->office == "office-a");
+    CHECK(stored->deliveryJson == job.deliveryJson);
+    CHECK(stored->heldUntilUs == 1234567);
+    JobChanges changes;
+    changes.sentAt = "2025-11-20T15:10:00+09:00";
+    changes.receiptJson = R"({"person":"佐藤"})";
+    REQUIRE(f.store->transition(job.id, JobState::Held, "held", "system", "{}", changes).isOk());
+    stored = f.store->get(job.id);
+    CHECK(stored->sentAt == "2025-11-20T15:10:00+09:00");
+    CHECK(stored->receiptJson == R"({"person":"佐藤"})");
+    JobFilter byOffice;
+    byOffice.office = "office-a";
+    CHECK(f.store->list(byOffice)->size() == 1);
+    byOffice.office = "office-b";
+    CHECK(f.store->list(byOffice)->empty());
+}
+
+TEST_CASE("The audit trail is appended to and filtered, never changed", "[jobs][audit]") {
+    Fixture f;
+    AuditEntry e;
+    e.office = "office-a";
+    e.role = "submitter";
+    e.method = "GET";
+    e.route = "/api/v1/jobs/{id}";
+    e.jobId = "0123456789abcdef0123456789abcdef";
+    e.client = "127.0.0.1";
+    e.status = 200;
+    REQUIRE(f.store->appendAudit(e).isOk());
+    e.office = "office-b";
+    e.jobId.clear();
+    REQUIRE(f.store->appendAudit(e).isOk());
+    AuditFilter all;
+    auto rows = f.store->audit(all);
+    REQUIRE(rows);
+    CHECK(rows->size() == 2);
+    AuditFilter byOffice;
+    byOffice.office = "office-a";
+    CHECK(f.store->audit(byOffice)->size() == 1);
+    AuditFilter byJob;
+    byJob.jobId = "0123456789abcdef0123456789abcdef";
+    CHECK(f.store->audit(byJob)->size() == 1);
+    auto raw = f.rawSession();
+    CHECK_THROWS(raw << "UPDATE audit SET office = 'x'", now);
 }
