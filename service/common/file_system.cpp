@@ -138,4 +138,27 @@ Status PosixFileSystem::syncDir(const std::string& dir) {
     return Status::ok();
 }
 
+Result<std::string> FileSystem::readFile(const std::string& path) const {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return Status::notFound(path + " does not exist");
+        return Status::ioError("open " + path + ": " + std::strerror(errno));
+    }
+    std::string bytes;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int err = errno;
+            ::close(fd);
+            return Status::ioError("read " + path + ": " + std::strerror(err));
+        }
+        if (n == 0) break;
+        bytes.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return bytes;
+}
+
 }  // namespace common

@@ -34,6 +34,9 @@ public:
     virtual Status createDirs(const std::string& path, unsigned mode) = 0;
     // fsyncs a directory, so renames and creations in it survive a power loss.
     virtual Status syncDir(const std::string& dir) = 0;
+    // The whole content of a file. NotFound when it does not exist, IOError
+    // otherwise. Not virtual-pure: reading needs no fault injection so far.
+    virtual Result<std::string> readFile(const std::string& path) const;
 };
 
 class PosixFileSystem : public FileSystem {

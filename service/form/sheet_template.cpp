@@ -73,6 +73,22 @@ int defaultMaxLength(FieldType type) {
 
 FieldSpec parseField(const Object::Ptr& o);
 
+std::vector<Condition> parseConditions(const Array::Ptr& conds, const std::string& owner) {
+    std::vector<Condition> out;
+    for (size_t i = 0; i < conds->size(); ++i) {
+        Object::Ptr c = conds->getObject(i);
+        if (!c) fail("conditions of '" + owner + "' must be objects");
+        Condition cond;
+        cond.field = getString(c, "field");
+        if (c->has("anyOf")) {
+            Array::Ptr values = getArray(c, "anyOf");
+            for (size_t k = 0; k < values->size(); ++k) cond.anyOf.push_back(values->getElement<std::string>(k));
+        }
+        out.push_back(cond);
+    }
+    return out;
+}
+
 // An option's note becomes a field of its own, validated like any other.
 FieldSpec noteField(const FieldSpec& owner, const OptionSpec& option, const Poco::Dynamic::Var& note) {
     FieldSpec f;
@@ -121,6 +137,7 @@ std::vector<OptionSpec> parseOptions(const Array::Ptr& list, FieldSpec& owner, s
             opt.label = getString(o, "label");
             if (o->has("note")) note = o->get("note");
             if (note.type() == typeid(Object::Ptr)) opt.noteFormat = getString(note.extract<Object::Ptr>(), "format");
+            if (o->has("onlyWhen")) opt.onlyWhen = parseConditions(getArray(o, "onlyWhen"), owner.key);
         } else {
             fail("option " + std::to_string(i) + " of '" + owner.key + "' must be a pair or an object");
         }
@@ -159,20 +176,9 @@ FieldSpec parseField(const Object::Ptr& o) {
     f.printed = getBool(o, "printed", true);
     f.derive = getString(o, "derive");
     f.maxRows = static_cast<int>(getNumber(o, "maxRows", 0));
-    if (o->has("requiredWhen")) {
-        Array::Ptr conds = getArray(o, "requiredWhen");
-        for (size_t i = 0; i < conds->size(); ++i) {
-            Object::Ptr c = conds->getObject(i);
-            if (!c) fail("requiredWhen of '" + f.key + "' must hold objects");
-            Condition cond;
-            cond.field = getString(c, "field");
-            if (c->has("anyOf")) {
-                Array::Ptr values = getArray(c, "anyOf");
-                for (size_t k = 0; k < values->size(); ++k) cond.anyOf.push_back(values->getElement<std::string>(k));
-            }
-            f.requiredWhen.push_back(cond);
-        }
-    }
+    if (o->has("requiredWhen")) f.requiredWhen = parseConditions(getArray(o, "requiredWhen"), f.key);
+    f.mustBeTrue = getBool(o, "mustBeTrue", false);
+    if (f.mustBeTrue && f.type != FieldType::Bool) fail("field '" + f.key + "': mustBeTrue is for bool fields");
     if (o->has("from")) {
         Array::Ptr from = getArray(o, "from");
         for (size_t i = 0; i < from->size(); ++i) f.deriveFrom.push_back(from->getElement<std::string>(i));
@@ -219,6 +225,9 @@ void parseFields(const Array::Ptr& list, SheetTemplate& t) {
             if (!t.field(c.field)) fail("field '" + f.key + "': requiredWhen names unknown field '" + c.field + "'");
         for (const auto& k : f.deriveFrom)
             if (!t.field(k)) fail("field '" + f.key + "': derived from unknown field '" + k + "'");
+        for (const auto& o : f.options)
+            for (const auto& c : o.onlyWhen)
+                if (!t.field(c.field)) fail("option '" + o.value + "' of '" + f.key + "': onlyWhen names unknown field '" + c.field + "'");
     }
 }
 

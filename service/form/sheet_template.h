@@ -20,6 +20,14 @@ std::string fieldTypeName(FieldType type);
 
 struct FieldSpec;
 
+// "required when": the field `field` is present (anyOf empty) or has one of anyOf
+// (for multi fields: contains one of them).
+struct Condition {
+    std::string field;
+    std::vector<std::string> anyOf;
+};
+
+
 // One choice of an enum or multi field. A choice with a note takes a bracket
 // text 「( )」 whose value is the field noteKey.
 struct OptionSpec {
@@ -27,13 +35,7 @@ struct OptionSpec {
     std::string label;    // printed label
     std::string noteKey;  // non-empty: this option carries a note field
     std::string noteFormat;  // how the note prints after the label, "{}" = note; default "({})"
-};
-
-// "required when": the field `field` is present (anyOf empty) or has one of anyOf
-// (for multi fields: contains one of them).
-struct Condition {
-    std::string field;
-    std::vector<std::string> anyOf;
+    std::vector<Condition> onlyWhen;  // the option may be chosen only if one of these holds
 };
 
 struct FieldSpec {
@@ -57,6 +59,7 @@ struct FieldSpec {
     std::vector<std::string> deriveFrom;
     bool isNote = false;              // generated from an option's note
     bool printed = true;              // false: stored and validated, not printed (PROP items)
+    bool mustBeTrue = false;          // bool: false is refused (e.g. consent obtained)
 
     const OptionSpec* option(const std::string& value) const;
 };

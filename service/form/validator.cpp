@@ -333,6 +333,19 @@ common::Result<FormData> validateFields(const SheetTemplate& sheet, const Object
         if (!reported) errors.push_back({path, "required", quoted(f) + "は必須です。"});
     }
     for (const auto& f : sheet.fields) {
+        const FieldValue* v = data.get(f.key);
+        if (!v) continue;
+        if (f.mustBeTrue && v->scalar != "true")
+            errors.push_back({pathOf(f.key), "must_be_true", quoted(f) + "を確認のうえ、チェックしてください。"});
+        for (const auto& o : f.options) {
+            if (o.onlyWhen.empty() || !(v->scalar == o.value || std::count(v->list.begin(), v->list.end(), o.value))) continue;
+            bool allowed = std::any_of(o.onlyWhen.begin(), o.onlyWhen.end(), [&](const Condition& c) { return conditionHolds(c, data); });
+            if (!allowed)
+                errors.push_back({pathOf(f.key), "option_not_allowed",
+                                  quoted(f) + "の「" + o.label + "」は、この内容では選べません。"});
+        }
+    }
+    for (const auto& f : sheet.fields) {
         if (!f.isNote || !data.has(f.key)) continue;
         const FieldSpec* owner = nullptr;
         const OptionSpec* option = nullptr;

@@ -178,4 +178,42 @@ common::Status Spool::deliver(const std::string& channel, const std::string& job
     return common::Status::ok();
 }
 
+common::Result<std::vector<Spool::Result>> Spool::results(const std::string& channel) const {
+    if (!isValidChannel(channel)) return common::Status::invalidArgument("unknown spool channel '" + channel + "'");
+    static const std::string kSuffix = ".result.json";
+    std::vector<Result> out;
+    for (const char* dir : {"done", "failed"}) {
+        auto names = fs_.listDir(path(channel, dir));
+        if (!names) return names.status();
+        for (const auto& name : names.value()) {
+            if (name.size() != 32 + kSuffix.size() || name.compare(32, kSuffix.size(), kSuffix) != 0) continue;
+            std::string id = name.substr(0, 32);
+            if (!common::isValidJobId(id)) continue;
+            auto json = fs_.readFile(path(channel, dir, name));
+            if (!json) continue;  // being written or gone: seen on the next scan
+            out.push_back({id, dir, std::move(json.value())});
+        }
+    }
+    return out;
+}
+
+common::Status Spool::archiveAttempt(const std::string& channel, const std::string& jobId, int attempt) {
+    common::Status valid = checkJob(channel, jobId);
+    if (!valid) return valid;
+    const std::string tag = ".attempt" + std::to_string(attempt);
+    for (const char* dir : {"failed", "done"}) {
+        for (const char* ext : {".pdf", ".json", ".result.json"}) {
+            const std::string from = path(channel, dir, jobId + ext);
+            auto exists = fs_.exists(from);
+            if (!exists) return exists.status();
+            if (!*exists) continue;
+            common::Status moved = fs_.rename(from, path(channel, dir, jobId + tag + ext));
+            if (!moved) return withContext(moved, "archive attempt of job " + jobId);
+        }
+        common::Status synced = fs_.syncDir(path(channel, dir));
+        if (!synced) return withContext(synced, "archive attempt of job " + jobId);
+    }
+    return common::Status::ok();
+}
+
 }  // namespace spool

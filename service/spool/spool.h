@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/file_system.h"
 #include "common/status.h"
@@ -58,6 +59,21 @@ public:
     // crash interrupted, so no job is spooled twice. InvalidArgument for a bad
     // channel or id, IOError when a directory cannot be read.
     common::Result<SpoolLocation> locate(const std::string& channel, const std::string& jobId) const;
+
+    // A consumer's report on a job it took: <id>.result.json in done/ or failed/.
+    struct Result {
+        std::string jobId;
+        std::string dir;   // "done" or "failed"
+        std::string json;  // the file's content, unparsed
+    };
+    // Every result file in done/ and failed/ of the channel. IOError when a
+    // directory cannot be read; unreadable single files are skipped.
+    common::Result<std::vector<Result>> results(const std::string& channel) const;
+
+    // Moves a failed job's files (pdf, sidecar, result) out of the way as
+    // failed/<id>.attempt<N>.*, so the job can be delivered again as a new
+    // attempt. Files that are missing are skipped.
+    common::Status archiveAttempt(const std::string& channel, const std::string& jobId, int attempt);
 
     // <root>/<channel>/<dir>/<name>, or the directory itself when name is
     // empty. dir is "tmp", "new", "done" or "failed". No checks, no I/O.

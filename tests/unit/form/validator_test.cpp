@@ -101,6 +101,11 @@ TEST_CASE("Validation table: good and bad values side by side", "[validator]") {
         {R"("household":"with_child","household_size":3)", "", ""},
         {R"("household":"with_child")", "fields.household_size", "required"},
         {R"("household":"alone")", "", ""},
+        {R"("consent":true)", "", ""},
+        {R"("consent":false)", "fields.consent", "must_be_true"},
+        {R"("level":"kaigo1")", "", ""},
+        {R"("level":"kaigo2")", "fields.level", "option_not_allowed"},
+        {R"("level":"kaigo2","aids":["other"])", "", ""},
     };
     for (const auto& row : rows) {
         INFO(row.extra);
