@@ -1,0 +1,96 @@
+#include "evidence/progress_record.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <vector>
+
+namespace evidence {
+namespace {
+
+using common::FieldError;
+using common::Status;
+
+std::string trim(const std::string& s) {
+    auto first = std::find_if_not(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+    auto last = std::find_if_not(s.rbegin(), s.rend(), [](unsigned char c) { return std::isspace(c); }).base();
+    return first < last ? std::string(first, last) : std::string();
+}
+
+bool endsWith(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Names are stored without the honorific; one typed with it keeps a single 様.
+std::string withSama(const std::string& name) { return endsWith(name, "様") ? name : name + "様"; }
+
+bool before(const form::DateTime& a, const form::DateTime& b) {
+    if (!(a.date == b.date)) return a.date < b.date;
+    return a.time.hour * 60 + a.time.minute < b.time.hour * 60 + b.time.minute;
+}
+
+// What was done with the sheet, after 「<title>」. Phone and video carry the content, not the
+// paper, hence 「の内容を…伝達」.
+std::string sendPhrase(SendMethod method) {
+    switch (method) {
+        case SendMethod::Fax: return "をFAX送信";
+        case SendMethod::Mail: return "を郵送";
+        case SendMethod::InPerson: return "を持参(面談)";
+        case SendMethod::Email: return "を電子メールで送信";
+        case SendMethod::Print: return "を印刷し送付";
+        case SendMethod::Phone: return "の内容を電話で伝達";
+        case SendMethod::Video: return "の内容をテレビ電話等で伝達";
+        case SendMethod::Other: return "を送付";
+    }
+    throw std::logic_error("unknown SendMethod");
+}
+
+std::string confirmationPhrase(SendMethod method) {
+    switch (method) {
+        case SendMethod::Phone: return "電話にて受信確認";
+        case SendMethod::Fax: return "FAXにて受信確認";
+        case SendMethod::Email: return "電子メールにて受信確認";
+        case SendMethod::InPerson: return "面談にて受信確認";
+        case SendMethod::Video: return "テレビ電話等にて受信確認";
+        case SendMethod::Mail: return "郵便にて受信確認";
+        case SendMethod::Other:
+        case SendMethod::Print: return "受信確認";
+    }
+    throw std::logic_error("unknown SendMethod");
+}
+
+std::vector<FieldError> problemsOf(const ProgressRecordEntry& e) {
+    std::vector<FieldError> errors;
+    if (trim(e.recipientInstitution).empty())
+        errors.push_back({"recipient_institution", "required", "送付先の医療機関名を入力してください。"});
+    if (trim(e.sheetTitle).empty()) errors.push_back({"sheet_title", "required", "送付した帳票名がありません。"});
+    if (e.pageCount && *e.pageCount < 1)
+        errors.push_back({"page_count", "out_of_range", "枚数は1枚以上で入力してください。"});
+    if (e.confirmation && before(e.confirmation->at, e.sentAt))
+        errors.push_back({"confirmation.at", "before_sent", "受信確認の日時が送付日時より前になっています。"});
+    return errors;
+}
+
+}  // namespace
+
+common::Result<std::string> progressRecordLine(const ProgressRecordEntry& entry) {
+    std::vector<FieldError> errors = problemsOf(entry);
+    if (!errors.empty()) return Status::invalidArgument("progress record line: invalid entry", errors);
+
+    std::string line = form::formatWarekiDateTime(entry.sentAt) + " " + trim(entry.recipientInstitution);
+    if (!trim(entry.recipientDepartment).empty()) line += " " + trim(entry.recipientDepartment);
+    if (!trim(entry.recipientPerson).empty()) line += " " + withSama(trim(entry.recipientPerson));
+    line += "へ" + trim(entry.sheetTitle) + sendPhrase(entry.sendMethod);
+    if (entry.pageCount) line += "(全" + std::to_string(*entry.pageCount) + "枚)";
+
+    if (entry.confirmation) {
+        const ReceiptConfirmation& c = *entry.confirmation;
+        line += "、";
+        if (!(c.at.date == entry.sentAt.date)) line += form::formatWareki(c.at.date) + " ";
+        line += form::formatTime(c.at.time) + " " + confirmationPhrase(c.method);
+        if (!trim(c.person).empty()) line += "(" + withSama(trim(c.person)) + ")";
+    }
+    return line;
+}
+
+}  // namespace evidence
