@@ -317,7 +317,8 @@ common::Result<FormData> validateFields(const SheetTemplate& sheet, const Object
         if (value.isEmpty() || (value.isString() && value.extract<std::string>().empty())) continue;
         FieldValue fv;
         if (!checker.check(*f, value, pathOf(key), fv)) continue;
-        if (f->type == FieldType::Multi && fv.list.empty()) continue;
+        if (f->type == FieldType::Multi && fv.list.empty()) continue;  // nothing chosen
+        if (f->type == FieldType::Table && fv.rows.empty()) continue;   // no rows
         data.values[key] = std::move(fv);
     }
     for (const auto& f : sheet.fields) {

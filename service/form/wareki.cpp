@@ -129,7 +129,8 @@ std::string formatWarekiShort(const Date& d) {
 }
 
 std::string formatTime(const TimeOfDay& t) {
-    return std::to_string(t.hour) + "時" + std::to_string(t.minute) + "分";
+    // Minutes keep two digits, as forms print them: 14時05分, 14時00分.
+    return std::to_string(t.hour) + "時" + (t.minute < 10 ? "0" : "") + std::to_string(t.minute) + "分";
 }
 
 std::string formatWarekiDateTime(const DateTime& dt) { return formatWareki(dt.date) + " " + formatTime(dt.time); }

@@ -254,13 +254,19 @@ private:
         req.heightMm = std::max(0.0, cell.heightMm - 2 * cell.paddingMm);
         req.fontSizePt = cs.fontSizePt > 0 ? cs.fontSizePt : sheet_.fontSizePt;
         req.minFontSizePt = std::min(req.fontSizePt, sheet_.minFontSizePt);
-        req.preferSingleLine = !field || field->type != FieldType::MText;
+        const FieldSpec* shown = field;  // the spec of what the cell shows (a table column)
+        if (field && field->type == FieldType::Table)
+            for (const auto& col : field->columns)
+                if (col.key == cs.column) shown = &col;
+        req.preferSingleLine = !shown || shown->type != FieldType::MText;
         req.hAlign = hAlignOf(cs.hAlign);
         req.vAlign = vAlignOf(cs.vAlign);
         FitResult fit = fitText(req, measurer_);
         if (!fit.fits && field) {
             // Nothing is cut: the box points to the continuation page, which carries the whole text.
-            overflows_.push_back({field->label, req.text});
+            overflows_.push_back({shown == field ? field->label
+                                                 : field->label + " " + std::to_string(cs.item + 1) + " " + shown->label,
+                                  req.text});
             req.text = common::decodeUtf8(kSeeAttachment).value();
             fit = fitText(req, measurer_);
         } else if (!fit.fits) {

@@ -65,7 +65,7 @@ TEST_CASE("A confirmation on another day prints its full date", "[evidence][prog
     ProgressRecordEntry e = faxedSheet();
     e.confirmation = ReceiptConfirmation{at("2025-04-02T09:05:00+09:00"), "佐藤", SendMethod::Phone};
     CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートをFAX送信(全3枚)、"
-                     "令和7年4月2日 9時5分 電話にて受信確認(佐藤様)");
+                     "令和7年4月2日 9時05分 電話にて受信確認(佐藤様)");
 }
 
 TEST_CASE("Dates in the line change era at the Heisei-Reiwa boundary", "[evidence][progress]") {
@@ -73,10 +73,10 @@ TEST_CASE("Dates in the line change era at the Heisei-Reiwa boundary", "[evidenc
     e.sentAt = at("2019-04-30T17:45:00+09:00");
     e.confirmation = ReceiptConfirmation{at("2019-05-01T10:00:00+09:00"), "", SendMethod::Phone};
     CHECK(line(e) == "平成31年4月30日 17時45分 ○○病院 地域連携室 ○○様へ入院時情報提供シートをFAX送信(全3枚)、"
-                     "令和元年5月1日 10時0分 電話にて受信確認");
+                     "令和元年5月1日 10時00分 電話にて受信確認");
     e.sentAt = at("2019-04-30T15:00:00Z");  // 2019-05-01 00:00 in Japan
     e.confirmation.reset();
-    CHECK(line(e).rfind("令和元年5月1日 0時0分 ", 0) == 0);
+    CHECK(line(e).rfind("令和元年5月1日 0時00分 ", 0) == 0);
 }
 
 TEST_CASE("Each send method reads as natural Japanese", "[evidence][progress]") {
@@ -102,7 +102,7 @@ TEST_CASE("Each send method reads as natural Japanese", "[evidence][progress]") 
 TEST_CASE("A confirmation by another means names that means", "[evidence][progress]") {
     ProgressRecordEntry e = faxedSheet();
     e.confirmation = ReceiptConfirmation{at("2025-04-01T16:00:00+09:00"), "", SendMethod::Email};
-    CHECK(line(e).substr(line(e).rfind("、")) == "、16時0分 電子メールにて受信確認");
+    CHECK(line(e).substr(line(e).rfind("、")) == "、16時00分 電子メールにて受信確認");
 }
 
 TEST_CASE("A bad entry is rejected listing every problem", "[evidence][progress]") {
