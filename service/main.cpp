@@ -1,7 +1,8 @@
 // renkei: the coordination-sheet document server.
 //   renkei [--config FILE] [--port N] [--data DIR]      run the server
 //   renkei render --sheet ID --in REQUEST.json --out FILE.pdf|.xlsx [--config FILE]
-// The server logs one line when it is ready and stops cleanly on SIGTERM or SIGINT.
+// The server logs one line when it is ready, reloads the partner directory on
+// SIGHUP and stops cleanly on SIGTERM or SIGINT.
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
 #include <Poco/FileStream.h>
@@ -85,6 +86,7 @@ int runServer(std::map<std::string, std::string>& options) {
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGTERM);
     sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -96,7 +98,15 @@ int runServer(std::map<std::string, std::string>& options) {
     }
     log.information("ready on http://%s (data %s)", server.value()->address(), settings->dataDir);
     int received = 0;
-    sigwait(&stopSignals, &received);
+    for (;;) {
+        sigwait(&stopSignals, &received);
+        if (received != SIGHUP) break;
+        common::Status reloaded = server.value()->reloadPartners();
+        if (reloaded)
+            log.information("partner directory reloaded");
+        else
+            log.error("partner directory not reloaded: %s", reloaded.toString());
+    }
     log.information("stopping on %s", std::string(received == SIGTERM ? "SIGTERM" : "SIGINT"));
     server.value()->stop();
     log.information("stopped");
@@ -114,7 +124,8 @@ int runRender(std::map<std::string, std::string>& options) {
     if (!fonts) return usage(fonts.status().toString());
     render::XlsxOptions xlsx;
     xlsx.fontName = settings->xlsxFont;
-    http::DocumentService documents(templates.value(), fonts.value(), xlsx);
+    http::DocumentService documents(templates.value(), fonts.value(), xlsx,
+                                    http::RenderLimits{settings->renderWorkers, settings->renderQueue});
     Poco::JSON::Object::Ptr request;
     try {
         Poco::FileInputStream in(options["in"]);

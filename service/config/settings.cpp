@@ -40,6 +40,20 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"limits.maxBodyBytes", [&](auto& c, auto& k) { s.maxBodyBytes = readInt(c, k, 1024, 1 << 30); }},
         {"render.workers", [&](auto& c, auto& k) { s.renderWorkers = readInt(c, k, 0, 256); }},
         {"render.queue", [&](auto& c, auto& k) { s.renderQueue = readInt(c, k, 0, 100000); }},
+        {"partners.file", [&](auto& c, auto& k) { s.partnersFile = c.getString(k); }},
+        {"fax.holdSeconds", [&](auto& c, auto& k) { s.faxHoldSeconds = readInt(c, k, 0, 3600); }},
+        {"fax.allowAdHocNumbers", [&](auto& c, auto& k) { s.faxAllowAdHocNumbers = c.getBool(k); }},
+        {"fax.defaultMask", [&](auto& c, auto& k) {
+             s.faxDefaultMask = c.getString(k);
+             if (s.faxDefaultMask != "none" && s.faxDefaultMask != "initials" && s.faxDefaultMask != "partial")
+                 throw Poco::InvalidArgumentException(k + " must be none, initials or partial");
+         }},
+        {"jobs.duplicateWindowSeconds", [&](auto& c, auto& k) { s.duplicateWindowSeconds = readInt(c, k, 0, 86400); }},
+        {"jobs.idempotencyKeepSeconds", [&](auto& c, auto& k) { s.idempotencyKeepSeconds = readInt(c, k, 60, 366 * 86400); }},
+        {"limits.documentsPerJob", [&](auto& c, auto& k) { s.documentsPerJob = readInt(c, k, 1, 100); }},
+        {"limits.attachmentsPerJob", [&](auto& c, auto& k) { s.attachmentsPerJob = readInt(c, k, 0, 100); }},
+        {"limits.pagesPerJob", [&](auto& c, auto& k) { s.pagesPerJob = readInt(c, k, 1, 1000); }},
+        {"dispatch.pollMs", [&](auto& c, auto& k) { s.dispatchPollMs = readInt(c, k, 10, 10000); }},
     };
     std::string current;
     try {

@@ -12,6 +12,9 @@ namespace config {
 #ifndef RENKEI_DEFAULT_TEMPLATES_DIR
 #define RENKEI_DEFAULT_TEMPLATES_DIR "templates"
 #endif
+#ifndef RENKEI_DEFAULT_PARTNERS_FILE
+#define RENKEI_DEFAULT_PARTNERS_FILE "config/partners.csv"
+#endif
 
 struct Settings {
     // server.host: address to listen on. Loopback by default.
@@ -41,6 +44,25 @@ struct Settings {
     int renderWorkers = 0;
     // render.queue: requests waiting for a render slot before 503 Retry-After.
     int renderQueue = 64;
+    // partners.file: the partner directory (CSV); reloaded on SIGHUP.
+    std::string partnersFile = RENKEI_DEFAULT_PARTNERS_FILE;
+    // fax.holdSeconds: a fax job waits this long before it goes to the gateway
+    // and can be cancelled meanwhile (DELETE /api/v1/jobs/{id}); 0 = no hold.
+    int faxHoldSeconds = 60;
+    // fax.allowAdHocNumbers: accept "number" instead of a directory partner.
+    bool faxAllowAdHocNumbers = false;
+    // fax.defaultMask: masking for partners without their own (none, initials, partial).
+    std::string faxDefaultMask = "initials";
+    // jobs.duplicateWindowSeconds: the same submission again within this time is a 409.
+    int duplicateWindowSeconds = 600;
+    // jobs.idempotencyKeepSeconds: how long an Idempotency-Key is remembered.
+    int idempotencyKeepSeconds = 7 * 24 * 3600;
+    // limits.documentsPerJob / attachmentsPerJob / pagesPerJob: per job.
+    int documentsPerJob = 10;
+    int attachmentsPerJob = 5;
+    int pagesPerJob = 60;
+    // dispatch.pollMs: how often held jobs and gateway results are looked at.
+    int dispatchPollMs = 250;
 
     std::string dbPath() const { return dataDir + "/renkei.db"; }
     std::string spoolDir() const { return dataDir + "/spool"; }

@@ -6,8 +6,13 @@
 namespace http {
 
 DocumentService::DocumentService(std::shared_ptr<const form::TemplateRegistry> templates,
-                                 std::shared_ptr<const render::FontMetrics> fonts, render::XlsxOptions xlsx)
-    : templates_(std::move(templates)), fonts_(fonts), pdf_(fonts), xlsx_(std::move(xlsx)) {}
+                                 std::shared_ptr<const render::FontMetrics> fonts, render::XlsxOptions xlsx,
+                                 RenderLimits limits)
+    : templates_(std::move(templates)),
+      fonts_(fonts),
+      pdf_(fonts),
+      xlsx_(std::move(xlsx)),
+      pool_(limits.workers, limits.queue) {}
 
 common::Result<form::FormData> DocumentService::validate(const std::string& sheetId,
                                                          const Poco::JSON::Object::Ptr& fields,
@@ -20,22 +25,44 @@ common::Result<form::FormData> DocumentService::validate(const std::string& shee
 common::Result<RenderedDocument> DocumentService::render(const form::SheetTemplate& sheet, const form::FormData& data,
                                                          Format format, const std::string& documentId,
                                                          const std::string& createdIso) const {
+    // Layout and rendering are the CPU work; the turn covers both.
+    auto turn = pool_.acquire();
+    if (!turn) return turn.status();
     layout::BuildOptions options;
     options.documentId = documentId;
     options.createdIso = createdIso;
-    layout::Document doc = layout::buildDocument(sheet, data, *fonts_, options);
+    return render(std::vector<layout::Document>{layout(sheet, data, options)}, format);
+}
+
+layout::Document DocumentService::layout(const form::SheetTemplate& sheet, const form::FormData& data,
+                                         const layout::BuildOptions& options) const {
+    return layout::buildDocument(sheet, data, *fonts_, options);
+}
+
+common::Result<RenderedDocument> DocumentService::render(const std::vector<layout::Document>& docs,
+                                                         Format format) const {
+    if (docs.empty()) return common::Status::internal("nothing to render");
+    layout::Document combined = docs.front();
+    for (size_t i = 1; i < docs.size(); ++i) {
+        combined.pages.insert(combined.pages.end(), docs[i].pages.begin(), docs[i].pages.end());
+        combined.warnings.insert(combined.warnings.end(), docs[i].warnings.begin(), docs[i].warnings.end());
+    }
     RenderedDocument out;
-    out.warnings = doc.warnings;
+    out.warnings = combined.warnings;
     if (format == Format::Pdf) {
-        auto bytes = pdf_.render(doc);
+        auto bytes = pdf_.render(combined);
         if (!bytes) return bytes.status();
         out.bytes = std::move(bytes.value());
-        out.pageCount = static_cast<int>(doc.pages.size());
+        out.pageCount = static_cast<int>(combined.pages.size());
     } else {
-        auto bytes = render::renderXlsx(doc, xlsx_);
+        // Worksheet names must be unique across the combined sheets.
+        if (docs.size() > 1)
+            for (size_t i = 0; i < combined.pages.size(); ++i)
+                combined.pages[i].name = std::to_string(i + 1) + "_" + combined.pages[i].name;
+        auto bytes = render::renderXlsx(combined, xlsx_);
         if (!bytes) return bytes.status();
         out.bytes = std::move(bytes.value());
-        for (const auto& p : doc.pages) out.pageCount += p.continuation ? 0 : 1;
+        for (const auto& p : combined.pages) out.pageCount += p.continuation ? 0 : 1;
     }
     return out;
 }

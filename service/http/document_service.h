@@ -1,6 +1,7 @@
 // DocumentService: validation and rendering of one sheet, shared by the
 // render route and the job pipeline. Holds the templates, the fonts and the
-// renderers, all loaded once at start; render() is safe from many threads.
+// renderers, all loaded once at start; render() is safe from many threads and
+// passes through a RenderPool, so only a bounded number render at once.
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -12,6 +13,8 @@
 #include "common/status.h"
 #include "form/form_data.h"
 #include "form/template_registry.h"
+#include "http/render_pool.h"
+#include "layout/layout_builder.h"
 #include "render/font_metrics.h"
 #include "render/pdf_renderer.h"
 #include "render/xlsx_renderer.h"
@@ -26,10 +29,17 @@ struct RenderedDocument {
 
 enum class Format { Pdf, Xlsx };
 
+// How much rendering runs at once (see RenderPool).
+struct RenderLimits {
+    int workers = 0;  // Settings::renderWorkers: 0 = one per core
+    int queue = 64;   // Settings::renderQueue: callers waiting beyond the workers
+};
+
 class DocumentService {
 public:
     DocumentService(std::shared_ptr<const form::TemplateRegistry> templates,
-                    std::shared_ptr<const render::FontMetrics> fonts, render::XlsxOptions xlsx);
+                    std::shared_ptr<const render::FontMetrics> fonts, render::XlsxOptions xlsx,
+                    RenderLimits limits = RenderLimits());
 
     const form::TemplateRegistry& templates() const { return *templates_; }
 
@@ -39,16 +49,32 @@ public:
                                             const std::string& pathPrefix = "fields") const;
 
     // Renders validated data. documentId and createdIso come from the job so
-    // the same job always gives the same bytes.
+    // the same job always gives the same bytes. Waits for a render turn;
+    // returns Unavailable without rendering when the render queue is full.
     common::Result<RenderedDocument> render(const form::SheetTemplate& sheet, const form::FormData& data,
                                             Format format, const std::string& documentId,
                                             const std::string& createdIso) const;
+
+    // Lays out one sheet (no rendering yet), e.g. to combine several sheets.
+    layout::Document layout(const form::SheetTemplate& sheet, const form::FormData& data,
+                            const layout::BuildOptions& options) const;
+    // Renders laid-out documents one after another into one file: the first
+    // document gives the title, id and date. Warnings of all are returned.
+    common::Result<RenderedDocument> render(const std::vector<layout::Document>& docs, Format format) const;
+
+    // Takes a render turn for the calling thread ahead of render(), for a
+    // caller that must know it will not be refused before it changes anything
+    // (a job is stored only when its render can run). render() on the same
+    // thread then runs inside this turn. Unavailable when the queue is full.
+    // The slot must be released on this thread.
+    common::Result<RenderPool::Slot> reserveRender() const { return pool_.acquire(); }
 
 private:
     std::shared_ptr<const form::TemplateRegistry> templates_;
     std::shared_ptr<const render::FontMetrics> fonts_;
     render::PdfRenderer pdf_;
     render::XlsxOptions xlsx_;
+    mutable RenderPool pool_;
 };
 
 }  // namespace http

@@ -185,7 +185,7 @@ void submitJob(RequestContext& ctx, Services& s) {
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
     std::string key = ctx.request.get("Idempotency-Key", "");
     if (key.size() > 200) throw HttpError{400, "bad_idempotency_key", "Idempotency-Key は200文字以内にしてください。"};
-    auto result = s.jobs.submit(body, key, "api");
+    auto result = s.jobs.submit(body, key, "", "api");
     if (!result) return fail(ctx, result.status());
     ctx.response.set("Location", "/api/v1/jobs/" + result->job.id);
     sendJson(ctx.response, result->replayed ? 200 : 201, jobToJson(result->job));
@@ -205,14 +205,62 @@ void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobT
 
 void getDocument(RequestContext& ctx, Services& s) {
     jobs::Job job = jobOf(ctx, s);
-    Format format = formatOf(ctx, "pdf");
+    std::string format = ctx.query("format");
+    if (format.empty()) format = "pdf";
+    if (format != "pdf" && format != "xlsx" && format != "fax_pdf")
+        throw HttpError{422, "invalid_format", "format は pdf, xlsx, fax_pdf のいずれかを指定してください。"};
     auto doc = s.jobs.document(job, format, "api");
     if (!doc) return fail(ctx, doc.status());
-    const bool pdf = format == Format::Pdf;
+    const bool xlsx = format == "xlsx";
     const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
-    std::string title = sheet ? sheet->title : job.sheetId;
-    sendBytes(ctx.response, 200, pdf ? kPdfType : kXlsxType, doc->bytes, job.id + (pdf ? ".pdf" : ".xlsx"),
-              title + "_" + job.id.substr(0, 8) + (pdf ? ".pdf" : ".xlsx"));
+    std::string title = (sheet ? sheet->title : job.sheetId) + (format == "fax_pdf" ? "_FAX" : "");
+    const std::string ext = xlsx ? ".xlsx" : ".pdf";
+    sendBytes(ctx.response, 200, xlsx ? kXlsxType : kPdfType, doc.value(), job.id + ext,
+              title + "_" + job.id.substr(0, 8) + ext);
+}
+
+void cancelJob(RequestContext& ctx, Services& s) {
+    jobOf(ctx, s);
+    common::Status cancelled = s.jobs.cancel(ctx.params["id"], "api");
+    if (!cancelled) return fail(ctx, cancelled);
+    sendJson(ctx.response, 200, jobToJson(jobOf(ctx, s)));
+}
+
+void retryJob(RequestContext& ctx, Services& s) {
+    jobOf(ctx, s);
+    common::Status retried = s.jobs.retry(ctx.params["id"], "api");
+    if (!retried && retried.code() != common::Status::Code::IOError) return fail(ctx, retried);
+    sendJson(ctx.response, 202, jobToJson(jobOf(ctx, s)));
+}
+
+void confirmReceipt(RequestContext& ctx, Services& s) {
+    jobOf(ctx, s);
+    Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    common::Status recorded = s.jobs.confirmReceipt(ctx.params["id"], body, "api");
+    if (!recorded) return fail(ctx, recorded);
+    sendJson(ctx.response, 200, jobToJson(jobOf(ctx, s)));
+}
+
+void listPartners(RequestContext& ctx, Services& s) {
+    std::string kind = ctx.query("kind");
+    if (!kind.empty() && kind != "hospital" && kind != "clinic" && kind != "care_office")
+        throw HttpError{422, "invalid_kind", "kind は hospital, clinic, care_office のいずれかです。"};
+    Array::Ptr list = new Array;
+    for (const auto* p : s.partners.current()->search(ctx.query("q"), kind)) {
+        Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("id", p->id);
+        o->set("kind", p->kind);
+        o->set("name", p->name);
+        o->set("department", p->department);
+        o->set("person", p->person);
+        o->set("phone", p->phone);
+        o->set("fax", p->fax);
+        o->set("mask", partners::maskName(p->mask).empty() ? "default" : partners::maskName(p->mask));
+        list->add(o);
+    }
+    Object::Ptr body = new Object;
+    body->set("partners", list);
+    sendJson(ctx.response, 200, body);
 }
 
 void getEvents(RequestContext& ctx, Services& s) {
@@ -323,6 +371,10 @@ void registerRoutes(Router& router, Services& s) {
     router.add("GET", "/api/v1/jobs/{id}", wrap(s, getJob));
     router.add("GET", "/api/v1/jobs/{id}/document", wrap(s, getDocument));
     router.add("GET", "/api/v1/jobs/{id}/events", wrap(s, getEvents));
+    router.add("DELETE", "/api/v1/jobs/{id}", wrap(s, cancelJob));
+    router.add("POST", "/api/v1/jobs/{id}/retry", wrap(s, retryJob));
+    router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));
+    router.add("GET", "/api/v1/partners", wrap(s, listPartners));
 }
 
 }  // namespace http

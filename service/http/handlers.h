@@ -13,6 +13,7 @@ struct Services {
     const config::Settings& settings;
     const DocumentService& documents;
     JobService& jobs;
+    const partners::PartnerRegistry& partners;
 };
 
 void registerRoutes(Router& router, Services& services);

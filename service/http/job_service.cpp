@@ -7,20 +7,28 @@
 
 #include "common/ids.h"
 #include "common/utf8.h"
+#include "form/validator.h"
+#include "form/wareki.h"
 #include "render/pdf_inspect.h"
 
 namespace http {
 namespace {
 
-using common::FieldError;
 using common::Status;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
+
+const char* kCoverSheet = "fax-cover";
 
 std::string stringify(const Poco::Dynamic::Var& v) {
     std::ostringstream out;
     Poco::JSON::Stringifier::stringify(v, out);
     return out.str();
+}
+
+Object::Ptr parseObject(const std::string& json) {
+    if (json.empty()) return new Object;
+    return Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
 }
 
 std::string warningsJson(const std::vector<std::string>& warnings) {
@@ -35,211 +43,264 @@ std::string warningsJson(const std::vector<std::string>& warnings) {
     return stringify(list);
 }
 
-Object::Ptr parseObject(const std::string& json) {
-    Poco::JSON::Parser parser;
-    return parser.parse(json).extract<Object::Ptr>();
+layout::MaskMode layoutMask(partners::MaskMode mode) {
+    switch (mode) {
+    case partners::MaskMode::Initials: return layout::MaskMode::Initials;
+    case partners::MaskMode::Partial: return layout::MaskMode::Partial;
+    default: return layout::MaskMode::None;
+    }
+}
+
+std::string deliveryJsonOf(const JobRequest& r) {
+    Object::Ptr d = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    d->set("channel", r.channel);
+    if (r.channel == "fax") {
+        if (!r.partnerId.empty()) d->set("partner", r.partnerId);
+        d->set("name", r.recipient.name);
+        d->set("department", r.recipient.department);
+        d->set("person", r.recipient.person);
+        d->set("faxNumber", r.faxDigits);
+        d->set("faxDisplay", r.recipient.fax);
+        d->set("verified", r.verifiedNumber);
+        d->set("mask", partners::maskName(r.mask));
+    }
+    if (!r.attachments.empty()) d->set("attachments", static_cast<int>(r.attachments.size()));
+    return stringify(d);
 }
 
 }  // namespace
 
-struct JobService::Parsed {
-    std::string sheetId;
-    Object::Ptr fields;
-    std::string channel;
-    std::string patientRef;
-    bool allowDuplicate = false;
-    form::FormData data;
+struct JobService::Rendered {
+    std::string pdf;     // every document with full data, then the attachments
+    std::string faxPdf;  // fax only: cover, masked documents, attachments
+    int pageCount = 0;   // pages of what goes out
+    std::vector<std::string> warnings;
 };
 
 JobService::JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
-                       const common::Clock& clock, JobServiceOptions options)
-    : documents_(documents), store_(store), spool_(spool), clock_(clock), options_(options) {}
+                       const partners::PartnerRegistry& partners, const common::Clock& clock,
+                       JobServiceOptions options)
+    : documents_(documents), store_(store), spool_(spool), partners_(partners), clock_(clock),
+      options_(std::move(options)) {}
 
-common::Result<JobService::Parsed> JobService::parse(const Object::Ptr& request) const {
-    std::vector<FieldError> errors;
-    Parsed p;
-    static const std::set<std::string> kKnown = {"sheet", "fields", "delivery", "patient_ref", "allow_duplicate"};
-    for (const auto& [key, value] : *request)
-        if (!kKnown.count(key))
-            errors.push_back({common::decodeUtf8(key) ? key : "?", "unknown_field", "「" + key + "」は指定できない項目です。"});
-    if (!request->has("sheet") || !request->get("sheet").isString())
-        errors.push_back({"sheet", "required", "帳票の種類(sheet)を文字列で指定してください。"});
-    else
-        p.sheetId = request->getValue<std::string>("sheet");
-    p.fields = request->getObject("fields");
-    if (!p.fields) errors.push_back({"fields", "required", "記入内容(fields)をオブジェクトで指定してください。"});
-    Object::Ptr delivery = request->getObject("delivery");
-    if (!delivery) {
-        errors.push_back({"delivery", "required", "送付方法(delivery)をオブジェクトで指定してください。"});
-    } else {
-        for (const auto& [key, value] : *delivery)
-            if (key != "channel")
-                errors.push_back({"delivery." + key, "unknown_field", "「" + key + "」は指定できない項目です。"});
-        std::string channel = delivery->has("channel") && delivery->get("channel").isString()
-                                  ? delivery->getValue<std::string>("channel")
-                                  : "";
-        if (channel != "print")
-            errors.push_back({"delivery.channel", "invalid_option", "送付方法(channel)は print を指定してください。"});
-        p.channel = channel;
-    }
-    if (request->has("patient_ref")) {
-        Poco::Dynamic::Var ref = request->get("patient_ref");
-        long long len = ref.isString() ? common::utf8Length(ref.extract<std::string>()) : -1;
-        if (len < 1 || len > 40)
-            errors.push_back({"patient_ref", "wrong_type", "利用者参照番号(patient_ref)は40文字以内の文字列で指定してください。"});
-        else
-            p.patientRef = ref.extract<std::string>();
-    }
-    if (request->has("allow_duplicate")) {
-        if (!request->get("allow_duplicate").isBoolean())
-            errors.push_back({"allow_duplicate", "wrong_type", "allow_duplicate は true または false で指定してください。"});
-        else
-            p.allowDuplicate = request->getValue<bool>("allow_duplicate");
-    }
-    if (!p.sheetId.empty() && !documents_.templates().find(p.sheetId))
-        return Status::notFound("帳票「" + p.sheetId + "」はありません。");
-    if (p.fields && !p.sheetId.empty()) {
-        auto data = documents_.validate(p.sheetId, p.fields);
-        if (data)
-            p.data = std::move(data.value());
-        else
-            errors.insert(errors.end(), data.status().fieldErrors().begin(), data.status().fieldErrors().end());
-    }
-    if (!errors.empty()) return Status::invalidArgument("invalid request", errors);
-    return p;
-}
-
-common::Result<SubmitResult> JobService::submit(const Object::Ptr& request, const std::string& idempotencyKey,
-                                                const std::string& actor) {
-    auto parsed = parse(request);
+common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const std::string& idempotencyKey,
+                                                const std::string& office, const std::string& actor) {
+    auto parsed = parseJobRequest(body, documents_, *partners_.current(), options_.limits);
     if (!parsed) return parsed.status();
-    // What makes two submissions "the same": sheet, fields and destination.
-    Object::Ptr identity = new Object;
-    identity->set("sheet", parsed->sheetId);
-    identity->set("fields", parsed->fields);
-    identity->set("channel", parsed->channel);
-    const std::string hash = common::sha256Hex(stringify(identity));
-
+    const JobRequest& request = parsed.value();
+    const std::string canonical = stringify(body);
+    const long long nowUs = clock_.now().epochMicroseconds();
+    {
+        std::lock_guard<std::mutex> lock(resultsMutex_);
+        if (nowUs - lastPurgeUs_ > 3600LL * 1000000) {
+            lastPurgeUs_ = nowUs;
+            store_.purgeIdempotencyKeys(nowUs - options_.idempotencyKeepSeconds * 1000000);
+        }
+    }
     if (!idempotencyKey.empty()) {
         auto earlier = store_.findByIdempotencyKey(idempotencyKey);
         if (earlier) {
-            if (earlier->requestJson != stringify(request))
+            if (earlier->requestJson != canonical || earlier->office != office)
                 return Status::conflict("この Idempotency-Key は別の内容で使用済みです(ジョブ " + earlier->id + ")。");
             return SubmitResult{earlier.value(), true};
         }
     }
-    if (!parsed->allowDuplicate) {
-        long long since = clock_.now().epochMicroseconds() - options_.duplicateWindowSeconds * 1000000;
-        auto duplicate = store_.findRecentDuplicate(hash, since);
-        if (duplicate && duplicate->state != jobs::JobState::Cancelled)
+    const std::string hash = common::sha256Hex(request.identityJson());
+    if (!request.allowDuplicate) {
+        auto duplicate = store_.findRecentDuplicate(hash, nowUs - options_.duplicateWindowSeconds * 1000000);
+        if (duplicate && duplicate->state != jobs::JobState::Cancelled && duplicate->office == office)
             return Status::conflict("同じ内容のジョブ " + duplicate->id +
                                     " が直前に受け付けられています。意図した再送なら allow_duplicate を true にしてください。");
     }
 
     jobs::Job job;
     job.id = common::newJobId();
-    job.sheetId = parsed->sheetId;
-    job.channel = parsed->channel;
-    job.requestJson = stringify(request);
+    job.sheetId = request.documents.front().sheet->id;
+    job.channel = request.channel;
+    job.destination = request.destination();
+    job.requestJson = canonical;
     job.requestHash = hash;
+    job.office = office;
+    job.deliveryJson = deliveryJsonOf(request);
     if (!idempotencyKey.empty()) job.idempotencyKey = idempotencyKey;
-    if (!parsed->patientRef.empty()) job.patientRef = parsed->patientRef;
+    if (!request.patientRef.empty()) job.patientRef = request.patientRef;
     Status created = store_.create(job, actor);
     if (created.code() == Status::Code::Conflict && !idempotencyKey.empty()) {
         // Another request with the same key won the race: answer as a replay.
         auto earlier = store_.findByIdempotencyKey(idempotencyKey);
-        if (earlier && earlier->requestJson == job.requestJson) return SubmitResult{earlier.value(), true};
+        if (earlier && earlier->requestJson == canonical) return SubmitResult{earlier.value(), true};
         return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
     }
     if (!created) return created;
     auto stored = store_.get(job.id);
     if (!stored) return stored.status();
-    Status done = process(stored.value(), actor);
+    process(stored.value(), actor);  // a failed render or spool is recorded on the job itself
     auto now = store_.get(job.id);
     if (!now) return now.status();
-    (void)done;  // a failed render or spool is recorded on the job itself
     return SubmitResult{now.value(), false};
 }
 
-common::Result<RenderedDocument> JobService::renderJob(const jobs::Job& job, Format format) const {
-    Object::Ptr request;
+common::Result<JobRequest> JobService::requestOf(const jobs::Job& job) const {
+    Object::Ptr body;
     try {
-        request = parseObject(job.requestJson);
+        body = parseObject(job.requestJson);
     } catch (const Poco::Exception& e) {
         return Status::internal("job " + job.id + ": stored request unreadable: " + e.displayText());
     }
-    const form::SheetTemplate* sheet = documents_.templates().find(job.sheetId);
-    if (!sheet) return Status::internal("job " + job.id + ": sheet " + job.sheetId + " no longer exists");
-    auto data = documents_.validate(job.sheetId, request->getObject("fields"));
-    if (!data) return Status::internal("job " + job.id + ": stored fields no longer valid");
-    return documents_.render(*sheet, data.value(), format, job.id, job.createdAt);
+    auto request = parseJobRequest(body, documents_, *partners_.current(), options_.limits);
+    if (!request)
+        return Status::internal("job " + job.id + ": stored request no longer valid: " + request.status().message());
+    return request;
 }
 
-common::Status JobService::spoolJob(const jobs::Job& job, const std::string& pdf, int pageCount,
-                                    const std::string& actor) {
+common::Result<JobService::Rendered> JobService::renderJob(const jobs::Job& job, const JobRequest& request) const {
+    Rendered out;
+    auto layouts = [&](layout::MaskMode mask) {
+        std::vector<layout::Document> docs;
+        for (const auto& d : request.documents) {
+            layout::BuildOptions options;
+            options.documentId = job.id;
+            options.createdIso = job.createdAt;
+            options.mask = mask;
+            docs.push_back(documents_.layout(*d.sheet, d.data, options));
+        }
+        return docs;
+    };
+    std::vector<std::string> attachments;
+    int attachmentPages = 0;
+    for (const auto& a : request.attachments) {
+        attachments.push_back(a.bytes);
+        attachmentPages += a.pages;
+    }
+    auto full = documents_.render(layouts(layout::MaskMode::None), Format::Pdf);
+    if (!full) return full.status();
+    auto pdf = render::appendPdfs(full->bytes, attachments);
+    if (!pdf) return pdf.status();
+    out.pdf = std::move(pdf.value());
+    out.warnings = full->warnings;
+    out.pageCount = full->pageCount + attachmentPages;
+    if (job.channel != "fax") return out;
+
+    // The fax: a cover with the total page count, then the masked sheets.
+    std::vector<layout::Document> masked = layouts(layoutMask(request.mask));
+    int maskedPages = 0;
+    for (const auto& d : masked) maskedPages += static_cast<int>(d.pages.size());
+    const form::SheetTemplate* coverSheet = documents_.templates().find(kCoverSheet);
+    if (!coverSheet) return Status::internal("the fax-cover template is missing");
+    int coverPages = 1;
+    layout::Document cover;
+    for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
+        auto fields = coverFields(request, job.createdAt, coverPages + maskedPages + attachmentPages);
+        auto data = documents_.validate(kCoverSheet, fields, "cover");
+        if (!data) return data.status();
+        layout::BuildOptions options;
+        options.documentId = job.id;
+        options.createdIso = job.createdAt;
+        cover = documents_.layout(*coverSheet, data.value(), options);
+        if (static_cast<int>(cover.pages.size()) == coverPages) break;
+        coverPages = static_cast<int>(cover.pages.size());
+    }
+    masked.insert(masked.begin(), cover);
+    auto fax = documents_.render(masked, Format::Pdf);
+    if (!fax) return fax.status();
+    auto faxPdf = render::appendPdfs(fax->bytes, attachments);
+    if (!faxPdf) return faxPdf.status();
+    out.faxPdf = std::move(faxPdf.value());
+    out.pageCount = fax->pageCount + attachmentPages;
+    return out;
+}
+
+common::Status JobService::fail(const jobs::Job& job, const std::string& code, const std::string& message,
+                                const std::string& actor) {
+    jobs::JobChanges failure;
+    failure.errorCode = code;
+    failure.errorMessage = message;
+    Object::Ptr detail = new Object;
+    detail->set("reason", code);
+    return store_.transition(job.id, jobs::JobState::Failed, "failed", actor, stringify(detail), failure);
+}
+
+common::Status JobService::process(const jobs::Job& start, const std::string& actor) {
+    jobs::Job job = start;
+    if (job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering) {
+        const bool fax = job.channel == "fax";
+        auto frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+        jobs::JobChanges changes;
+        if (!frozen) {
+            auto request = requestOf(job);
+            if (!request) return fail(job, "render_failed", request.status().message(), actor);
+            auto rendered = renderJob(job, request.value());
+            if (!rendered) {
+                fail(job, "render_failed", rendered.status().message(), actor);
+                return rendered.status();
+            }
+            Status put = store_.putDocument(job.id, "pdf", rendered->pdf);
+            if (put && fax) put = store_.putDocument(job.id, "fax_pdf", rendered->faxPdf);
+            if (!put) return put;
+            changes.pageCount = rendered->pageCount;
+            changes.warningsJson = warningsJson(rendered->warnings);
+        } else {
+            // A crash after the copies were frozen: they are what goes out, never a re-render.
+            auto pages = render::pdfPageCount(frozen.value());
+            if (!pages) return pages.status();
+            changes.pageCount = pages.value();
+        }
+        Object::Ptr detail = new Object;
+        detail->set("pages", *changes.pageCount);
+        Status moved = store_.transition(job.id, jobs::JobState::Rendered, "rendered", actor, stringify(detail), changes);
+        if (!moved) return moved;
+        auto reread = store_.get(job.id);
+        if (!reread) return reread.status();
+        job = reread.value();
+    }
+    if (job.state != jobs::JobState::Rendered) return Status::ok();
+    if (job.channel == "fax" && job.heldUntilUs == 0 && options_.faxHoldSeconds > 0) {
+        // The undo window: a wrong destination can still be cancelled.
+        jobs::JobChanges hold;
+        hold.heldUntilUs = clock_.now().epochMicroseconds() + options_.faxHoldSeconds * 1000000;
+        Object::Ptr detail = new Object;
+        detail->set("until", common::isoJst(Poco::Timestamp(*hold.heldUntilUs)));
+        return store_.transition(job.id, jobs::JobState::Held, "held", actor, stringify(detail), hold);
+    }
+    return deliver(job, actor);
+}
+
+common::Status JobService::deliver(const jobs::Job& job, const std::string& actor) {
+    const bool fax = job.channel == "fax";
     auto where = spool_.locate(job.channel, job.id);
     if (!where) return where.status();
     if (where.value() == spool::SpoolLocation::None || where.value() == spool::SpoolLocation::Partial) {
-        Object::Ptr sidecar = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-        sidecar->set("jobId", job.id);
-        sidecar->set("sheet", job.sheetId);
-        sidecar->set("channel", job.channel);
-        sidecar->set("file", job.id + ".pdf");
-        sidecar->set("pageCount", pageCount);
-        sidecar->set("sha256", common::sha256Hex(pdf));
-        sidecar->set("createdAt", job.createdAt);
-        Status delivered = spool_.deliver(job.channel, job.id, pdf, stringify(sidecar));
-        if (!delivered) return delivered;
+        auto pdf = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+        if (!pdf) return pdf.status();
+        Object::Ptr control = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        control->set("jobId", job.id);
+        control->set("sheet", job.sheetId);
+        control->set("channel", job.channel);
+        control->set("file", job.id + ".pdf");
+        control->set("pageCount", job.pageCount);
+        control->set("sha256", common::sha256Hex(pdf.value()));
+        control->set("createdAt", job.createdAt);
+        control->set("attempt", job.attempt + 1);
+        if (fax) {
+            Object::Ptr d = parseObject(job.deliveryJson);
+            control->set("number", d->optValue<std::string>("faxNumber", ""));
+            control->set("numberDisplay", d->optValue<std::string>("faxDisplay", ""));
+            control->set("verified", d->optValue<bool>("verified", false));
+            Object::Ptr recipient = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+            recipient->set("name", d->optValue<std::string>("name", ""));
+            recipient->set("department", d->optValue<std::string>("department", ""));
+            recipient->set("person", d->optValue<std::string>("person", ""));
+            control->set("recipient", recipient);
+        }
+        Status delivered = spool_.deliver(job.channel, job.id, pdf.value(), stringify(control));
+        if (!delivered) {
+            store_.appendEvent(job.id, "spool_error", actor, "{\"reason\":\"io\"}");
+            return delivered;
+        }
     }
     Object::Ptr detail = new Object;
     detail->set("spool", job.channel);
     return store_.transition(job.id, jobs::JobState::Spooled, "spooled", actor, stringify(detail));
-}
-
-common::Status JobService::process(const jobs::Job& job, const std::string& actor) {
-    std::string pdf;
-    int pageCount = job.pageCount;
-    const bool needsRenderedMark = job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering;
-    jobs::JobChanges changes;
-    auto frozen = store_.document(job.id, "pdf");
-    if (frozen) {
-        // A crash after the copy was frozen: the copy is what goes out, never a re-render.
-        pdf = std::move(frozen.value());
-    } else {
-        auto rendered = renderJob(job, Format::Pdf);
-        if (!rendered) {
-            jobs::JobChanges failure;
-            failure.errorCode = "render_failed";
-            failure.errorMessage = rendered.status().message();
-            store_.transition(job.id, jobs::JobState::Failed, "failed", actor, "{\"reason\":\"render\"}", failure);
-            return rendered.status();
-        }
-        pdf = std::move(rendered->bytes);
-        pageCount = rendered->pageCount;
-        changes.warningsJson = warningsJson(rendered->warnings);
-        Status put = store_.putDocument(job.id, "pdf", pdf);
-        if (!put) return put;
-    }
-    if (needsRenderedMark) {
-        if (pageCount <= 0) {
-            auto counted = render::pdfPageCount(pdf);
-            if (!counted) return counted.status();
-            pageCount = counted.value();
-        }
-        changes.pageCount = pageCount;
-        Object::Ptr detail = new Object;
-        detail->set("pages", pageCount);
-        detail->set("bytes", static_cast<long long>(pdf.size()));
-        Status moved = store_.transition(job.id, jobs::JobState::Rendered, "rendered", actor, stringify(detail), changes);
-        if (!moved) return moved;
-    }
-    Status spooled = spoolJob(job, pdf, pageCount, actor);
-    if (!spooled && spooled.code() != Status::Code::Conflict) {
-        // Left in "rendered": the next start retries the spool, which checks
-        // where the files are before writing anything.
-        store_.appendEvent(job.id, "spool_error", actor, "{\"reason\":\"io\"}");
-    }
-    return spooled;
 }
 
 common::Result<int> JobService::recover() {
@@ -254,26 +315,165 @@ common::Result<int> JobService::recover() {
     return handled;
 }
 
-common::Result<RenderedDocument> JobService::document(const jobs::Job& job, Format format, const std::string& actor) {
-    const std::string name = format == Format::Pdf ? "pdf" : "xlsx";
-    RenderedDocument out;
-    out.pageCount = job.pageCount;
-    auto frozen = store_.document(job.id, name);
+common::Result<int> JobService::releaseDueHeld() {
+    auto due = store_.dueHeld(clock_.now().epochMicroseconds());
+    if (!due) return due.status();
+    int released = 0;
+    for (const auto& job : due.value()) {
+        // Claim first: once the job has left "held" a cancel is refused, so
+        // nothing cancelled can reach the gateway.
+        Status claimed = store_.transition(job.id, jobs::JobState::Rendered, "released", "dispatcher", "{}");
+        if (!claimed) continue;  // cancelled a moment ago
+        auto fresh = store_.get(job.id);
+        if (fresh && deliver(fresh.value(), "dispatcher")) ++released;
+    }
+    return released;
+}
+
+common::Result<int> JobService::collectResults() {
+    int changed = 0;
+    for (const char* channel : {"fax", "print"}) {
+        auto results = spool_.results(channel);
+        if (!results) return results.status();
+        for (const auto& r : results.value()) {
+            const std::string key = r.jobId + "#" + common::sha256Hex(r.json);
+            {
+                std::lock_guard<std::mutex> lock(resultsMutex_);
+                if (settledResults_.count(key)) continue;
+            }
+            auto job = store_.get(r.jobId);
+            if (job && job->state == jobs::JobState::Spooled) {
+                Object::Ptr result;
+                try {
+                    result = parseObject(r.json);
+                } catch (const Poco::Exception&) {
+                    continue;  // half-written by a careless consumer: look again next time
+                }
+                const bool sent = result->optValue<std::string>("status", "") == "sent" && r.dir == "done";
+                Object::Ptr delivery = parseObject(job->deliveryJson);
+                delivery->set("result", result);
+                jobs::JobChanges changes;
+                changes.deliveryJson = stringify(delivery);
+                std::string finished = result->optValue<std::string>("finishedAt", "");
+                if (!form::parseIsoDateTimeJst(finished)) finished = common::isoJst(clock_.now());
+                Status moved;
+                if (sent) {
+                    changes.sentAt = finished;
+                    moved = store_.transition(r.jobId, jobs::JobState::Sent, "sent", "gateway", r.json, changes);
+                } else {
+                    std::string reason = result->optValue<std::string>("reason", "failed");
+                    changes.errorCode = "delivery_failed";
+                    changes.errorMessage = "送信できませんでした(" + reason + ")。";
+                    moved = store_.transition(r.jobId, jobs::JobState::Failed, "failed", "gateway", r.json, changes);
+                }
+                if (moved) ++changed;
+                else if (moved.code() != Status::Code::Conflict) continue;  // try again next scan
+            }
+            std::lock_guard<std::mutex> lock(resultsMutex_);
+            settledResults_.insert(key);
+        }
+    }
+    return changed;
+}
+
+common::Status JobService::cancel(const std::string& jobId, const std::string& actor) {
+    auto job = store_.get(jobId);
+    if (!job) return job.status();
+    if (job->state != jobs::JobState::Held)
+        return Status::conflict("ジョブは「" + jobs::stateName(job->state) + "」のため取り消せません(取り消しは送信待ちの間だけです)。");
+    Status moved = store_.transition(jobId, jobs::JobState::Cancelled, "cancelled", actor, "{}");
+    if (moved.code() == Status::Code::Conflict) return Status::conflict("ジョブはすでに送信処理に入ったため取り消せません。");
+    return moved;
+}
+
+common::Status JobService::retry(const std::string& jobId, const std::string& actor) {
+    auto job = store_.get(jobId);
+    if (!job) return job.status();
+    if (job->state != jobs::JobState::Failed)
+        return Status::conflict("再送できるのは失敗したジョブだけです(現在: " + jobs::stateName(job->state) + ")。");
+    Status archived = spool_.archiveAttempt(job->channel, jobId, job->attempt + 1);
+    if (!archived) return archived;
+    const bool rendered = store_.document(jobId, job->channel == "fax" ? "fax_pdf" : "pdf").isOk();
+    Object::Ptr detail = new Object;
+    detail->set("attempt", job->attempt + 2);
+    Status moved = store_.transition(jobId, rendered ? jobs::JobState::Rendered : jobs::JobState::Accepted, "retried",
+                                     actor, stringify(detail));
+    if (!moved) return moved;
+    auto fresh = store_.get(jobId);
+    if (!fresh) return fresh.status();
+    // A retry is deliberate: it goes out now, without a second hold window.
+    return rendered ? deliver(fresh.value(), actor) : process(fresh.value(), actor);
+}
+
+common::Status JobService::confirmReceipt(const std::string& jobId, const Object::Ptr& body, const std::string& actor) {
+    std::vector<common::FieldError> errors;
+    for (const auto& [key, value] : *body)
+        if (key != "at" && key != "person" && key != "method")
+            errors.push_back({key, "unknown_field", "「" + key + "」は指定できない項目です。"});
+    std::string at = common::isoJst(clock_.now());
+    if (body->has("at")) {
+        Poco::Dynamic::Var v = body->get("at");
+        if (!v.isString() || !form::parseIsoDateTimeJst(v.extract<std::string>()))
+            errors.push_back({"at", "invalid_datetime", "受信確認の日時(at)は YYYY-MM-DDTHH:MM+09:00 で指定してください。"});
+        else
+            at = v.extract<std::string>();
+    }
+    Poco::Dynamic::Var person = body->has("person") ? body->get("person") : Poco::Dynamic::Var();
+    long long len = person.isString() ? common::utf8Length(person.extract<std::string>()) : -1;
+    if (len < 1 || len > 40) errors.push_back({"person", "required", "確認した相手の氏名(person)を40文字以内で指定してください。"});
+    std::string method = "phone";
+    if (body->has("method")) {
+        static const std::set<std::string> kMethods = {"phone", "fax", "email", "in_person", "video", "other"};
+        Poco::Dynamic::Var m = body->get("method");
+        if (!m.isString() || !kMethods.count(m.extract<std::string>()))
+            errors.push_back({"method", "invalid_option", "確認方法(method)は phone, fax, email, in_person, video, other のいずれかです。"});
+        else
+            method = m.extract<std::string>();
+    }
+    if (!errors.empty()) return Status::invalidArgument("invalid receipt", errors);
+    auto job = store_.get(jobId);
+    if (!job) return job.status();
+    if (job->state != jobs::JobState::Spooled && job->state != jobs::JobState::Sent)
+        return Status::conflict("まだ送付されていないジョブの受信確認は記録できません。");
+    Object::Ptr receipt = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    receipt->set("at", at);
+    receipt->set("person", person.extract<std::string>());
+    receipt->set("method", method);
+    jobs::JobChanges changes;
+    changes.receiptJson = stringify(receipt);
+    return store_.update(jobId, changes, "receipt_confirmed", actor, *changes.receiptJson);
+}
+
+common::Result<std::string> JobService::document(const jobs::Job& job, const std::string& format,
+                                                 const std::string& actor) {
+    auto frozen = store_.document(job.id, format);
+    std::string bytes;
     if (frozen) {
-        out.bytes = std::move(frozen.value());
-    } else if (format == Format::Pdf) {
-        return Status::notFound("ジョブ " + job.id + " の PDF はまだ作成されていません。");
+        bytes = std::move(frozen.value());
+    } else if (format != "xlsx" || frozen.status().code() != Status::Code::NotFound) {
+        if (frozen.status().code() == Status::Code::NotFound)
+            return Status::notFound("ジョブ " + job.id + " の " + format + " はありません。");
+        return frozen.status();
     } else {
-        auto rendered = renderJob(job, Format::Xlsx);
+        auto request = requestOf(job);
+        if (!request) return request.status();
+        std::vector<layout::Document> docs;
+        for (const auto& d : request->documents) {
+            layout::BuildOptions options;
+            options.documentId = job.id;
+            options.createdIso = job.createdAt;
+            docs.push_back(documents_.layout(*d.sheet, d.data, options));
+        }
+        auto rendered = documents_.render(docs, Format::Xlsx);
         if (!rendered) return rendered.status();
-        Status put = store_.putDocument(job.id, name, rendered->bytes);
+        Status put = store_.putDocument(job.id, "xlsx", rendered->bytes);
         if (!put && put.code() != Status::Code::Conflict) return put;
-        out = std::move(rendered.value());
+        bytes = std::move(rendered->bytes);
     }
     Object::Ptr detail = new Object;
-    detail->set("format", name);
+    detail->set("format", format);
     store_.appendEvent(job.id, "downloaded", actor, stringify(detail));
-    return out;
+    return bytes;
 }
 
 Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
@@ -282,17 +482,22 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     o->set("sheet", job.sheetId);
     o->set("state", jobs::stateName(job.state));
     o->set("channel", job.channel);
-    if (!job.destination.empty()) o->set("destination", job.destination);
+    o->set("destination", job.destination);
+    if (!job.office.empty()) o->set("office", job.office);
     if (job.patientRef) o->set("patientRef", *job.patientRef);
     o->set("pageCount", job.pageCount);
-    o->set("attempt", job.attempt);
+    o->set("attempt", job.attempt + 1);
     o->set("createdAt", job.createdAt);
     o->set("updatedAt", job.updatedAt);
+    if (job.heldUntilUs > 0 && job.state == jobs::JobState::Held)
+        o->set("heldUntil", common::isoJst(Poco::Timestamp(job.heldUntilUs)));
+    if (!job.sentAt.empty()) o->set("sentAt", job.sentAt);
     try {
-        Poco::JSON::Parser parser;
-        o->set("warnings", parser.parse(job.warningsJson));
+        o->set("delivery", parseObject(job.deliveryJson));
+        o->set("warnings", Poco::JSON::Parser().parse(job.warningsJson));
+        if (!job.receiptJson.empty()) o->set("receipt", parseObject(job.receiptJson));
     } catch (const Poco::Exception&) {
-        o->set("warnings", new Array);
+        // Stored by this service as JSON; unreadable only if edited by hand.
     }
     if (!job.errorCode.empty()) {
         Object::Ptr error = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -304,6 +509,7 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     links->set("self", "/api/v1/jobs/" + job.id);
     links->set("pdf", "/api/v1/jobs/" + job.id + "/document?format=pdf");
     links->set("xlsx", "/api/v1/jobs/" + job.id + "/document?format=xlsx");
+    if (job.channel == "fax") links->set("fax", "/api/v1/jobs/" + job.id + "/document?format=fax_pdf");
     links->set("events", "/api/v1/jobs/" + job.id + "/events");
     o->set("links", links);
     return o;

@@ -1,27 +1,35 @@
 // JobService: the life of a job, from an accepted request to a PDF in the
-// spool. submit() commits the job before anything is rendered, so a 201 is
-// only ever sent for a job that survives a crash; recover() finishes at start
-// what a crash interrupted, without spooling anything twice.
-// Thread-safe: the store serialises writes, and one job is processed by one
-// thread (the request that created it, or recover() before the server listens).
+// print or fax spool and the gateway's report. submit() commits the job
+// before anything is rendered, so a 201 is only sent for a job that survives
+// a crash; recover() finishes at start what a crash interrupted, and nothing
+// is ever spooled twice. Fax jobs wait in "held" for the hold window (the
+// "undo send"), then the dispatcher hands them to the gateway.
+// Thread-safe: the store serialises writes and every state change is a
+// checked transition, so two threads never both move one job forward.
 #pragma once
 
 #include <Poco/JSON/Object.h>
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "common/clock.h"
 #include "common/status.h"
 #include "http/document_service.h"
+#include "http/job_request.h"
 #include "jobs/job_store.h"
+#include "partners/partner_registry.h"
 #include "spool/spool.h"
 
 namespace http {
 
 struct JobServiceOptions {
-    long long duplicateWindowSeconds = 600;  // jobs.duplicateWindowSeconds
+    long long duplicateWindowSeconds = 600;            // jobs.duplicateWindowSeconds
     long long idempotencyKeepSeconds = 7 * 24 * 3600;  // jobs.idempotencyKeepSeconds
+    long long faxHoldSeconds = 60;                     // fax.holdSeconds
+    JobLimits limits;
 };
 
 struct SubmitResult {
@@ -32,43 +40,61 @@ struct SubmitResult {
 class JobService {
 public:
     JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
-               const common::Clock& clock, JobServiceOptions options);
+               const partners::PartnerRegistry& partners, const common::Clock& clock, JobServiceOptions options);
 
-    // Checks the request (sheet, fields, delivery), stores the job, renders
-    // it and spools it. Errors: NotFound (unknown sheet), InvalidArgument (bad
-    // fields, with every field error), Conflict (idempotency key reused with
-    // another body, or the same submission within the duplicate window —
-    // the message names the earlier job), IOError. A job that was stored but
-    // could not be rendered or spooled is returned in state failed, not as an
-    // error: it exists and can be inspected.
+    // Checks the request, stores the job, renders it, then spools it (print)
+    // or holds it (fax). Errors: NotFound (unknown sheet), InvalidArgument
+    // (every field error), Conflict (idempotency key reused with another body,
+    // or the same submission within the duplicate window), IOError. A job that
+    // was stored but failed to render is returned in state failed.
     common::Result<SubmitResult> submit(const Poco::JSON::Object::Ptr& request, const std::string& idempotencyKey,
-                                        const std::string& actor);
+                                        const std::string& office, const std::string& actor);
 
-    // Renders and spools a stored job that is not finished. Safe to call again
-    // after a crash at any point: it never spools a job twice.
+    // Renders and spools (or holds) a stored job that is not finished. Safe
+    // to call again after a crash at any point: it never spools a job twice.
     common::Status process(const jobs::Job& job, const std::string& actor);
-
-    // Finishes every unfinished job; returns how many were handled.
+    // Finishes every unfinished job except held ones; returns how many.
     common::Result<int> recover();
 
-    // The job's frozen document. format "pdf" or "xlsx"; the XLSX is rendered
-    // and frozen on first download. NotFound for an unknown job or a job not
-    // rendered yet.
-    common::Result<RenderedDocument> document(const jobs::Job& job, Format format, const std::string& actor);
+    // Hands every fax job whose hold window has ended to the gateway.
+    common::Result<int> releaseDueHeld();
+    // Reads the gateway's and printer's result files and moves jobs to sent
+    // or failed. Returns how many jobs changed.
+    common::Result<int> collectResults();
+
+    // Cancels a job still in its hold window. Conflict once it has gone to
+    // the gateway (or for print jobs, which are spooled at once).
+    common::Status cancel(const std::string& jobId, const std::string& actor);
+    // Queues a failed job again as a new attempt. Conflict unless failed.
+    common::Status retry(const std::string& jobId, const std::string& actor);
+    // Records the receipt confirmation call (time, person spoken to).
+    // InvalidArgument for bad input, Conflict before the job went out.
+    common::Status confirmReceipt(const std::string& jobId, const Poco::JSON::Object::Ptr& body,
+                                  const std::string& actor);
+
+    // The job's frozen document: "pdf" (full data), "xlsx" (rendered and
+    // frozen on first download), "fax_pdf" (what the gateway got, masked).
+    common::Result<std::string> document(const jobs::Job& job, const std::string& format, const std::string& actor);
 
     jobs::JobStore& store() { return store_; }
 
 private:
-    struct Parsed;
-    common::Result<Parsed> parse(const Poco::JSON::Object::Ptr& request) const;
-    common::Result<RenderedDocument> renderJob(const jobs::Job& job, Format format) const;
-    common::Status spoolJob(const jobs::Job& job, const std::string& pdf, int pageCount, const std::string& actor);
+    common::Result<JobRequest> requestOf(const jobs::Job& job) const;
+    struct Rendered;
+    common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request) const;
+    common::Status deliver(const jobs::Job& job, const std::string& actor);
+    common::Status fail(const jobs::Job& job, const std::string& code, const std::string& message,
+                        const std::string& actor);
 
     const DocumentService& documents_;
     jobs::JobStore& store_;
     spool::Spool& spool_;
+    const partners::PartnerRegistry& partners_;
     const common::Clock& clock_;
     JobServiceOptions options_;
+    std::mutex resultsMutex_;
+    std::set<std::string> settledResults_;  // "<id>#<attempt>" already handled; guarded by resultsMutex_
+    long long lastPurgeUs_ = 0;             // guarded by resultsMutex_
 };
 
 // The job as the API shows it.

@@ -15,6 +15,11 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "common/clock.h"
 #include "common/file_system.h"
 #include "form/template_registry.h"
@@ -24,6 +29,7 @@
 #include "http/problem.h"
 #include "http/router.h"
 #include "jobs/job_store.h"
+#include "partners/partner_registry.h"
 #include "render/font_metrics.h"
 #include "spool/spool.h"
 
@@ -105,6 +111,11 @@ private:
     const Router& router_;
 };
 
+void logPartnerProblems(const std::vector<partners::LineProblem>& problems) {
+    for (const auto& p : problems)
+        Poco::Logger::get("renkei.partners").warning("partner directory line %d left out: %s", p.line, p.message);
+}
+
 common::Status makePrivateDir(const std::string& path) {
     try {
         Poco::File(path).createDirectories();
@@ -118,7 +129,40 @@ common::Status makePrivateDir(const std::string& path) {
 }  // namespace
 
 struct Server::Impl {
+    ~Impl() { stopDispatcher(); }
+
+    // Releases held fax jobs and reads gateway results every pollMs, so a
+    // result is picked up well within 2 seconds.
+    void runDispatcher() {
+        std::unique_lock<std::mutex> lock(dispatchMutex);
+        while (!stopping) {
+            lock.unlock();
+            try {
+                jobService->releaseDueHeld();
+                jobService->collectResults();
+            } catch (const std::exception& e) {
+                Poco::Logger::get("renkei.dispatch").error("dispatch round failed: %s", std::string(e.what()));
+            }
+            lock.lock();
+            dispatchWake.wait_for(lock, std::chrono::milliseconds(settings.dispatchPollMs), [this] { return stopping; });
+        }
+    }
+
+    void stopDispatcher() {
+        {
+            std::lock_guard<std::mutex> lock(dispatchMutex);
+            stopping = true;
+        }
+        dispatchWake.notify_all();
+        if (dispatcher.joinable()) dispatcher.join();
+    }
+
     config::Settings settings;
+    std::unique_ptr<partners::PartnerRegistry> partners;
+    std::mutex dispatchMutex;
+    std::condition_variable dispatchWake;
+    bool stopping = false;  // guarded by dispatchMutex
+    std::thread dispatcher;
     common::SystemClock clock;
     common::PosixFileSystem fs;
     std::unique_ptr<DocumentService> documents;
@@ -145,7 +189,8 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     render::XlsxOptions xlsx;
     xlsx.fontName = settings.xlsxFont;
     xlsx.tempDir = settings.dataDir + "/tmp";
-    impl->documents = std::make_unique<DocumentService>(templates.value(), fonts.value(), xlsx);
+    impl->documents = std::make_unique<DocumentService>(templates.value(), fonts.value(), xlsx,
+                                                        RenderLimits{settings.renderWorkers, settings.renderQueue});
 
     for (const std::string& dir : {settings.dataDir, settings.dataDir + "/tmp", settings.spoolDir()}) {
         common::Status made = makePrivateDir(dir);
@@ -157,14 +202,30 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     impl->spool = std::make_unique<spool::Spool>(settings.spoolDir(), impl->fs);
     common::Status prepared = impl->spool->prepare();
     if (!prepared) return prepared;
-    impl->jobService = std::make_unique<JobService>(*impl->documents, *impl->store, *impl->spool, impl->clock,
-                                                    JobServiceOptions{});
+    impl->partners = std::make_unique<partners::PartnerRegistry>(settings.partnersFile);
+    std::vector<partners::LineProblem> problems;
+    common::Status loaded = impl->partners->reload(problems);
+    if (!loaded) return loaded;
+    logPartnerProblems(problems);
+    JobServiceOptions options;
+    options.duplicateWindowSeconds = settings.duplicateWindowSeconds;
+    options.idempotencyKeepSeconds = settings.idempotencyKeepSeconds;
+    options.faxHoldSeconds = settings.faxHoldSeconds;
+    options.limits.allowAdHocFaxNumbers = settings.faxAllowAdHocNumbers;
+    options.limits.defaultMask = *partners::parseMask(settings.faxDefaultMask);
+    options.limits.maxDocuments = settings.documentsPerJob;
+    options.limits.maxAttachments = settings.attachmentsPerJob;
+    options.limits.maxPages = settings.pagesPerJob;
+    impl->jobService = std::make_unique<JobService>(*impl->documents, *impl->store, *impl->spool, *impl->partners,
+                                                    impl->clock, options);
     auto recovered = impl->jobService->recover();
     if (!recovered) return recovered.status();
     if (recovered.value() > 0)
         Poco::Logger::get("renkei").information("recovered %d unfinished job(s)", recovered.value());
 
-    impl->services.reset(new Services{impl->settings, *impl->documents, *impl->jobService});
+    impl->services.reset(new Services{impl->settings, *impl->documents, *impl->jobService, *impl->partners});
+    Impl* raw = impl.get();
+    impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
     registerRoutes(impl->router, *impl->services);
     try {
         Poco::Net::SocketAddress address(settings.host, static_cast<Poco::UInt16>(settings.port));
@@ -195,6 +256,14 @@ void Server::stop() {
         impl_->http->stopAll(false);
         impl_->http.reset();
     }
+    if (impl_) impl_->stopDispatcher();
+}
+
+common::Status Server::reloadPartners() {
+    std::vector<partners::LineProblem> problems;
+    common::Status reloaded = impl_->partners->reload(problems);
+    if (reloaded) logPartnerProblems(problems);
+    return reloaded;
 }
 
 }  // namespace http

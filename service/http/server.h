@@ -26,6 +26,9 @@ public:
     // "127.0.0.1:8080"
     std::string address() const;
     void stop();
+    // Reads the partner directory again (SIGHUP). Bad lines are logged and
+    // left out; a missing file keeps the old directory and returns the error.
+    common::Status reloadPartners();
 
     struct Impl;
 

@@ -414,6 +414,31 @@ Result<Where> whereClause(const JobFilter& filter) {
     return w;
 }
 
+// One UPDATE for a state change (state "" keeps it) and the changed columns.
+void applyChanges(Session& s, const std::string& id, const std::string& state, bool retry, const JobChanges& changes,
+                  const std::string& at) {
+    std::string sql = "UPDATE jobs SET updated_at = ?";
+    std::vector<Param> params = {at};
+    auto set = [&](const char* column, Param value) {
+        sql += std::string(", ") + column + " = ?";
+        params.push_back(std::move(value));
+    };
+    if (!state.empty()) set("state", state);
+    if (retry) sql += ", attempt = attempt + 1";
+    if (changes.pageCount) set("page_count", static_cast<Poco::Int64>(*changes.pageCount));
+    if (changes.warningsJson) set("warnings_json", *changes.warningsJson);
+    // A retried job starts clean; an old error next to a new state would mislead.
+    if (changes.errorCode || retry) set("error_code", changes.errorCode.value_or(""));
+    if (changes.errorMessage || retry) set("error_message", changes.errorMessage.value_or(""));
+    if (changes.deliveryJson) set("delivery_json", *changes.deliveryJson);
+    if (changes.heldUntilUs) set("held_until_us", static_cast<Poco::Int64>(*changes.heldUntilUs));
+    if (changes.sentAt) set("sent_at", *changes.sentAt);
+    if (changes.receiptJson) set("receipt_json", *changes.receiptJson);
+    sql += " WHERE id = ?";
+    params.push_back(id);
+    prepared(s, sql, params).execute();
+}
+
 // Patient data lives in this file: create it owner-only before SQLite does
 // (SQLite would use 0644 under the usual umask, and gives the -wal and -shm
 // files the database file's mode).
@@ -570,26 +595,28 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
             return Status::conflict("job " + id + " is " + current.front() + " and cannot become " + stateName(to));
 
         const std::string at = common::isoJst(clock_.now());
-        std::string sql = "UPDATE jobs SET state = ?, updated_at = ?";
-        std::vector<Param> params = {stateName(to), at};
-        auto set = [&](const char* column, Param value) {
-            sql += std::string(", ") + column + " = ?";
-            params.push_back(std::move(value));
-        };
-        const bool retry = *from == JobState::Failed;
-        if (retry) sql += ", attempt = attempt + 1";
-        if (changes.pageCount) set("page_count", static_cast<Poco::Int64>(*changes.pageCount));
-        if (changes.warningsJson) set("warnings_json", *changes.warningsJson);
-        // A retried job starts clean; an old error next to a new state would mislead.
-        if (changes.errorCode || retry) set("error_code", changes.errorCode.value_or(""));
-        if (changes.errorMessage || retry) set("error_message", changes.errorMessage.value_or(""));
-        if (changes.deliveryJson) set("delivery_json", *changes.deliveryJson);
-        if (changes.heldUntilUs) set("held_until_us", static_cast<Poco::Int64>(*changes.heldUntilUs));
-        if (changes.sentAt) set("sent_at", *changes.sentAt);
-        if (changes.receiptJson) set("receipt_json", *changes.receiptJson);
-        sql += " WHERE id = ?";
-        params.push_back(id);
-        prepared(s, sql, params).execute();
+        applyChanges(s, id, stateName(to), *from == JobState::Failed, changes, at);
+        insertEvent(s, id, eventKind, at, actor, detailJson);
+        tx.commit();
+        return Status::ok();
+    });
+}
+
+Status JobStore::update(const std::string& id, const JobChanges& changes, const std::string& eventKind,
+                        const std::string& actor, const std::string& detailJson) {
+    Status valid = checkEvent(eventKind, actor, detailJson);
+    if (!valid) return valid;
+    if (changes.deliveryJson && !isJson(*changes.deliveryJson, JsonKind::Object))
+        return Status::invalidArgument("delivery is not a JSON object");
+    if (changes.receiptJson && !isJson(*changes.receiptJson, JsonKind::Object))
+        return Status::invalidArgument("receipt is not a JSON object");
+    return guarded("update job " + id, [&]() -> Status {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Session& s = *session_;
+        WriteTransaction tx(s);
+        if (!jobExists(s, id)) return Status::notFound("no job " + id);
+        const std::string at = common::isoJst(clock_.now());
+        applyChanges(s, id, "", false, changes, at);
         insertEvent(s, id, eventKind, at, actor, detailJson);
         tx.commit();
         return Status::ok();

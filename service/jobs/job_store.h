@@ -67,6 +67,12 @@ public:
                               const std::string& actor, const std::string& detailJson,
                               const JobChanges& changes = {});
 
+    // Applies `changes` and appends an event in one transaction, without a
+    // state change (receipt confirmations, gateway details). NotFound for an
+    // unknown job, InvalidArgument for malformed JSON.
+    common::Status update(const std::string& id, const JobChanges& changes, const std::string& eventKind,
+                          const std::string& actor, const std::string& detailJson);
+
     // Stores a frozen copy of a rendered document with its SHA-256. Format is
     // "pdf", "xlsx" or "fax_pdf". Storing the same bytes again is OK (a
     // re-render after a crash); different bytes for a stored format are a

@@ -8,9 +8,31 @@ common::Result<int> pdfPageCount(const std::string& pdfBytes) {
     try {
         PoDoFo::PdfMemDocument doc;
         doc.LoadFromBuffer(pdfBytes.data(), static_cast<long>(pdfBytes.size()));
+        if (doc.GetEncrypted()) return common::Status::invalidArgument("encrypted PDF");
         return doc.GetPageCount();
     } catch (const PoDoFo::PdfError& e) {
         return common::Status::invalidArgument(std::string("not a readable PDF: ") +
+                                               PoDoFo::PdfError::ErrorMessage(e.GetError()));
+    }
+}
+
+common::Result<std::string> appendPdfs(const std::string& base, const std::vector<std::string>& extras) {
+    if (extras.empty()) return base;
+    size_t current = 0;
+    try {
+        PoDoFo::PdfMemDocument doc;
+        doc.LoadFromBuffer(base.data(), static_cast<long>(base.size()));
+        for (; current < extras.size(); ++current) {
+            PoDoFo::PdfMemDocument extra;
+            extra.LoadFromBuffer(extras[current].data(), static_cast<long>(extras[current].size()));
+            doc.Append(extra);
+        }
+        PoDoFo::PdfRefCountedBuffer buffer;
+        PoDoFo::PdfOutputDevice device(&buffer);
+        doc.Write(&device);
+        return std::string(buffer.GetBuffer(), device.GetLength());
+    } catch (const PoDoFo::PdfError& e) {
+        return common::Status::invalidArgument("attachment " + std::to_string(current + 1) + " cannot be appended: " +
                                                PoDoFo::PdfError::ErrorMessage(e.GetError()));
     }
 }
