@@ -3,8 +3,23 @@
 #include <podofo/podofo.h>
 
 namespace render {
+namespace {
+
+// PoDoFo prints debug notes ("Fixing references ...") and whole trailers to
+// stdout while loading and appending; they would flood the server log.
+void quietPoDoFo() {
+    static const bool done = [] {
+        PoDoFo::PdfError::EnableDebug(false);
+        PoDoFo::PdfError::EnableLogging(false);
+        return true;
+    }();
+    (void)done;
+}
+
+}  // namespace
 
 common::Result<int> pdfPageCount(const std::string& pdfBytes) {
+    quietPoDoFo();
     try {
         PoDoFo::PdfMemDocument doc;
         doc.LoadFromBuffer(pdfBytes.data(), static_cast<long>(pdfBytes.size()));
@@ -18,6 +33,7 @@ common::Result<int> pdfPageCount(const std::string& pdfBytes) {
 
 common::Result<std::string> appendPdfs(const std::string& base, const std::vector<std::string>& extras) {
     if (extras.empty()) return base;
+    quietPoDoFo();
     size_t current = 0;
     try {
         PoDoFo::PdfMemDocument doc;
