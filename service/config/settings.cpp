@@ -53,6 +53,10 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"limits.documentsPerJob", [&](auto& c, auto& k) { s.documentsPerJob = readInt(c, k, 1, 100); }},
         {"limits.attachmentsPerJob", [&](auto& c, auto& k) { s.attachmentsPerJob = readInt(c, k, 0, 100); }},
         {"limits.pagesPerJob", [&](auto& c, auto& k) { s.pagesPerJob = readInt(c, k, 1, 1000); }},
+        {"office.businessDays", [&](auto& c, auto& k) { s.businessDays = c.getString(k); }},
+        {"office.openTime", [&](auto& c, auto& k) { s.openTime = c.getString(k); }},
+        {"office.closeTime", [&](auto& c, auto& k) { s.closeTime = c.getString(k); }},
+        {"office.holidays", [&](auto& c, auto& k) { s.holidays = c.getString(k); }},
         {"dispatch.pollMs", [&](auto& c, auto& k) { s.dispatchPollMs = readInt(c, k, 10, 10000); }},
     };
     std::string current;

@@ -63,6 +63,12 @@ struct Settings {
     int pagesPerJob = 60;
     // dispatch.pollMs: how often held jobs and gateway results are looked at.
     int dispatchPollMs = 250;
+    // office.businessDays / openTime / closeTime / holidays: the office's
+    // business days and hours (運営規程), for the 入院時情報連携加算 deadlines.
+    std::string businessDays = "mon,tue,wed,thu,fri";
+    std::string openTime = "09:00";
+    std::string closeTime = "18:00";
+    std::string holidays;  // comma list of ISO dates
 
     std::string dbPath() const { return dataDir + "/renkei.db"; }
     std::string spoolDir() const { return dataDir + "/spool"; }

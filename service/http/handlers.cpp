@@ -5,6 +5,7 @@
 #include <Poco/StreamCopier.h>
 
 #include "form/wareki.h"
+#include "http/evidence_report.h"
 #include "http/problem.h"
 
 #include <Poco/DateTime.h>
@@ -201,7 +202,61 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
     return job.value();
 }
 
-void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobToJson(jobOf(ctx, s))); }
+// The job with its billing evidence.
+Object::Ptr jobView(const jobs::Job& job, Services& s) {
+    Object::Ptr o = jobToJson(job);
+    o->set("evidence", evidenceOf(job, s.documents.templates(), s.calendar));
+    return o;
+}
+
+void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s)); }
+
+void getEvidence(RequestContext& ctx, Services& s) {
+    std::string month = ctx.query("month");
+    auto first = form::parseIsoDate(month + "-01");
+    if (month.size() != 7 || !first)
+        return fail(ctx, common::Status::invalidArgument("invalid query", {{"month", "invalid_month", "month は YYYY-MM で指定してください。"}}));
+    std::string format = ctx.query("format");
+    if (!format.empty() && format != "json" && format != "csv")
+        throw HttpError{422, "invalid_format", "format は json または csv を指定してください。"};
+    form::Date next = first->month == 12 ? form::Date{first->year + 1, 1, 1} : form::Date{first->year, first->month + 1, 1};
+    auto jst = [](const form::Date& d) {
+        return (Poco::DateTime(d.year, d.month, d.day).timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
+    };
+    jobs::JobFilter filter;
+    filter.fromUs = jst(*first);
+    filter.toUs = jst(next);
+    filter.limit = jobs::kMaxListLimit;
+    Array::Ptr rows = new Array;
+    for (;; filter.offset += filter.limit) {
+        auto page = s.jobs.store().list(filter);
+        if (!page) return fail(ctx, page.status());
+        for (const auto& job : page.value()) {
+            if (job.state == jobs::JobState::Cancelled) continue;
+            Object::Ptr row = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+            row->set("id", job.id);
+            row->set("sheet", job.sheetId);
+            const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
+            row->set("sheetTitle", sheet ? sheet->title : job.sheetId);
+            if (job.patientRef) row->set("patientRef", *job.patientRef);
+            row->set("destination", job.destination);
+            row->set("state", jobs::stateName(job.state));
+            row->set("createdAt", job.createdAt);
+            row->set("evidence", evidenceOf(job, s.documents.templates(), s.calendar));
+            rows->add(row);
+        }
+        if (static_cast<int>(page->size()) < filter.limit) break;
+    }
+    if (format == "csv") {
+        sendBytes(ctx.response, 200, "text/csv; charset=utf-8", evidenceCsv(rows), "evidence-" + month + ".csv",
+                  "加算根拠_" + month + ".csv");
+        return;
+    }
+    Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    body->set("month", month);
+    body->set("jobs", rows);
+    sendJson(ctx.response, 200, body);
+}
 
 void getDocument(RequestContext& ctx, Services& s) {
     jobs::Job job = jobOf(ctx, s);
@@ -223,14 +278,14 @@ void cancelJob(RequestContext& ctx, Services& s) {
     jobOf(ctx, s);
     common::Status cancelled = s.jobs.cancel(ctx.params["id"], "api");
     if (!cancelled) return fail(ctx, cancelled);
-    sendJson(ctx.response, 200, jobToJson(jobOf(ctx, s)));
+    sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s));
 }
 
 void retryJob(RequestContext& ctx, Services& s) {
     jobOf(ctx, s);
     common::Status retried = s.jobs.retry(ctx.params["id"], "api");
     if (!retried && retried.code() != common::Status::Code::IOError) return fail(ctx, retried);
-    sendJson(ctx.response, 202, jobToJson(jobOf(ctx, s)));
+    sendJson(ctx.response, 202, jobView(jobOf(ctx, s), s));
 }
 
 void confirmReceipt(RequestContext& ctx, Services& s) {
@@ -238,7 +293,7 @@ void confirmReceipt(RequestContext& ctx, Services& s) {
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
     common::Status recorded = s.jobs.confirmReceipt(ctx.params["id"], body, "api");
     if (!recorded) return fail(ctx, recorded);
-    sendJson(ctx.response, 200, jobToJson(jobOf(ctx, s)));
+    sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s));
 }
 
 void listPartners(RequestContext& ctx, Services& s) {
@@ -335,7 +390,7 @@ void listJobs(RequestContext& ctx, Services& s) {
     if (!found) return fail(ctx, found.status());
     auto total = s.jobs.store().count(filter);
     Array::Ptr list = new Array;
-    for (const auto& j : found.value()) list->add(jobToJson(j));
+    for (const auto& j : found.value()) list->add(jobView(j, s));
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     body->set("jobs", list);
     body->set("total", total ? total.value() : 0LL);
@@ -375,6 +430,7 @@ void registerRoutes(Router& router, Services& s) {
     router.add("POST", "/api/v1/jobs/{id}/retry", wrap(s, retryJob));
     router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));
     router.add("GET", "/api/v1/partners", wrap(s, listPartners));
+    router.add("GET", "/api/v1/evidence", wrap(s, getEvidence));
 }
 
 }  // namespace http

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/settings.h"
+#include "evidence/business_calendar.h"
 #include "http/document_service.h"
 #include "http/job_service.h"
 #include "http/router.h"
@@ -14,6 +15,7 @@ struct Services {
     const DocumentService& documents;
     JobService& jobs;
     const partners::PartnerRegistry& partners;
+    const evidence::BusinessCalendar& calendar;
 };
 
 void registerRoutes(Router& router, Services& services);

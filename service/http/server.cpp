@@ -159,6 +159,7 @@ struct Server::Impl {
 
     config::Settings settings;
     std::unique_ptr<partners::PartnerRegistry> partners;
+    evidence::BusinessCalendar calendar;
     std::mutex dispatchMutex;
     std::condition_variable dispatchWake;
     bool stopping = false;  // guarded by dispatchMutex
@@ -223,7 +224,12 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     if (recovered.value() > 0)
         Poco::Logger::get("renkei").information("recovered %d unfinished job(s)", recovered.value());
 
-    impl->services.reset(new Services{impl->settings, *impl->documents, *impl->jobService, *impl->partners});
+    auto calendar = evidence::parseBusinessCalendarConfig(settings.businessDays, settings.openTime, settings.closeTime,
+                                                          settings.holidays);
+    if (!calendar) return calendar.status();
+    impl->calendar = evidence::BusinessCalendar(calendar.value());
+    impl->services.reset(
+        new Services{impl->settings, *impl->documents, *impl->jobService, *impl->partners, impl->calendar});
     Impl* raw = impl.get();
     impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
     registerRoutes(impl->router, *impl->services);
