@@ -1,5 +1,6 @@
 // renkei: the coordination-sheet document server.
 //   renkei [--config FILE] [--port N] [--data DIR]      run the server
+//   renkei token new --office ID --role submitter|admin [--name NAME]
 //   renkei render --sheet ID --in REQUEST.json --out FILE.pdf|.xlsx [--config FILE]
 // The server logs one line when it is ready, reloads the partner directory on
 // SIGHUP and stops cleanly on SIGTERM or SIGINT.
@@ -18,6 +19,7 @@
 #include <map>
 #include <string>
 
+#include "auth/token_registry.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
 #include "http/document_service.h"
@@ -37,6 +39,7 @@ void setUpLogging() {
 int usage(const std::string& problem) {
     std::cerr << "renkei: " << problem << "\n"
               << "usage: renkei [--config FILE] [--port N] [--data DIR]\n"
+              << "       renkei token new --office ID --role submitter|admin [--name NAME]\n"
               << "       renkei render --sheet ID --in REQUEST.json --out FILE.pdf|FILE.xlsx [--config FILE]\n";
     return 2;
 }
@@ -96,7 +99,7 @@ int runServer(std::map<std::string, std::string>& options) {
         log.fatal("cannot start: %s", server.status().toString());
         return 1;
     }
-    log.information("ready on http://%s (data %s)", server.value()->address(), settings->dataDir);
+    log.information("ready on %s (data %s)", server.value()->url(), settings->dataDir);
     int received = 0;
     for (;;) {
         sigwait(&stopSignals, &received);
@@ -158,6 +161,21 @@ int runRender(std::map<std::string, std::string>& options) {
     return 0;
 }
 
+// Prints a new token once (it is not stored anywhere) and the line with its
+// hash for the tokens file.
+int runTokenNew(std::map<std::string, std::string>& options) {
+    for (const auto& [k, v] : options)
+        if (k != "office" && k != "role" && k != "name") return usage("unknown option --" + k);
+    if (!options.count("office") || !options.count("role")) return usage("token new needs --office and --role");
+    auto role = auth::parseRole(options["role"]);
+    if (!role) return usage("--role must be submitter or admin");
+    const std::string name = options.count("name") ? options["name"] : options["office"] + "-" + options["role"];
+    auth::NewToken token = auth::newToken(name, options["office"], *role);
+    std::cout << "token (give it to the office; it is shown only now):\n  " << token.token << "\n"
+              << "line for the tokens file (auth.tokensFile):\n  " << token.line << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -166,7 +184,10 @@ int main(int argc, char** argv) {
         std::map<std::string, std::string> options;
         std::string problem;
         bool render = argc > 1 && std::strcmp(argv[1], "render") == 0;
-        if (!parseOptions(argc, argv, render ? 2 : 1, options, problem)) return usage(problem);
+        bool token = argc > 2 && std::strcmp(argv[1], "token") == 0 && std::strcmp(argv[2], "new") == 0;
+        if (argc > 1 && std::strcmp(argv[1], "token") == 0 && !token) return usage("token new is the only token command");
+        if (!parseOptions(argc, argv, render ? 2 : token ? 3 : 1, options, problem)) return usage(problem);
+        if (token) return runTokenNew(options);
         return render ? runRender(options) : runServer(options);
     } catch (const std::exception& e) {
         std::cerr << "renkei: fatal: " << e.what() << "\n";

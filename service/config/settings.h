@@ -40,6 +40,18 @@ struct Settings {
     std::string xlsxFont = "ＭＳ ゴシック";
     // limits.maxBodyBytes: larger request bodies get 413.
     long long maxBodyBytes = 1 << 20;
+    // limits.maxHeaderCount / maxHeaderBytes: more or larger request headers get 431.
+    int maxHeaderCount = 64;
+    long long maxHeaderBytes = 16384;
+    // auth.tokensFile: access tokens (hashes only), CSV "name,office,role,sha256,status".
+    // Without tokens the API is open, which the server allows on loopback only.
+    std::string tokensFile;
+    // tls.certificateFile / tls.privateKeyFile (PEM): serve HTTPS.
+    std::string tlsCertificateFile;
+    std::string tlsPrivateKeyFile;
+    // server.behindTlsProxy: plain HTTP on a non-loopback address is allowed only
+    // when a TLS-terminating proxy sits in front and this says so.
+    bool behindTlsProxy = false;
     // render.workers: documents rendered at once; 0 = number of cores.
     int renderWorkers = 0;
     // render.queue: requests waiting for a render slot before 503 Retry-After.

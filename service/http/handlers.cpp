@@ -27,6 +27,10 @@ struct HttpError {
     std::string title;
 };
 
+std::string actorOf(const RequestContext& ctx) {
+    return ctx.principal.name.empty() ? "api" : ctx.principal.name;
+}
+
 // Reads the body up to the configured limit. 413 past it, 415 for a body
 // that does not say it is JSON.
 std::string readBody(RequestContext& ctx, long long limit) {
@@ -42,6 +46,9 @@ std::string readBody(RequestContext& ctx, long long limit) {
         if (static_cast<long long>(body.size()) > limit)
             throw HttpError{413, "body_too_large", "リクエストが上限(" + std::to_string(limit) + "バイト)を超えています。"};
     }
+    // A body that stops short (a client that went quiet) ends the connection.
+    if (req.hasContentLength() && static_cast<long long>(body.size()) < req.getContentLength64())
+        throw HttpError{408, "request_timeout", "リクエスト本文が途中で止まりました。"};
     return body;
 }
 
@@ -186,14 +193,18 @@ void submitJob(RequestContext& ctx, Services& s) {
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
     std::string key = ctx.request.get("Idempotency-Key", "");
     if (key.size() > 200) throw HttpError{400, "bad_idempotency_key", "Idempotency-Key は200文字以内にしてください。"};
-    auto result = s.jobs.submit(body, key, "", "api");
+    auto result = s.jobs.submit(body, key, ctx.principal.office, actorOf(ctx));
     if (!result) return fail(ctx, result.status());
     ctx.response.set("Location", "/api/v1/jobs/" + result->job.id);
     sendJson(ctx.response, result->replayed ? 200 : 201, jobToJson(result->job));
 }
 
+// An office sees only its own jobs; another office's job answers 404 as if
+// it did not exist, so ids cannot be probed.
 jobs::Job jobOf(RequestContext& ctx, Services& s) {
     auto job = s.jobs.store().get(ctx.params["id"]);
+    if (job && ctx.principal.role != auth::Role::Admin && job->office != ctx.principal.office)
+        throw HttpError{404, "unknown_job", "ジョブが見つかりません。"};
     if (!job) {
         if (job.status().code() == common::Status::Code::NotFound)
             throw HttpError{404, "unknown_job", "ジョブが見つかりません。"};
@@ -227,6 +238,7 @@ void getEvidence(RequestContext& ctx, Services& s) {
     filter.fromUs = jst(*first);
     filter.toUs = jst(next);
     filter.limit = jobs::kMaxListLimit;
+    if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
     Array::Ptr rows = new Array;
     for (;; filter.offset += filter.limit) {
         auto page = s.jobs.store().list(filter);
@@ -264,7 +276,7 @@ void getDocument(RequestContext& ctx, Services& s) {
     if (format.empty()) format = "pdf";
     if (format != "pdf" && format != "xlsx" && format != "fax_pdf")
         throw HttpError{422, "invalid_format", "format は pdf, xlsx, fax_pdf のいずれかを指定してください。"};
-    auto doc = s.jobs.document(job, format, "api");
+    auto doc = s.jobs.document(job, format, actorOf(ctx));
     if (!doc) return fail(ctx, doc.status());
     const bool xlsx = format == "xlsx";
     const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
@@ -276,14 +288,14 @@ void getDocument(RequestContext& ctx, Services& s) {
 
 void cancelJob(RequestContext& ctx, Services& s) {
     jobOf(ctx, s);
-    common::Status cancelled = s.jobs.cancel(ctx.params["id"], "api");
+    common::Status cancelled = s.jobs.cancel(ctx.params["id"], actorOf(ctx));
     if (!cancelled) return fail(ctx, cancelled);
     sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s));
 }
 
 void retryJob(RequestContext& ctx, Services& s) {
     jobOf(ctx, s);
-    common::Status retried = s.jobs.retry(ctx.params["id"], "api");
+    common::Status retried = s.jobs.retry(ctx.params["id"], actorOf(ctx));
     if (!retried && retried.code() != common::Status::Code::IOError) return fail(ctx, retried);
     sendJson(ctx.response, 202, jobView(jobOf(ctx, s), s));
 }
@@ -291,7 +303,7 @@ void retryJob(RequestContext& ctx, Services& s) {
 void confirmReceipt(RequestContext& ctx, Services& s) {
     jobOf(ctx, s);
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
-    common::Status recorded = s.jobs.confirmReceipt(ctx.params["id"], body, "api");
+    common::Status recorded = s.jobs.confirmReceipt(ctx.params["id"], body, actorOf(ctx));
     if (!recorded) return fail(ctx, recorded);
     sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s));
 }
@@ -386,6 +398,7 @@ void listJobs(RequestContext& ctx, Services& s) {
     if (filter.state && !jobs::parseState(*filter.state))
         errors.push_back({"state", "invalid_option", "state の値が正しくありません。"});
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
+    if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
     auto found = s.jobs.store().list(filter);
     if (!found) return fail(ctx, found.status());
     auto total = s.jobs.store().count(filter);
@@ -399,12 +412,66 @@ void listJobs(RequestContext& ctx, Services& s) {
     sendJson(ctx.response, 200, body);
 }
 
+void listAudit(RequestContext& ctx, Services& s) {
+    jobs::AuditFilter filter;
+    std::vector<common::FieldError> errors;
+    if (!ctx.query("office").empty()) filter.office = ctx.query("office");
+    if (!ctx.query("job").empty()) filter.jobId = ctx.query("job");
+    for (const char* name : {"from", "to"}) {
+        std::string v = ctx.query(name);
+        if (v.empty()) continue;
+        auto dt = form::parseIsoDateTimeJst(v);
+        auto d = form::parseIsoDate(v);
+        if (!dt && d) dt = form::DateTime{*d, {0, 0}};
+        if (!dt) {
+            errors.push_back({name, "invalid_datetime", std::string(name) + " は日付または日時で指定してください。"});
+            continue;
+        }
+        Poco::DateTime local(dt->date.year, dt->date.month, dt->date.day, dt->time.hour, dt->time.minute);
+        long long us = (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
+        (std::string(name) == "from" ? filter.fromUs : filter.toUs) = us;
+    }
+    std::string limit = ctx.query("limit");
+    if (!limit.empty()) {
+        try {
+            filter.limit = std::stoi(limit);
+        } catch (const std::exception&) {
+            filter.limit = 0;
+        }
+        if (filter.limit < 1 || filter.limit > jobs::kMaxListLimit)
+            errors.push_back({"limit", "out_of_range", "limit は1〜500で指定してください。"});
+    }
+    if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
+    auto entries = s.jobs.store().audit(filter);
+    if (!entries) return fail(ctx, entries.status());
+    Array::Ptr list = new Array;
+    for (const auto& e : entries.value()) {
+        Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("seq", e.seq);
+        o->set("at", e.at);
+        o->set("office", e.office);
+        o->set("role", e.role);
+        o->set("method", e.method);
+        o->set("route", e.route);
+        if (!e.jobId.empty()) o->set("jobId", e.jobId);
+        o->set("client", e.client);
+        o->set("status", e.status);
+        list->add(o);
+    }
+    Object::Ptr body = new Object;
+    body->set("entries", list);
+    sendJson(ctx.response, 200, body);
+}
+
 // Runs a handler, turning an HttpError into its problem document.
 Handler wrap(Services& s, void (*fn)(RequestContext&, Services&)) {
     return [&s, fn](RequestContext& ctx) {
         try {
             fn(ctx, s);
         } catch (const HttpError& e) {
+            // After a body that was cut off or refused for its size, the
+            // stream position is unknown: close rather than read on.
+            if (e.status == 408 || e.status == 413) ctx.response.setKeepAlive(false);
             sendProblem(ctx.response, e.status, e.code, e.title, ctx.requestId);
         }
     };
@@ -431,6 +498,7 @@ void registerRoutes(Router& router, Services& s) {
     router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));
     router.add("GET", "/api/v1/partners", wrap(s, listPartners));
     router.add("GET", "/api/v1/evidence", wrap(s, getEvidence));
+    router.add("GET", "/api/v1/audit", wrap(s, listAudit), true);
 }
 
 }  // namespace http

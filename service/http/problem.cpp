@@ -23,6 +23,8 @@ std::string titleOf(int httpStatus) {
     case 403: return "この操作は許可されていません。";
     case 404: return "指定されたものが見つかりません。";
     case 405: return "このメソッドは使用できません。";
+    case 408: return "リクエストの受信が時間内に終わりませんでした。";
+    case 431: return "リクエストヘッダーが大きすぎます。";
     case 409: return "既存のデータと競合しています。";
     case 413: return "リクエストが大きすぎます。";
     case 415: return "Content-Type が正しくありません。";

@@ -33,12 +33,12 @@ std::string RequestContext::query(const std::string& name) const {
     return "";
 }
 
-void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-    routes_.push_back({method, split(pattern), std::move(handler)});
+void Router::add(const std::string& method, const std::string& pattern, Handler handler, bool adminOnly) {
+    routes_.push_back({method, pattern, split(pattern), std::move(handler), adminOnly});
 }
 
-Router::Match Router::find(const std::string& method, const std::string& path, Handler& handler,
-                           std::map<std::string, std::string>& params, std::string& allowed) const {
+Router::Match Router::find(const std::string& method, const std::string& path, Found& result,
+                           std::string& allowed) const {
     if (path.empty() || path[0] != '/') return Match::NotFound;
     const std::vector<std::string> parts = split(path);
     bool pathKnown = false;
@@ -60,9 +60,11 @@ Router::Match Router::find(const std::string& method, const std::string& path, H
         pathKnown = true;
         if (!allowed.empty()) allowed += ", ";
         allowed += route.method;
+        result.pattern = route.pattern;  // known path: named in the audit trail even for a 405
         if (route.method == method) {
-            handler = route.handler;
-            params = std::move(found);
+            result.handler = route.handler;
+            result.adminOnly = route.adminOnly;
+            result.params = std::move(found);
             return Match::Found;
         }
     }

@@ -9,9 +9,13 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/RandomStream.h>
 #include <Poco/Stopwatch.h>
+#include <Poco/String.h>
 
 #include <sys/stat.h>
 
@@ -28,6 +32,7 @@
 #include "http/job_service.h"
 #include "http/problem.h"
 #include "http/router.h"
+#include "auth/token_registry.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
 #include "render/font_metrics.h"
@@ -48,12 +53,21 @@ std::string newRequestId() {
     return id;
 }
 
-// Every request goes through here: route, run, and turn anything unexpected
-// into a JSON 500 that names only the request id. Logs the method, the path,
-// the status and the time, never a body or a field value.
+// What the request handler needs from the server, shared by all requests.
+struct RequestEnv {
+    const Router& router;
+    const config::Settings& settings;
+    jobs::JobStore& store;
+    std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
+};
+
+// Every request goes through here: limits, authentication, routing, the
+// audit trail, and turning anything unexpected into a JSON 500 that names
+// only the request id. Logs the method, the route, the status and the time,
+// never a body, a query or a field value.
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
 public:
-    explicit RequestHandler(const Router& router) : router_(router) {}
+    explicit RequestHandler(const RequestEnv& env) : env_(env) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
         Poco::Stopwatch watch;
@@ -61,54 +75,121 @@ public:
         const std::string requestId = newRequestId();
         response.set("X-Request-Id", requestId);
         response.set("Cache-Control", "no-store");
-        Poco::URI uri;
-        std::string path = "(unparsable)";
+        response.set("X-Content-Type-Options", "nosniff");
+        std::string route = "(unmatched)";
+        std::string jobId;
+        auth::Principal principal;
+        bool api = false;
         try {
-            uri = Poco::URI(request.getURI());
-            path = uri.getPath();
-            RequestContext ctx{request, response, uri, {}, requestId};
-            Handler handler;
+            Poco::URI uri(request.getURI());
+            const std::string path = uri.getPath();
+            api = path.rfind("/api/", 0) == 0;
+            RequestContext ctx{request, response, uri, {}, requestId, {}};
+            Router::Found found;
             std::string allowed;
-            switch (router_.find(request.getMethod(), path, handler, ctx.params, allowed)) {
-            case Router::Match::Found: handler(ctx); break;
-            case Router::Match::MethodNotAllowed:
+            Router::Match match = env_.router.find(request.getMethod(), path, found, allowed);
+            if (match != Router::Match::NotFound) route = found.pattern;
+            if (found.params.count("id")) jobId = found.params["id"];
+            if (!withinHeaderLimits(request)) {
+                sendProblem(response, 431, "headers_too_large", "リクエストヘッダーが大きすぎます。", requestId);
+            } else if (api && !authenticate(request, response, requestId, principal)) {
+                // answered 401
+            } else if (match == Router::Match::NotFound) {
+                sendProblem(response, 404, "not_found", "", requestId);
+            } else if (match == Router::Match::MethodNotAllowed) {
                 response.set("Allow", allowed);
                 sendProblem(response, 405, "method_not_allowed", "", requestId);
-                break;
-            case Router::Match::NotFound: sendProblem(response, 404, "not_found", "", requestId); break;
+            } else if (found.adminOnly && principal.role != auth::Role::Admin) {
+                sendProblem(response, 403, "forbidden", "この操作は管理者だけが行えます。", requestId);
+            } else {
+                ctx.params = std::move(found.params);
+                ctx.principal = principal;
+                found.handler(ctx);
             }
         } catch (const Poco::SyntaxException&) {
             if (!response.sent()) sendProblem(response, 400, "bad_uri", "URI が正しくありません。", requestId);
         } catch (const Poco::Net::NetException& e) {
             log().warning("request %s: connection problem: %s", requestId, e.displayText());
         } catch (const std::exception& e) {
-            log().error("request %s %s: unexpected: %s", requestId, request.getMethod(), std::string(e.what()));
+            log().error("request %s %s %s: unexpected: %s", requestId, request.getMethod(), route, std::string(e.what()));
             if (!response.sent()) sendProblem(response, 500, "internal", "", requestId);
         } catch (...) {
             log().error("request %s: unexpected non-standard exception", requestId);
             if (!response.sent()) sendProblem(response, 500, "internal", "", requestId);
         }
-        log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), safePath(path),
-                          static_cast<int>(response.getStatus()), watch.elapsed() / 1000.0);
+        const int status = static_cast<int>(response.getStatus());
+        if (jobId.empty() && response.has("Location")) {  // a job just created
+            const std::string location = response.get("Location");
+            jobId = location.substr(location.rfind('/') + 1);
+        }
+        if (api) audit(request, route, jobId, principal, status);
+        log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), route, status,
+                          watch.elapsed() / 1000.0);
     }
 
 private:
     static Poco::Logger& log() { return Poco::Logger::get("renkei.http"); }
-    // Paths carry only ids and sheet names; anything else is cut so a stray
-    // value never lands in the log.
-    static std::string safePath(const std::string& path) { return path.size() > 120 ? path.substr(0, 120) + "…" : path; }
-    const Router& router_;
+
+    bool withinHeaderLimits(const Poco::Net::HTTPServerRequest& request) const {
+        size_t count = 0, bytes = 0;
+        for (const auto& [name, value] : request) {
+            ++count;
+            bytes += name.size() + value.size() + 4;
+        }
+        return static_cast<int>(count) <= env_.settings.maxHeaderCount &&
+               static_cast<long long>(bytes) <= env_.settings.maxHeaderBytes;
+    }
+
+    // Sets principal from the bearer token, or answers 401 and returns false.
+    bool authenticate(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                      const std::string& requestId, auth::Principal& principal) const {
+        if (env_.tokens->size() == 0) {  // development on loopback: see Server::start
+            principal = {"local", "", auth::Role::Admin};
+            return true;
+        }
+        const std::string header = request.get("Authorization", "");
+        const std::string scheme = "Bearer ";
+        std::optional<auth::Principal> found;
+        if (header.size() > scheme.size() && Poco::icompare(header.substr(0, scheme.size()), scheme) == 0)
+            found = env_.tokens->verify(header.substr(scheme.size()));
+        if (found) {
+            principal = *found;
+            return true;
+        }
+        response.set("WWW-Authenticate", header.empty() ? "Bearer realm=\"renkei\""
+                                                        : "Bearer realm=\"renkei\", error=\"invalid_token\"");
+        sendProblem(response, 401, header.empty() ? "unauthenticated" : "invalid_token",
+                    header.empty() ? "Authorization: Bearer <token> が必要です。" : "トークンが正しくないか、失効しています。",
+                    requestId);
+        return false;
+    }
+
+    void audit(const Poco::Net::HTTPServerRequest& request, const std::string& route, const std::string& jobId,
+               const auth::Principal& principal, int status) const {
+        jobs::AuditEntry entry;
+        entry.office = principal.office;
+        entry.role = principal.name.empty() ? "" : auth::roleName(principal.role);
+        entry.method = request.getMethod().substr(0, 16);
+        entry.route = route;
+        entry.jobId = jobId;
+        entry.client = request.clientAddress().host().toString();
+        entry.status = status;
+        common::Status appended = env_.store.appendAudit(entry);
+        if (!appended) log().error("audit entry not written: %s", appended.toString());
+    }
+
+    const RequestEnv& env_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    explicit HandlerFactory(const Router& router) : router_(router) {}
+    explicit HandlerFactory(const RequestEnv& env) : env_(env) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-        return new RequestHandler(router_);
+        return new RequestHandler(env_);
     }
 
 private:
-    const Router& router_;
+    const RequestEnv& env_;
 };
 
 void logPartnerProblems(const std::vector<partners::LineProblem>& problems) {
@@ -172,8 +253,10 @@ struct Server::Impl {
     std::unique_ptr<JobService> jobService;
     std::unique_ptr<Services> services;
     Router router;
+    std::unique_ptr<RequestEnv> env;
     std::unique_ptr<Poco::Net::HTTPServer> http;
     int port = 0;
+    std::string scheme = "http";
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -233,9 +316,39 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     Impl* raw = impl.get();
     impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
     registerRoutes(impl->router, *impl->services);
+    std::vector<auth::TokenLine> tokenProblems;
+    auto tokens = settings.tokensFile.empty()
+                      ? auth::TokenRegistry::parse("name,office,role,sha256,status\n", tokenProblems)
+                      : auth::TokenRegistry::load(settings.tokensFile, tokenProblems);
+    if (!tokens) return tokens.status();
+    for (const auto& p : tokenProblems)
+        Poco::Logger::get("renkei.auth").warning("tokens file line %d left out: %s", p.line, p.message);
+    const bool tls = !settings.tlsCertificateFile.empty() || !settings.tlsPrivateKeyFile.empty();
     try {
         Poco::Net::SocketAddress address(settings.host, static_cast<Poco::UInt16>(settings.port));
-        Poco::Net::ServerSocket socket(address, settings.queueLength);
+        const bool loopback = address.host().isLoopback();
+        if (!loopback && !tls && !settings.behindTlsProxy)
+            return common::Status::invalidArgument(
+                "refusing plain HTTP without TLS on " + settings.host +
+                ": configure tls.certificateFile and tls.privateKeyFile, or set server.behindTlsProxy = true");
+        if (!loopback && tokens.value()->size() == 0)
+            return common::Status::invalidArgument("refusing to serve an open API on " + settings.host +
+                                                   ": configure auth.tokensFile");
+        if (tokens.value()->size() == 0)
+            Poco::Logger::get("renkei.auth").warning("no access tokens configured: the API is open on loopback only");
+        std::unique_ptr<Poco::Net::ServerSocket> socket;
+        if (tls) {
+            static std::once_flag sslOnce;
+            std::call_once(sslOnce, [] { Poco::Net::initializeSSL(); });
+            Poco::Net::Context::Ptr context = new Poco::Net::Context(
+                Poco::Net::Context::TLS_SERVER_USE, settings.tlsPrivateKeyFile, settings.tlsCertificateFile, "",
+                Poco::Net::Context::VERIFY_NONE, 9, false, "HIGH:!aNULL:!MD5:!RC4");
+            context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                      Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+            socket = std::make_unique<Poco::Net::SecureServerSocket>(address, settings.queueLength, context);
+        } else {
+            socket = std::make_unique<Poco::Net::ServerSocket>(address, settings.queueLength);
+        }
         Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
         params->setMaxThreads(settings.threads);
         params->setMaxQueued(settings.queueLength);
@@ -243,8 +356,10 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         params->setKeepAlive(true);
         params->setKeepAliveTimeout(Poco::Timespan(settings.keepAliveTimeoutMs * 1000LL));
         params->setServerName("renkei");
-        impl->port = socket.address().port();
-        impl->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(impl->router), socket, params);
+        impl->port = socket->address().port();
+        impl->scheme = tls ? "https" : "http";
+        impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value()});
+        impl->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {
         return common::Status::ioError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
@@ -256,6 +371,8 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
 int Server::port() const { return impl_->port; }
 
 std::string Server::address() const { return impl_->settings.host + ":" + std::to_string(impl_->port); }
+
+std::string Server::url() const { return impl_->scheme + "://" + address(); }
 
 void Server::stop() {
     if (impl_ && impl_->http) {

@@ -25,6 +25,8 @@ public:
     int port() const;
     // "127.0.0.1:8080"
     std::string address() const;
+    // "http://127.0.0.1:8080" or "https://…"
+    std::string url() const;
     void stop();
     // Reads the partner directory again (SIGHUP). Bad lines are logged and
     // left out; a missing file keeps the old directory and returns the error.

@@ -1,0 +1,137 @@
+#include "auth/token_registry.h"
+
+#include <Poco/Exception.h>
+#include <Poco/FileStream.h>
+#include <Poco/RandomStream.h>
+#include <Poco/StreamCopier.h>
+
+#include <regex>
+#include <sstream>
+
+#include "common/ids.h"
+
+namespace auth {
+namespace {
+
+const char* kHeader = "name,office,role,sha256,status";
+
+std::vector<std::string> split(const std::string& line) {
+    std::vector<std::string> out(1);
+    for (char c : line) {
+        if (c == ',') out.emplace_back();
+        else if (c != '\r') out.back() += c;
+    }
+    for (auto& s : out) {
+        size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+        s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
+    }
+    return out;
+}
+
+bool equalConstantTime(const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+}  // namespace
+
+std::string roleName(Role role) { return role == Role::Admin ? "admin" : "submitter"; }
+
+std::optional<Role> parseRole(const std::string& name) {
+    if (name == "submitter") return Role::Submitter;
+    if (name == "admin") return Role::Admin;
+    return std::nullopt;
+}
+
+common::Result<std::shared_ptr<const TokenRegistry>> TokenRegistry::parse(const std::string& csv,
+                                                                           std::vector<TokenLine>& problems) {
+    static const std::regex kSha("^[0-9a-f]{64}$");
+    static const std::regex kName("^[A-Za-z0-9._-]{1,64}$");
+    auto registry = std::make_shared<TokenRegistry>();
+    std::istringstream in(csv);
+    std::string line;
+    int lineNo = 0;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        auto cols = split(line);
+        if (lineNo == 1) {
+            if (line.rfind(kHeader, 0) != 0)
+                return common::Status::invalidArgument(std::string("tokens file: the first line must be ") + kHeader);
+            continue;
+        }
+        if (cols.size() == 1 && cols[0].empty()) continue;
+        if (!cols[0].empty() && cols[0][0] == '#') continue;
+        if (cols.size() != 5) {
+            problems.push_back({lineNo, "expected 5 columns"});
+            continue;
+        }
+        Entry e;
+        e.principal.name = cols[0];
+        e.principal.office = cols[1];
+        auto role = parseRole(cols[2]);
+        e.sha256 = cols[3];
+        if (!std::regex_match(e.principal.name, kName)) {
+            problems.push_back({lineNo, "name must be letters, digits, . _ -"});
+            continue;
+        }
+        if (!role) {
+            problems.push_back({lineNo, "role must be submitter or admin"});
+            continue;
+        }
+        e.principal.role = *role;
+        if (!std::regex_match(e.sha256, kSha)) {
+            problems.push_back({lineNo, "sha256 must be 64 lowercase hex digits (the hash, never the token)"});
+            continue;
+        }
+        if (cols[4] != "active" && cols[4] != "revoked") {
+            problems.push_back({lineNo, "status must be active or revoked"});
+            continue;
+        }
+        e.active = cols[4] == "active";
+        registry->entries_.push_back(std::move(e));
+    }
+    return std::shared_ptr<const TokenRegistry>(registry);
+}
+
+common::Result<std::shared_ptr<const TokenRegistry>> TokenRegistry::load(const std::string& path,
+                                                                          std::vector<TokenLine>& problems) {
+    std::string csv;
+    try {
+        Poco::FileInputStream in(path);
+        Poco::StreamCopier::copyToString(in, csv);
+    } catch (const Poco::Exception& e) {
+        return common::Status::ioError("tokens file " + path + ": " + e.displayText());
+    }
+    return parse(csv, problems);
+}
+
+std::optional<Principal> TokenRegistry::verify(const std::string& token) const {
+    if (token.size() < 16 || token.size() > 256) return std::nullopt;
+    const std::string hash = common::sha256Hex(token);
+    std::optional<Principal> found;
+    for (const auto& e : entries_)  // no early exit: the time does not tell which entry matched
+        if (equalConstantTime(e.sha256, hash) && e.active) found = e.principal;
+    return found;
+}
+
+NewToken newToken(const std::string& name, const std::string& office, Role role) {
+    unsigned char bytes[32];
+    Poco::RandomInputStream().read(reinterpret_cast<char*>(bytes), sizeof bytes);
+    static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string token = "rk_";
+    unsigned bits = 0, value = 0;
+    for (unsigned char b : bytes) {
+        value = (value << 8) | b;
+        bits += 8;
+        while (bits >= 6) {
+            token += kAlphabet[(value >> (bits - 6)) & 63];
+            bits -= 6;
+        }
+    }
+    if (bits > 0) token += kAlphabet[(value << (6 - bits)) & 63];
+    return {token, name + "," + office + "," + roleName(role) + "," + common::sha256Hex(token) + ",active"};
+}
+
+}  // namespace auth

@@ -1,0 +1,70 @@
+// RenderPool: bounds the CPU work of rendering. At most `workers` documents
+// are laid out and rendered at once, at most `queue` more callers wait for a
+// turn (first come, first served), and anyone beyond that is refused at once
+// with Unavailable, which the HTTP layer answers with 503 and Retry-After.
+// The work runs on the caller's own thread (the HTTP worker that took the
+// request); the pool is the gate it passes, so no document is copied to
+// another thread and no queue of requests grows without bound. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+
+#include "common/status.h"
+
+namespace http {
+
+class RenderPool {
+public:
+    // workers: documents rendered at once; 0 or less means one per core.
+    // queue: callers that may wait for a turn; 0 means none wait (a caller
+    // that finds every worker busy is refused). Settings::renderWorkers and
+    // Settings::renderQueue.
+    RenderPool(int workers, int queue);
+    RenderPool(const RenderPool&) = delete;
+    RenderPool& operator=(const RenderPool&) = delete;
+
+    // One turn to render. Destroying it (or moving from it and destroying the
+    // target) gives the turn to the next waiter. Must be destroyed on the
+    // thread that acquired it, before the pool.
+    class Slot {
+    public:
+        Slot(Slot&& other) noexcept : pool_(other.pool_) { other.pool_ = nullptr; }
+        Slot& operator=(Slot&&) = delete;
+        Slot(const Slot&) = delete;
+        ~Slot();
+
+    private:
+        friend class RenderPool;
+        explicit Slot(RenderPool* pool) : pool_(pool) {}
+        RenderPool* pool_;  // nullptr: nested or moved-from, releases nothing
+    };
+
+    // Waits for a free worker, in arrival order. Returns Unavailable at once
+    // when every worker is busy and `queue` callers are already waiting. A
+    // thread that already holds a slot of this pool gets a second one free
+    // (it covers the same work), so a caller may reserve a turn before it
+    // commits to a job and render inside that turn.
+    common::Result<Slot> acquire();
+
+    int workers() const { return workers_; }
+    int queueLimit() const { return queue_; }
+    // Renders running and callers waiting right now (for tests and logs).
+    int running() const;
+    int waiting() const;
+
+private:
+    void release();
+
+    const int workers_;
+    const int queue_;
+    mutable std::mutex mutex_;
+    std::condition_variable turn_;
+    // Guarded by mutex_:
+    int running_ = 0;
+    int waiting_ = 0;
+    unsigned long long nextTicket_ = 0;  // handed to each caller that has to wait
+    unsigned long long serving_ = 0;     // the waiter whose turn comes next
+};
+
+}  // namespace http
