@@ -63,6 +63,8 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"office.openTime", [&](auto& c, auto& k) { s.openTime = c.getString(k); }},
         {"office.closeTime", [&](auto& c, auto& k) { s.closeTime = c.getString(k); }},
         {"office.holidays", [&](auto& c, auto& k) { s.holidays = c.getString(k); }},
+        {"print.cupsQueue", [&](auto& c, auto& k) { s.cupsQueue = c.getString(k); }},
+        {"print.cupsServer", [&](auto& c, auto& k) { s.cupsServer = c.getString(k); }},
         {"dispatch.pollMs", [&](auto& c, auto& k) { s.dispatchPollMs = readInt(c, k, 10, 10000); }},
     };
     std::string current;

@@ -73,6 +73,10 @@ struct Settings {
     int documentsPerJob = 10;
     int attachmentsPerJob = 5;
     int pagesPerJob = 60;
+    // print.cupsQueue: when set, print jobs go to this CUPS queue instead of the
+    // spool/print folder; print.cupsServer: where cupsd is ("" = the default).
+    std::string cupsQueue;
+    std::string cupsServer;
     // dispatch.pollMs: how often held jobs and gateway results are looked at.
     int dispatchPollMs = 250;
     // office.businessDays / openTime / closeTime / holidays: the office's

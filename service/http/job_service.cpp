@@ -9,6 +9,7 @@
 #include "common/utf8.h"
 #include "form/validator.h"
 #include "form/wareki.h"
+#include "common/file_system.h"
 #include "render/pdf_inspect.h"
 
 namespace http {
@@ -79,9 +80,9 @@ struct JobService::Rendered {
 
 JobService::JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
                        const partners::PartnerRegistry& partners, const common::Clock& clock,
-                       JobServiceOptions options)
+                       JobServiceOptions options, const spool::CupsPrinter* printer)
     : documents_(documents), store_(store), spool_(spool), partners_(partners), clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)), printer_(printer) {}
 
 common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const std::string& idempotencyKey,
                                                 const std::string& office, const std::string& actor) {
@@ -267,6 +268,7 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
 
 common::Status JobService::deliver(const jobs::Job& job, const std::string& actor) {
     const bool fax = job.channel == "fax";
+    if (!fax && printer_) return deliverToCups(job, actor);
     auto where = spool_.locate(job.channel, job.id);
     if (!where) return where.status();
     if (where.value() == spool::SpoolLocation::None || where.value() == spool::SpoolLocation::Partial) {
@@ -303,6 +305,82 @@ common::Status JobService::deliver(const jobs::Job& job, const std::string& acto
     return store_.transition(job.id, jobs::JobState::Spooled, "spooled", actor, stringify(detail));
 }
 
+// CUPS has no "submit exactly once": a crash between its answer and our
+// record could print twice. So the intent is recorded first, and a job found
+// with the intent but no CUPS id after a crash is failed for a person to
+// check, never printed again by itself.
+common::Status JobService::deliverToCups(const jobs::Job& job, const std::string& actor) {
+    Object::Ptr delivery = parseObject(job.deliveryJson);
+    if (delivery->has("cupsSubmitting") && !delivery->has("cupsJobId"))
+        return fail(job, "print_unknown", "印刷キューへの送信中に中断しました。印刷されたか確認し、必要なら再送してください。", actor);
+    auto pdf = store_.document(job.id, "pdf");
+    if (!pdf) return pdf.status();
+    delivery->set("cupsQueue", printer_->queue());
+    delivery->set("cupsSubmitting", true);
+    jobs::JobChanges intent;
+    intent.deliveryJson = stringify(delivery);
+    Status marked = store_.update(job.id, intent, "print_submitting", actor, "{}");
+    if (!marked) return marked;
+    const std::string path = spool_.path("print", "tmp", job.id + ".cups.pdf");
+    std::string error;
+    common::Result<int> cupsJob = Status::internal("not submitted");
+    {
+        common::PosixFileSystem fs;
+        Status written = fs.writeFileSynced(path, pdf.value());
+        if (!written) return written;
+        cupsJob = printer_->submit(path, job.id);
+        fs.remove(path);
+    }
+    if (!cupsJob) {
+        // Refused outright: nothing was queued, so a retry later is safe.
+        delivery->remove("cupsSubmitting");
+        jobs::JobChanges undo;
+        undo.deliveryJson = stringify(delivery);
+        store_.update(job.id, undo, "print_refused", actor, "{}");
+        return fail(job, "print_refused", cupsJob.status().message(), actor);
+    }
+    delivery->set("cupsJobId", cupsJob.value());
+    jobs::JobChanges changes;
+    changes.deliveryJson = stringify(delivery);
+    Object::Ptr detail = new Object;
+    detail->set("cupsJobId", cupsJob.value());
+    detail->set("queue", printer_->queue());
+    return store_.transition(job.id, jobs::JobState::Spooled, "spooled", actor, stringify(detail), changes);
+}
+
+// Moves print jobs along with CUPS: completed -> sent, cancelled or aborted -> failed.
+int JobService::followCups() {
+    if (!printer_) return 0;
+    jobs::JobFilter filter;
+    filter.state = "spooled";
+    filter.channel = "print";
+    filter.limit = jobs::kMaxListLimit;
+    auto spooled = store_.list(filter);
+    if (!spooled) return 0;
+    int changed = 0;
+    for (const auto& job : spooled.value()) {
+        Object::Ptr delivery = parseObject(job.deliveryJson);
+        if (!delivery->has("cupsJobId")) continue;
+        auto state = printer_->state(delivery->getValue<int>("cupsJobId"));
+        if (!state || !state->isFinal()) continue;
+        delivery->set("cupsState", spool::cupsJobPhaseName(state->phase));
+        delivery->set("cupsReason", state->reason);
+        jobs::JobChanges changes;
+        changes.deliveryJson = stringify(delivery);
+        Status moved;
+        if (state->phase == spool::CupsJobPhase::Completed) {
+            changes.sentAt = common::isoJst(clock_.now());
+            moved = store_.transition(job.id, jobs::JobState::Sent, "sent", "cups", "{}", changes);
+        } else {
+            changes.errorCode = "print_" + spool::cupsJobPhaseName(state->phase);
+            changes.errorMessage = "印刷されませんでした(" + state->reason + ")。";
+            moved = store_.transition(job.id, jobs::JobState::Failed, "failed", "cups", "{}", changes);
+        }
+        if (moved) ++changed;
+    }
+    return changed;
+}
+
 common::Result<int> JobService::recover() {
     auto pending = store_.unfinished();
     if (!pending) return pending.status();
@@ -331,7 +409,7 @@ common::Result<int> JobService::releaseDueHeld() {
 }
 
 common::Result<int> JobService::collectResults() {
-    int changed = 0;
+    int changed = followCups();
     for (const char* channel : {"fax", "print"}) {
         auto results = spool_.results(channel);
         if (!results) return results.status();

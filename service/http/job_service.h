@@ -21,6 +21,7 @@
 #include "http/job_request.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
+#include "spool/cups_printer.h"
 #include "spool/spool.h"
 
 namespace http {
@@ -39,8 +40,11 @@ struct SubmitResult {
 
 class JobService {
 public:
+    // printer: when not null, print jobs go to this CUPS queue instead of the
+    // print spool folder. It must outlive the service.
     JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
-               const partners::PartnerRegistry& partners, const common::Clock& clock, JobServiceOptions options);
+               const partners::PartnerRegistry& partners, const common::Clock& clock, JobServiceOptions options,
+               const spool::CupsPrinter* printer = nullptr);
 
     // Checks the request, stores the job, renders it, then spools it (print)
     // or holds it (fax). Errors: NotFound (unknown sheet), InvalidArgument
@@ -83,6 +87,8 @@ private:
     struct Rendered;
     common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request) const;
     common::Status deliver(const jobs::Job& job, const std::string& actor);
+    common::Status deliverToCups(const jobs::Job& job, const std::string& actor);
+    int followCups();
     common::Status fail(const jobs::Job& job, const std::string& code, const std::string& message,
                         const std::string& actor);
 
@@ -92,6 +98,7 @@ private:
     const partners::PartnerRegistry& partners_;
     const common::Clock& clock_;
     JobServiceOptions options_;
+    const spool::CupsPrinter* printer_;
     std::mutex resultsMutex_;
     std::set<std::string> settledResults_;  // "<id>#<attempt>" already handled; guarded by resultsMutex_
     long long lastPurgeUs_ = 0;             // guarded by resultsMutex_

@@ -250,6 +250,7 @@ struct Server::Impl {
     std::unique_ptr<DocumentService> documents;
     std::unique_ptr<jobs::JobStore> store;
     std::unique_ptr<spool::Spool> spool;
+    std::unique_ptr<spool::CupsPrinter> printer;
     std::unique_ptr<JobService> jobService;
     std::unique_ptr<Services> services;
     Router router;
@@ -300,8 +301,10 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     options.limits.maxDocuments = settings.documentsPerJob;
     options.limits.maxAttachments = settings.attachmentsPerJob;
     options.limits.maxPages = settings.pagesPerJob;
+    if (!settings.cupsQueue.empty())
+        impl->printer = std::make_unique<spool::CupsPrinter>(settings.cupsQueue, settings.cupsServer);
     impl->jobService = std::make_unique<JobService>(*impl->documents, *impl->store, *impl->spool, *impl->partners,
-                                                    impl->clock, options);
+                                                    impl->clock, options, impl->printer.get());
     auto recovered = impl->jobService->recover();
     if (!recovered) return recovered.status();
     if (recovered.value() > 0)
