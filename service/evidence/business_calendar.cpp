@@ -12,29 +12,6 @@ namespace {
 using common::FieldError;
 using common::Status;
 
-// Days since 1970-01-01; the same civil-day algorithm as form/wareki.cpp (H. Hinnant).
-long long daysFromCivil(const form::Date& date) {
-    int y = date.year - (date.month <= 2);
-    const long long era = (y >= 0 ? y : y - 399) / 400;
-    const long long yoe = y - era * 400;
-    const long long doy = (153 * (date.month + (date.month > 2 ? -3 : 9)) + 2) / 5 + date.day - 1;
-    const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-form::Date civilFromDays(long long z) {
-    z += 719468;
-    const long long era = (z >= 0 ? z : z - 146096) / 146097;
-    const long long doe = z - era * 146097;
-    const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const long long y = yoe + era * 400;
-    const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const long long mp = (5 * doy + 2) / 153;
-    const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-    const int m = static_cast<int>(mp + (mp < 10 ? 3 : -9));
-    return form::Date{static_cast<int>(y + (m <= 2)), m, d};
-}
-
 std::string trim(const std::string& s) {
     auto first = std::find_if_not(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
     auto last = std::find_if_not(s.rbegin(), s.rend(), [](unsigned char c) { return std::isspace(c); }).base();
@@ -129,10 +106,10 @@ std::optional<form::Date> BusinessCalendar::nextBusinessDayAfter(const form::Dat
     return std::nullopt;
 }
 
-form::Date addDays(const form::Date& d, int days) { return civilFromDays(daysFromCivil(d) + days); }
+form::Date addDays(const form::Date& d, int days) { return form::dateFromDays(form::daysSinceEpoch(d) + days); }
 
 int daysBetween(const form::Date& from, const form::Date& to) {
-    return static_cast<int>(daysFromCivil(to) - daysFromCivil(from));
+    return static_cast<int>(form::daysSinceEpoch(to) - form::daysSinceEpoch(from));
 }
 
 std::string isoDate(const form::Date& d) {

@@ -145,6 +145,10 @@ std::string weekdayJa(const Date& d) {
     return kNames[weekday(d)];
 }
 
+long long daysSinceEpoch(const Date& d) { return daysFromCivil(d.year, d.month, d.day); }
+
+Date dateFromDays(long long days) { return civilFromDays(days); }
+
 int ageOn(const Date& birth, const Date& asOf) {
     int age = asOf.year - birth.year;
     if (asOf.month < birth.month || (asOf.month == birth.month && asOf.day < birth.day)) --age;

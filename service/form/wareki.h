@@ -49,6 +49,10 @@ std::string formatTime(const TimeOfDay& t);
 std::string weekdayJa(const Date& d);
 int weekday(const Date& d);  // 0 = Sunday
 
+// Day arithmetic on the proleptic Gregorian calendar: days since 1970-01-01.
+long long daysSinceEpoch(const Date& d);
+Date dateFromDays(long long days);
+
 // Full years (満年齢) on asOf, counted from the birthday.
 int ageOn(const Date& birth, const Date& asOf);
 

@@ -27,6 +27,25 @@ struct HttpError {
     std::string title;
 };
 
+// Microseconds since the epoch of midnight, Japan time, at the start of d.
+long long jstMidnightUs(const form::Date& d) {
+    Poco::DateTime local(d.year, d.month, d.day);
+    return (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
+}
+
+// A "from"/"to" query parameter: a date (midnight, Japan time) or a date-time.
+// Absent: nullopt. Malformed: an error for the parameter.
+std::optional<long long> queryTimeUs(const RequestContext& ctx, const char* name,
+                                     std::vector<common::FieldError>& errors) {
+    const std::string v = ctx.query(name);
+    if (v.empty()) return std::nullopt;
+    if (auto d = form::parseIsoDate(v)) return jstMidnightUs(*d);
+    if (auto dt = form::parseIsoDateTimeJst(v))
+        return jstMidnightUs(dt->date) + (dt->time.hour * 60LL + dt->time.minute) * 60 * 1000000;
+    errors.push_back({name, "invalid_datetime", std::string(name) + " は日付(YYYY-MM-DD)または日時で指定してください。"});
+    return std::nullopt;
+}
+
 std::string actorOf(const RequestContext& ctx) {
     return ctx.principal.name.empty() ? "api" : ctx.principal.name;
 }
@@ -231,12 +250,9 @@ void getEvidence(RequestContext& ctx, Services& s) {
     if (!format.empty() && format != "json" && format != "csv")
         throw HttpError{422, "invalid_format", "format は json または csv を指定してください。"};
     form::Date next = first->month == 12 ? form::Date{first->year + 1, 1, 1} : form::Date{first->year, first->month + 1, 1};
-    auto jst = [](const form::Date& d) {
-        return (Poco::DateTime(d.year, d.month, d.day).timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
-    };
     jobs::JobFilter filter;
-    filter.fromUs = jst(*first);
-    filter.toUs = jst(next);
+    filter.fromUs = jstMidnightUs(*first);
+    filter.toUs = jstMidnightUs(next);
     filter.limit = jobs::kMaxListLimit;
     if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
     Array::Ptr rows = new Array;
@@ -380,21 +396,8 @@ void listJobs(RequestContext& ctx, Services& s) {
     };
     number("limit", 1, jobs::kMaxListLimit, filter.limit);
     number("offset", 0, 1000000000, filter.offset);
-    auto time = [&](const char* name, std::optional<long long>& out) {
-        std::string v = ctx.query(name);
-        if (v.empty()) return;
-        auto dt = form::parseIsoDateTimeJst(v);
-        auto d = form::parseIsoDate(v);
-        if (!dt && d) dt = form::DateTime{*d, {0, 0}};
-        if (!dt) {
-            errors.push_back({name, "invalid_datetime", std::string(name) + " は日付(YYYY-MM-DD)または日時で指定してください。"});
-            return;
-        }
-        Poco::DateTime local(dt->date.year, dt->date.month, dt->date.day, dt->time.hour, dt->time.minute);
-        out = (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
-    };
-    time("from", filter.fromUs);
-    time("to", filter.toUs);
+    filter.fromUs = queryTimeUs(ctx, "from", errors);
+    filter.toUs = queryTimeUs(ctx, "to", errors);
     if (filter.state && !jobs::parseState(*filter.state))
         errors.push_back({"state", "invalid_option", "state の値が正しくありません。"});
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
@@ -417,20 +420,8 @@ void listAudit(RequestContext& ctx, Services& s) {
     std::vector<common::FieldError> errors;
     if (!ctx.query("office").empty()) filter.office = ctx.query("office");
     if (!ctx.query("job").empty()) filter.jobId = ctx.query("job");
-    for (const char* name : {"from", "to"}) {
-        std::string v = ctx.query(name);
-        if (v.empty()) continue;
-        auto dt = form::parseIsoDateTimeJst(v);
-        auto d = form::parseIsoDate(v);
-        if (!dt && d) dt = form::DateTime{*d, {0, 0}};
-        if (!dt) {
-            errors.push_back({name, "invalid_datetime", std::string(name) + " は日付または日時で指定してください。"});
-            continue;
-        }
-        Poco::DateTime local(dt->date.year, dt->date.month, dt->date.day, dt->time.hour, dt->time.minute);
-        long long us = (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
-        (std::string(name) == "from" ? filter.fromUs : filter.toUs) = us;
-    }
+    filter.fromUs = queryTimeUs(ctx, "from", errors);
+    filter.toUs = queryTimeUs(ctx, "to", errors);
     std::string limit = ctx.query("limit");
     if (!limit.empty()) {
         try {
