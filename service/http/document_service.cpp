@@ -1,5 +1,7 @@
 #include "http/document_service.h"
 
+#include <optional>
+
 #include "form/validator.h"
 #include "layout/layout_builder.h"
 
@@ -31,7 +33,9 @@ common::Result<RenderedDocument> DocumentService::render(const form::SheetTempla
     layout::BuildOptions options;
     options.documentId = documentId;
     options.createdIso = createdIso;
-    return render(std::vector<layout::Document>{layout(sheet, data, options)}, format);
+    std::vector<layout::Document> docs;
+    docs.push_back(layout(sheet, data, options));
+    return render(docs, format);
 }
 
 layout::Document DocumentService::layout(const form::SheetTemplate& sheet, const form::FormData& data,
@@ -42,27 +46,36 @@ layout::Document DocumentService::layout(const form::SheetTemplate& sheet, const
 common::Result<RenderedDocument> DocumentService::render(const std::vector<layout::Document>& docs,
                                                          Format format) const {
     if (docs.empty()) return common::Status::internal("nothing to render");
-    layout::Document combined = docs.front();
-    for (size_t i = 1; i < docs.size(); ++i) {
-        combined.pages.insert(combined.pages.end(), docs[i].pages.begin(), docs[i].pages.end());
-        combined.warnings.insert(combined.warnings.end(), docs[i].warnings.begin(), docs[i].warnings.end());
+    // Free when this thread already holds a turn (render(sheet, ...) above).
+    auto turn = pool_.acquire();
+    if (!turn) return turn.status();
+    // One document, the usual case, is rendered as it is; several are
+    // combined into a copy (worksheet names must be unique across them).
+    std::optional<layout::Document> combined;
+    if (docs.size() > 1) {
+        combined = docs.front();
+        for (size_t i = 1; i < docs.size(); ++i) {
+            combined->pages.insert(combined->pages.end(), docs[i].pages.begin(), docs[i].pages.end());
+            combined->warnings.insert(combined->warnings.end(), docs[i].warnings.begin(), docs[i].warnings.end());
+        }
+        if (format == Format::Xlsx) {
+            for (size_t i = 0; i < combined->pages.size(); ++i)
+                combined->pages[i].name = std::to_string(i + 1) + "_" + combined->pages[i].name;
+        }
     }
+    const layout::Document& doc = combined ? *combined : docs.front();
     RenderedDocument out;
-    out.warnings = combined.warnings;
+    out.warnings = doc.warnings;
     if (format == Format::Pdf) {
-        auto bytes = pdf_.render(combined);
+        auto bytes = pdf_.render(doc);
         if (!bytes) return bytes.status();
         out.bytes = std::move(bytes.value());
-        out.pageCount = static_cast<int>(combined.pages.size());
+        out.pageCount = static_cast<int>(doc.pages.size());
     } else {
-        // Worksheet names must be unique across the combined sheets.
-        if (docs.size() > 1)
-            for (size_t i = 0; i < combined.pages.size(); ++i)
-                combined.pages[i].name = std::to_string(i + 1) + "_" + combined.pages[i].name;
-        auto bytes = render::renderXlsx(combined, xlsx_);
+        auto bytes = render::renderXlsx(doc, xlsx_);
         if (!bytes) return bytes.status();
         out.bytes = std::move(bytes.value());
-        for (const auto& p : combined.pages) out.pageCount += p.continuation ? 0 : 1;
+        for (const auto& p : doc.pages) out.pageCount += p.continuation ? 0 : 1;
     }
     return out;
 }

@@ -60,6 +60,9 @@ public:
                             const layout::BuildOptions& options) const;
     // Renders laid-out documents one after another into one file: the first
     // document gives the title, id and date. Warnings of all are returned.
+    // Waits for a render turn like render() above (unless this thread holds
+    // one); Unavailable when the render queue is full. A caller that lays out
+    // and then renders should hold reserveRender() around both.
     common::Result<RenderedDocument> render(const std::vector<layout::Document>& docs, Format format) const;
 
     // Takes a render turn for the calling thread ahead of render(), for a

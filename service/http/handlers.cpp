@@ -54,11 +54,18 @@ std::string actorOf(const RequestContext& ctx) {
 // that does not say it is JSON.
 std::string readBody(RequestContext& ctx, long long limit) {
     const auto& req = ctx.request;
-    if (req.hasContentLength() && req.getContentLength64() > limit)
-        throw HttpError{413, "body_too_large", "リクエストが上限(" + std::to_string(limit) + "バイト)を超えています。"};
-    std::string body;
     std::istream& in = ctx.request.stream();
     char buf[8192];
+    if (req.hasContentLength() && req.getContentLength64() > limit) {
+        // Read a moderately oversized body to its end before answering, so the
+        // client sees the 413 instead of a reset while it is still sending.
+        constexpr long long kDrainBytes = 8LL << 20;
+        if (req.getContentLength64() <= kDrainBytes)
+            while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+            }
+        throw HttpError{413, "body_too_large", "リクエストが上限(" + std::to_string(limit) + "バイト)を超えています。"};
+    }
+    std::string body;
     while (in.good()) {
         in.read(buf, sizeof buf);
         body.append(buf, static_cast<size_t>(in.gcount()));

@@ -14,7 +14,7 @@ bool isLatin(char32_t c) {
 // separates the options of a check-box run (■自立　□見守り).
 bool isSpace(char32_t c) { return c == U' ' || c == U'\t' || c == U'\u3000'; }
 
-bool isCheckBox(char32_t c) { return c == U'■' || c == U'□'; }
+
 
 // Splits one paragraph into units that must not be broken inside.
 std::vector<std::u32string> units(const std::u32string& para) {
@@ -54,13 +54,22 @@ bool isNoLineEnd(char32_t c) {
     return kChars.find(c) != std::u32string::npos;
 }
 
-double widthEm(const std::u32string& text, const TextMeasurer& measurer) {
+bool isCheckBox(char32_t c) { return c == U'■' || c == U'□'; }
+
+double advanceEmAt(char32_t c, double sizePt, const TextMeasurer& measurer) {
+    double em = measurer.advanceEm(c == U'\t' ? U' ' : c);
+    if (isCheckBox(c) && sizePt < kCheckBoxMinPt) em *= kCheckBoxMinPt / sizePt;
+    return em;
+}
+
+double widthEm(const std::u32string& text, double sizePt, const TextMeasurer& measurer) {
     double w = 0;
-    for (char32_t c : text) w += measurer.advanceEm(c == U'\t' ? U' ' : c);
+    for (char32_t c : text) w += advanceEmAt(c, sizePt, measurer);
     return w;
 }
 
-std::vector<std::u32string> breakLines(const std::u32string& text, double maxWidthEm, const TextMeasurer& measurer) {
+std::vector<std::u32string> breakLines(const std::u32string& text, double maxWidthEm, double sizePt,
+                                       const TextMeasurer& measurer) {
     std::vector<std::u32string> lines;
     size_t start = 0;
     while (start <= text.size()) {
@@ -71,7 +80,7 @@ std::vector<std::u32string> breakLines(const std::u32string& text, double maxWid
         bool paragraphHasLine = false;
         for (const std::u32string& unit : units(text.substr(start, end - start))) {
             if (line.empty() && paragraphHasLine && isSpace(unit[0])) continue;  // no space at a wrapped line's start
-            double w = widthEm(unit, measurer);
+            double w = widthEm(unit, sizePt, measurer);
             if (lineWidth + w <= maxWidthEm + 1e-9) {
                 line += unit;
                 lineWidth += w;
@@ -99,7 +108,7 @@ std::vector<std::u32string> breakLines(const std::u32string& text, double maxWid
             }
             // A unit wider than the whole line (a long number or URL): split it by character.
             for (char32_t c : unit) {
-                double cw = measurer.advanceEm(c);
+                double cw = advanceEmAt(c, sizePt, measurer);
                 if (!line.empty() && lineWidth + cw > maxWidthEm + 1e-9) {
                     lines.push_back(line);
                     paragraphHasLine = true;

@@ -1,24 +1,35 @@
 #include "layout/text_fitter.h"
 
+#include <algorithm>
+
 #include "common/utf8.h"
 #include "layout/line_breaker.h"
 
 namespace layout {
 namespace {
 
+// Enlarged check boxes need a taller line, or boxes on consecutive lines touch.
+double lineHeightFor(const std::u32string& text, double sizePt) {
+    const bool boxes = text.find(U'■') != std::u32string::npos || text.find(U'□') != std::u32string::npos;
+    const double plain = sizePt * kLineSpacing;
+    return boxes ? std::max(plain, kCheckBoxMinPt * 0.88) : plain;
+}
+
 TextBlock makeBlock(const std::vector<std::u32string>& lines, double sizePt, const FitRequest& req,
                     const TextMeasurer& measurer) {
     TextBlock block;
     block.fontSizePt = sizePt;
-    block.lineHeightPt = sizePt * kLineSpacing;
+    block.lineHeightPt = lineHeightFor(req.text, sizePt);
     block.hAlign = req.hAlign;
     block.vAlign = req.vAlign;
-    for (const auto& l : lines) block.lines.push_back({common::encodeUtf8(l), widthEm(l, measurer) * sizePt});
+    for (const auto& l : lines) block.lines.push_back({common::encodeUtf8(l), widthEm(l, sizePt, measurer) * sizePt});
     return block;
 }
 
-bool fitsHeight(size_t lines, double sizePt, double heightPt, const TextMeasurer& measurer) {
-    return blockHeightPt(static_cast<int>(lines), sizePt, measurer) <= heightPt + 1e-6;
+bool fitsHeight(size_t lines, double sizePt, double heightPt, const std::u32string& text, const TextMeasurer& measurer) {
+    if (lines == 0) return true;
+    double h = blockHeightPt(1, sizePt, measurer) + (lines - 1) * lineHeightFor(text, sizePt);
+    return h <= heightPt + 1e-6;
 }
 
 }  // namespace
@@ -39,9 +50,8 @@ FitResult fitText(const FitRequest& req, const TextMeasurer& measurer) {
     }
     const bool hasNewline = req.text.find(U'\n') != std::u32string::npos;
     if (req.preferSingleLine && !hasNewline) {
-        double w = widthEm(req.text, measurer);
         for (double size = req.fontSizePt; size >= req.minFontSizePt - 1e-9; size -= kFontStepPt) {
-            if (w * size <= widthPt + 1e-6 && fitsHeight(1, size, heightPt, measurer)) {
+            if (widthEm(req.text, size, measurer) * size <= widthPt + 1e-6 && fitsHeight(1, size, heightPt, req.text, measurer)) {
                 result.fits = true;
                 result.block = makeBlock({req.text}, size, req, measurer);
                 return result;
@@ -51,15 +61,15 @@ FitResult fitText(const FitRequest& req, const TextMeasurer& measurer) {
     std::vector<std::u32string> lines;
     double size = req.fontSizePt;
     for (; size >= req.minFontSizePt - 1e-9; size -= kFontStepPt) {
-        lines = breakLines(req.text, widthPt / size, measurer);
-        if (fitsHeight(lines.size(), size, heightPt, measurer)) {
+        lines = breakLines(req.text, widthPt / size, size, measurer);
+        if (fitsHeight(lines.size(), size, heightPt, req.text, measurer)) {
             result.fits = true;
             result.block = makeBlock(lines, size, req, measurer);
             return result;
         }
     }
     size = req.minFontSizePt;
-    result.block = makeBlock(breakLines(req.text, widthPt / size, measurer), size, req, measurer);
+    result.block = makeBlock(breakLines(req.text, widthPt / size, size, measurer), size, req, measurer);
     return result;
 }
 
@@ -67,7 +77,7 @@ TextBlock wrapText(const std::u32string& text, double widthMm, double fontSizePt
     FitRequest req;
     req.hAlign = HAlign::Left;
     req.vAlign = VAlign::Top;
-    return makeBlock(breakLines(text, widthMm * kPtPerMm / fontSizePt, measurer), fontSizePt, req, measurer);
+    return makeBlock(breakLines(text, widthMm * kPtPerMm / fontSizePt, fontSizePt, measurer), fontSizePt, req, measurer);
 }
 
 }  // namespace layout

@@ -20,14 +20,22 @@ using common::Status;
 using layout::kPtPerMm;
 
 struct PdfRenderer::Impl {
+    explicit Impl(std::shared_ptr<const FontMetrics> f) : fonts(std::move(f)) {}
     std::shared_ptr<const FontMetrics> fonts;
+    // What every document of a sheet shares, built once: the subset of its
+    // labels' glyphs, and the compressed grid and labels of its pages.
+    SubsetCache subsets;
+    DeflateCache fixedContent;
 };
 
 namespace {
 
-// Page content is small and mostly digits and operators; the default level
-// costs little here, unlike on the font programs.
-constexpr int kContentCompressionLevel = 6;
+// The part of a page every document of a sheet shares (grid and labels) is
+// compressed once, so it gets the smallest output. What is filled in is a few
+// KB of text operators: level 1 takes a third of the time of level 6 for
+// about 15% more bytes, some 300 bytes a page.
+constexpr int kContentCompressionLevel = 1;
+constexpr int kFixedContentCompressionLevel = 9;
 
 std::string context(const layout::Document& doc, int pageNumber) {
     std::string where = "sheet " + doc.sheetId;
@@ -68,10 +76,15 @@ Status checkDocument(const layout::Document& doc) {
     return Status::ok();
 }
 
+// Labels of the grid pages are the template's text, the same in every
+// document of a sheet; continuation pages and entry cells carry what was
+// filled in.
+bool isLabel(const layout::Page& page, const layout::Cell& cell) { return !page.continuation && cell.fieldKey.empty(); }
+
 void collectText(const layout::Document& doc, DocumentFonts& fonts) {
     for (const layout::Page& page : doc.pages) {
         for (const layout::Cell& cell : page.cells) {
-            for (const layout::TextLine& line : cell.text.lines) fonts.collect(line.text);
+            for (const layout::TextLine& line : cell.text.lines) fonts.collect(line.text, isLabel(page, cell));
         }
     }
 }
@@ -158,8 +171,12 @@ void drawText(ContentStream& out, const layout::Cell& cell, const PageGeometry& 
     }
 }
 
-std::string pageContent(const layout::Page& page, const layout::Document& doc, const FontMetrics& metrics,
-                        const DocumentFonts& fonts) {
+// A page's operators come in two parts: the ruled grid, the rules and the
+// labels, which on a grid page depend only on the template, then the text
+// filled in. The second part only shows text and sets its own font, so it does
+// not depend on the state the first leaves.
+std::string fixedPart(const layout::Page& page, const layout::Document& doc, const FontMetrics& metrics,
+                      const DocumentFonts& fonts) {
     PageGeometry geometry(doc.pageHeightMm);
     ContentStream out;
     BorderDrawer borders(out, geometry);
@@ -168,8 +185,85 @@ std::string pageContent(const layout::Page& page, const layout::Document& doc, c
         out.line(geometry.x(rule.x1Mm), geometry.y(rule.y1Mm), geometry.x(rule.x2Mm), geometry.y(rule.y2Mm),
                  rule.widthPt, rule.dashed);
     }
-    for (const layout::Cell& cell : page.cells) drawText(out, cell, geometry, metrics, fonts);
+    for (const layout::Cell& cell : page.cells) {
+        if (isLabel(page, cell)) drawText(out, cell, geometry, metrics, fonts);
+    }
     return out.finish();
+}
+
+std::string filledPart(const layout::Page& page, const layout::Document& doc, const FontMetrics& metrics,
+                       const DocumentFonts& fonts) {
+    PageGeometry geometry(doc.pageHeightMm);
+    ContentStream out;
+    for (const layout::Cell& cell : page.cells) {
+        if (!isLabel(page, cell)) drawText(out, cell, geometry, metrics, fonts);
+    }
+    return out.finish();
+}
+
+// Everything fixedPart() draws from, as bytes: the labels' CIDs (the shared
+// code points of the fonts), the page height, every cell's box and borders,
+// each label's text and placement, and the rules. Equal keys give equal
+// operators, so a sheet's grid and labels are drawn and compressed once.
+class FixedKey {
+public:
+    std::string make(const layout::Page& page, const layout::Document& doc, const DocumentFonts& fonts) {
+        bytes(fonts.sharedKey());
+        number(doc.pageHeightMm);
+        number(static_cast<double>(page.cells.size()));
+        number(static_cast<double>(page.rules.size()));
+        for (const layout::Cell& cell : page.cells) {
+            for (double v : {cell.xMm, cell.yMm, cell.widthMm, cell.heightMm, cell.paddingMm, cell.borders.widthPt})
+                number(v);
+            flags({cell.borders.top, cell.borders.right, cell.borders.bottom, cell.borders.left, isLabel(page, cell)});
+            if (!isLabel(page, cell)) continue;
+            const layout::TextBlock& block = cell.text;
+            for (double v : {block.fontSizePt, block.lineHeightPt}) number(v);
+            number(static_cast<double>(block.hAlign));
+            number(static_cast<double>(block.vAlign));
+            number(static_cast<double>(block.lines.size()));
+            for (const layout::TextLine& line : block.lines) {
+                bytes(line.text);
+                number(line.widthPt);
+            }
+        }
+        for (const layout::Rule& rule : page.rules) {
+            for (double v : {rule.x1Mm, rule.y1Mm, rule.x2Mm, rule.y2Mm, rule.widthPt}) number(v);
+            flags({rule.dashed});
+        }
+        return std::move(out_);
+    }
+
+private:
+    void number(double v) { out_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+    void bytes(const std::string& text) {
+        number(static_cast<double>(text.size()));
+        out_.append(text);
+    }
+    void flags(std::initializer_list<bool> values) {
+        for (bool b : values) out_.push_back(b ? '1' : '0');
+    }
+    std::string out_;
+};
+
+// The page's /Contents. A grid page's fixed part comes from the cache
+// (compressed once per sheet), and what was filled in follows as a second
+// stream; a continuation page is all filled in and gets one stream.
+PoDoFo::PdfObject pageContents(PoDoFo::PdfVecObjects& objects, const layout::Page& page, const layout::Document& doc,
+                               const FontMetrics& metrics, const DocumentFonts& fonts, DeflateCache& fixedCache) {
+    std::string filled = filledPart(page, doc, metrics, fonts);
+    if (page.continuation) {
+        return addFlateStream(objects, fixedPart(page, doc, metrics, fonts) + filled, kContentCompressionLevel)
+            ->Reference();
+    }
+    auto fixed = fixedCache.get(FixedKey().make(page, doc, fonts), kFixedContentCompressionLevel,
+                                [&] { return fixedPart(page, doc, metrics, fonts); });
+    PoDoFo::PdfObject fixedStream = addDeflatedStream(objects, *fixed)->Reference();
+    if (filled.empty()) return fixedStream;
+    PoDoFo::PdfArray parts;
+    parts.push_back(fixedStream);
+    parts.push_back(addFlateStream(objects, filled, kContentCompressionLevel)->Reference());
+    return PoDoFo::PdfObject(parts);
 }
 
 PoDoFo::PdfObject* writeInfo(PoDoFo::PdfVecObjects& objects, const layout::Document& doc) {
@@ -199,7 +293,7 @@ std::string toLower(std::string text) {
 // Builds every object and the file. pageNumber tells the caller where a
 // PdfError was thrown. Throws PdfError.
 std::string writeDocument(const layout::Document& doc, const FontMetrics& metrics, const DocumentFonts& fonts,
-                          int& pageNumber) {
+                          DeflateCache& fixedContent, int& pageNumber) {
     PoDoFo::PdfVecObjects objects;
     objects.SetAutoDelete(true);
     PoDoFo::PdfObject* catalog = objects.CreateObject("Catalog");
@@ -212,13 +306,12 @@ std::string writeDocument(const layout::Document& doc, const FontMetrics& metric
     PoDoFo::PdfArray kids;
     for (const layout::Page& page : doc.pages) {
         ++pageNumber;
-        PoDoFo::PdfObject* contents = addFlateStream(objects, pageContent(page, doc, metrics, fonts),
-                                                     kContentCompressionLevel);
+        PoDoFo::PdfObject contents = pageContents(objects, page, doc, metrics, fonts, fixedContent);
         PoDoFo::PdfObject* pdfPage = objects.CreateObject("Page");
         pdfPage->GetDictionary().AddKey("Parent", pages->Reference());
         pdfPage->GetDictionary().AddKey("MediaBox", mediaBox(doc));
         pdfPage->GetDictionary().AddKey("Resources", resources->Reference());
-        pdfPage->GetDictionary().AddKey("Contents", contents->Reference());
+        pdfPage->GetDictionary().AddKey("Contents", contents);
         kids.push_back(pdfPage->Reference());
     }
     pageNumber = 0;
@@ -229,7 +322,7 @@ std::string writeDocument(const layout::Document& doc, const FontMetrics& metric
 
 }  // namespace
 
-PdfRenderer::PdfRenderer(std::shared_ptr<const FontMetrics> fonts) : impl_(new Impl{std::move(fonts)}) {
+PdfRenderer::PdfRenderer(std::shared_ptr<const FontMetrics> fonts) : impl_(new Impl(std::move(fonts))) {
     if (!impl_->fonts) throw std::logic_error("PdfRenderer needs FontMetrics");
 }
 
@@ -240,11 +333,11 @@ Result<std::string> PdfRenderer::render(const layout::Document& doc) const {
     if (!valid) return valid;
     int pageNumber = 0;
     try {
-        DocumentFonts fonts(*impl_->fonts);
+        DocumentFonts fonts(*impl_->fonts, impl_->subsets);
         collectText(doc, fonts);
         Status subset = fonts.finish();
         if (!subset) return Status::internal(context(doc, 0) + subset.message());
-        return writeDocument(doc, *impl_->fonts, fonts, pageNumber);
+        return writeDocument(doc, *impl_->fonts, fonts, impl_->fixedContent, pageNumber);
     } catch (const PoDoFo::PdfError& e) {
         return Status::internal(context(doc, pageNumber) + "PoDoFo: " + e.what());
     } catch (const std::exception& e) {

@@ -86,6 +86,14 @@ void ContentStream::moveText(double x, double y) {
     out_.append("Tm\n");
 }
 
+void ContentStream::setRise(double pt) {
+    if (pt == risePt_) return;
+    beginText();
+    number(pt);
+    out_.append("Ts\n");
+    risePt_ = pt;
+}
+
 void ContentStream::showGlyphs(const std::string& fontResource, double fontSizePt,
                                const std::vector<std::uint16_t>& cids) {
     if (cids.empty()) return;

@@ -21,6 +21,9 @@ public:
     // Shows glyphs (2-byte CIDs of an Identity-H font, resource name such as
     // "F1") where the previous run of the line ended.
     void showGlyphs(const std::string& fontResource, double fontSizePt, const std::vector<std::uint16_t>& cids);
+    // Moves following glyphs up (positive) or down from the baseline (Ts).
+    // Callers set it back to 0 when done, so no state leaks between runs.
+    void setRise(double pt);
 
     // Closes any open text object and returns the operators.
     const std::string& finish();
@@ -35,6 +38,7 @@ private:
     bool inText_ = false;
     std::string font_;
     double fontSizePt_ = -1;
+    double risePt_ = 0;
     double lineWidthPt_ = -1;  // -1: not set yet on this page
     int lineCap_ = 0;          // PDF default: butt
     bool dashed_ = false;

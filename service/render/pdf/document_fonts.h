@@ -3,10 +3,12 @@
 // substitute), collects the characters per font in a first pass over the
 // document, then encodes text runs and writes the embedded subsets. The
 // fallback font is embedded only when some character needs it. Internal to
-// render/; one instance per render() call.
+// render/; one instance per render() call. The SubsetCache it is given keeps
+// what the documents of a sheet share and outlives it.
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -23,16 +25,22 @@ namespace render {
 
 class DocumentFonts {
 public:
-    explicit DocumentFonts(const FontMetrics& metrics);
+    DocumentFonts(const FontMetrics& metrics, SubsetCache& cache);
 
     // First pass: every piece of text the document will show (UTF-8).
-    void collect(std::string_view text);
+    // shared: the text is a label of the sheet's grid, the same in every
+    // document of that sheet (see SubsetBase).
+    void collect(const std::string& text, bool shared);
     // Builds the subsets. Returns Internal when a font's glyph data is malformed.
     common::Status finish();
 
     // Second pass: shows text (UTF-8) at the current text position, switching
     // fonts where a character comes from the fallback.
-    void show(ContentStream& out, std::string_view text, double fontSizePt) const;
+    void show(ContentStream& out, const std::string& text, double fontSizePt) const;
+
+    // The shared code points of both fonts as bytes (after finish()): what
+    // the CIDs of label text depend on, for keys of cached page content.
+    std::string sharedKey() const;
 
     // Writes the embedded fonts and returns the /Font resource dictionary:
     // /F1 IPAex Gothic and /F2 the fallback, each only when used. Throws PdfError.
@@ -47,6 +55,7 @@ private:
     SubsetFont& subsetFor(FontSlot slot);
 
     const FontMetrics& metrics_;
+    SubsetCache& cache_;
     std::unique_ptr<SubsetFont> primary_;
     std::unique_ptr<SubsetFont> fallback_;  // created when the first fallback character is collected
 };

@@ -15,7 +15,10 @@ using namespace PoDoFo;
 PdfObject pdfInteger(long long value) { return PdfObject(static_cast<pdf_int64>(value)); }
 
 PdfObject* addFlateStream(PdfVecObjects& objects, std::string_view data, int level) {
-    std::string compressed = deflate(data, level);
+    return addDeflatedStream(objects, deflate(data, level));
+}
+
+PdfObject* addDeflatedStream(PdfVecObjects& objects, std::string_view compressed) {
     PdfObject* object = objects.CreateObject();
     // SetRawData stores the bytes as given: PoDoFo's own Flate filter has a
     // fixed level, and we compress fonts at a faster one.

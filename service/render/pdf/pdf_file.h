@@ -22,6 +22,10 @@ PoDoFo::PdfObject pdfInteger(long long value);
 // at the given zlib level.
 PoDoFo::PdfObject* addFlateStream(PoDoFo::PdfVecObjects& objects, std::string_view data, int level);
 
+// Adds an indirect /FlateDecode stream object whose data is already a zlib
+// stream (see deflate.h), stored as given.
+PoDoFo::PdfObject* addDeflatedStream(PoDoFo::PdfVecObjects& objects, std::string_view compressed);
+
 // Serialises every object in objects (numbered 1..n in creation order) as a
 // complete PDF. documentIdHex (32 hex digits) becomes both halves of /ID.
 std::string writePdfFile(const PoDoFo::PdfVecObjects& objects, const PoDoFo::PdfObject& catalog,

@@ -4,14 +4,26 @@
 // /FontFile2 holding a TrueType subset, plus a ToUnicode CMap so text
 // extracts exactly (UTF-16BE, surrogate pairs beyond the BMP). Internal to
 // render/; one instance per document and font, used by one thread.
+//
+// The code points of a sheet's labels are the same in every document of
+// that sheet. They form a SubsetBase, prepared once (their glyphs, compressed,
+// and their ToUnicode entries) and kept in a SubsetCache; each document then
+// adds and compresses only the glyphs of what was filled in.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "render/pdf/deflate.h"
 #include "render/pdf/font_file.h"
+#include "render/pdf/truetype_subset.h"
 
 namespace PoDoFo {
 class PdfObject;
@@ -20,21 +32,54 @@ class PdfVecObjects;
 
 namespace render {
 
+// The shared start of a font's subsets: code points in ascending order get
+// CIDs 1, 2, ... Immutable once built.
+struct SubsetBase {
+    std::vector<char32_t> codePoints;      // sorted, unique; CID = index + 1
+    std::shared_ptr<const GlyphPrefix> glyphs;
+    DeflatePiece toUnicodeStart;            // CMap header and the entries of codePoints
+};
+
+// Builds the base for a sorted, unique list of code points the font has.
+// Returns Internal when the font's glyph data is malformed.
+common::Result<std::shared_ptr<const SubsetBase>> buildSubsetBase(const FontFile& font,
+                                                                  std::vector<char32_t> codePoints);
+
+// Bases already built, by font and code points. A sheet has one or a few
+// (optional pages change its labels); the cache holds at most kMaxEntries and
+// past that builds without keeping, so odd documents cannot grow it. The
+// output does not depend on whether a base came from the cache. Thread-safe.
+class SubsetCache {
+public:
+    static constexpr std::size_t kMaxEntries = 64;
+
+    common::Result<std::shared_ptr<const SubsetBase>> base(const FontFile& font, std::vector<char32_t> codePoints);
+
+private:
+    using Key = std::pair<const FontFile*, std::vector<char32_t>>;
+    std::mutex mutex_;
+    std::map<Key, std::shared_ptr<const SubsetBase>> bases_;  // guarded by mutex_
+};
+
 class SubsetFont {
 public:
     explicit SubsetFont(const FontFile& font) : font_(font) {}
 
-    // Collect phase: every code point the document will draw with this font.
-    void add(char32_t codePoint) { codePoints_.push_back(codePoint); }
-    bool empty() const { return codePoints_.empty(); }
+    // Collect phase: every code point the document will draw with this font;
+    // shared: it is part of the sheet's labels, the same in every document.
+    void add(char32_t codePoint, bool shared) { (shared ? sharedCodePoints_ : codePoints_).push_back(codePoint); }
+    bool empty() const { return codePoints_.empty() && sharedCodePoints_.empty(); }
 
-    // Fixes the CIDs (code points in ascending order get CIDs 1, 2, ..., so
-    // the same set of characters always gives the same font objects) and
-    // builds the TrueType subset. Returns Internal for malformed glyph data.
-    common::Status finish();
+    // Fixes the CIDs and builds the TrueType subset: the shared code points
+    // in ascending order get CIDs 1, 2, ... (from the cache's base), the
+    // others follow in ascending order, so the same document always gives the
+    // same font objects. Returns Internal for malformed glyph data.
+    common::Status finish(SubsetCache& cache);
 
     // CID of a code point passed to add(); call after finish().
     std::uint16_t cid(char32_t codePoint) const;
+    // After finish(): the shared code points, sorted; CID = index + 1.
+    const std::vector<char32_t>& sharedCodePoints() const { return sharedCodePoints_; }
 
     // Adds the font's objects to objects and returns the Type0 font
     // dictionary to list under /Font in the page resources. Throws PdfError.
@@ -44,15 +89,18 @@ public:
     const std::string& baseFontName() const { return baseFontName_; }
 
 private:
-    std::string toUnicodeCMap() const;
+    std::string compressedToUnicode() const;
     PoDoFo::PdfObject* writeDescriptor(PoDoFo::PdfVecObjects& objects) const;
     PoDoFo::PdfObject* writeCidFont(PoDoFo::PdfVecObjects& objects) const;
     int toPdfUnits(int fontUnits) const;
 
     const FontFile& font_;
-    std::vector<char32_t> codePoints_;  // after finish(): sorted, unique; CID = index + 1
-    std::vector<std::uint16_t> glyphs_;  // CID -> original glyph id, then composite parts
-    std::string fontProgram_;            // the TrueType subset
+    std::vector<char32_t> sharedCodePoints_;  // after finish(): sorted, unique
+    std::vector<char32_t> codePoints_;        // after finish(): sorted, unique, none of the shared ones
+    std::shared_ptr<const SubsetBase> base_;
+    std::uint16_t firstCid_ = 0;  // CID of codePoints_[0]: after the base's glyphs
+    std::unordered_map<char32_t, std::uint16_t> cids_;  // code point -> CID, after finish()
+    TrueTypeSubset program_;
     std::string baseFontName_;
 };
 

@@ -12,7 +12,8 @@ namespace {
 std::vector<std::string> lines(const std::string& text, double widthEm) {
     FakeMeasurer m;
     std::vector<std::string> out;
-    for (const auto& l : breakLines(common::decodeUtf8(text).value(), widthEm, m)) out.push_back(common::encodeUtf8(l));
+    // At 12 pt check boxes keep their own width, so the em arithmetic below is plain.
+    for (const auto& l : breakLines(common::decodeUtf8(text).value(), widthEm, 12, m)) out.push_back(common::encodeUtf8(l));
     return out;
 }
 
@@ -101,4 +102,12 @@ TEST_CASE("Text that cannot fit at 7 pt reports it", "[fit]") {
 TEST_CASE("A check box stays with its label and runs break between options", "[linebreak]") {
     CHECK(lines("■自立　□見守り　□一部介助", 8) == V{"■自立　□見守り", "□一部介助"});
     CHECK(lines("□昼夜逆転　■徘徊", 5) == V{"□昼夜逆転", "■徘徊"});
+}
+
+TEST_CASE("Check boxes under 11.5 pt take the room of an 11.5 pt box", "[linebreak]") {
+    FakeMeasurer m;
+    CHECK(advanceEmAt(U'■', 9, m) == Approx(11.5 / 9));
+    CHECK(advanceEmAt(U'□', 12, m) == Approx(1.0));
+    CHECK(advanceEmAt(U'あ', 9, m) == Approx(1.0));
+    CHECK(widthEm(U"■あ□い", 9, m) == Approx(2 * 11.5 / 9 + 2));
 }

@@ -15,6 +15,7 @@
 
 #include "common/utf8.h"
 #include "render/font_metrics.h"
+#include "render/pdf/deflate.h"
 #include "render/pdf/font_file.h"
 #include "render/pdf/truetype_subset.h"
 #include "test_support.h"
@@ -63,18 +64,26 @@ layout::Document baseDocument() {
     return doc;
 }
 
+layout::Cell entryCell(layout::Cell cell, const std::string& fieldKey) {
+    cell.fieldKey = fieldKey;
+    return cell;
+}
+
 // Two pages: a bordered form with Japanese, check boxes, digits and Latin on
-// page 1, a continuation page with a dashed cut line on page 2.
+// page 1 (labels and entry cells), a continuation page with a dashed cut line
+// on page 2.
 layout::Document sampleDocument(const std::string& name) {
     layout::Document doc = baseDocument();
     layout::Page first;
     first.name = "1枚目";
     first.cells.push_back(textCell(12, 12, 40, 8, {"氏名"}, layout::HAlign::Center));
-    first.cells.push_back(textCell(52, 12, 80, 8, {name}));
+    first.cells.push_back(entryCell(textCell(52, 12, 80, 8, {name}), "pt_name"));
     first.cells.push_back(textCell(12, 20, 40, 8, {"生年月日"}, layout::HAlign::Center));
-    first.cells.push_back(textCell(52, 20, 80, 8, {"昭和15年3月21日 (84歳)"}, layout::HAlign::Right));
-    first.cells.push_back(textCell(12, 28, 120, 14, {"■ 要介護3 □ 要支援", "Care level: 3 / ID 12345"},
-                                   layout::HAlign::Left, layout::VAlign::Top));
+    first.cells.push_back(
+        entryCell(textCell(52, 20, 80, 8, {"昭和15年3月21日 (84歳)"}, layout::HAlign::Right), "pt_birth_date"));
+    first.cells.push_back(entryCell(textCell(12, 28, 120, 14, {"■ 要介護3 □ 要支援", "Care level: 3 / ID 12345"},
+                                             layout::HAlign::Left, layout::VAlign::Top),
+                                    "pt_care_level"));
     first.cells.push_back(textCell(12, 42, 120, 10, {"連絡先 090-1234-5678"}, layout::HAlign::Left,
                                    layout::VAlign::Bottom));
     doc.pages.push_back(first);
@@ -165,9 +174,11 @@ std::string sfntFile(const std::map<std::string, std::string>& tables) {
     std::string font;
     putU32(font, 0x00010000);
     putU16(font, static_cast<unsigned>(tables.size()));
-    putU16(font, 64);  // searchRange etc. for 5..7 tables
-    putU16(font, 2);
-    putU16(font, static_cast<unsigned>(tables.size() * 16 - 64));
+    unsigned entrySelector = 0;
+    while ((2u << entrySelector) <= tables.size()) ++entrySelector;
+    putU16(font, 16u << entrySelector);  // searchRange
+    putU16(font, entrySelector);
+    putU16(font, static_cast<unsigned>(tables.size() * 16 - (16u << entrySelector)));
     std::size_t offset = 12 + 16 * tables.size();
     std::string body;
     for (const auto& [tag, data] : tables) {
@@ -183,16 +194,25 @@ std::string sfntFile(const std::map<std::string, std::string>& tables) {
 
 // A minimal TrueType font: glyph 1 is a triangle (U+0041 'A'), glyph 2 a
 // composite made of glyph 1 (U+0042 'B'). The real fonts have no composites.
-std::string tinyFont() {
+// hinted: both glyphs carry instructions and the font has cvt, fpgm and prep.
+std::string tinyFont(bool hinted = false) {
     std::string triangle;
-    for (unsigned v : {1u, 0u, 0u, 500u, 700u, 2u, 0u}) putU16(triangle, v);  // 1 contour, bbox, end point, no instructions
+    for (unsigned v : {1u, 0u, 0u, 500u, 700u, 2u}) putU16(triangle, v);  // 1 contour, bbox, end point
+    putU16(triangle, hinted ? 3 : 0);                                     // instructions
+    if (hinted) triangle += std::string("\xB0\x00\x2C", 3);               // PUSHB 0, CALL
     triangle += std::string(3, '\x01');                                      // three on-curve points, 16-bit deltas
     for (unsigned v : {0u, 250u, 250u, 0u, 700u, 0xFD44u}) putU16(triangle, v);  // x deltas, y deltas (-700)
     std::string composite;
-    for (unsigned v : {0xFFFFu, 0u, 0u, 500u, 700u, 0x0003u, 1u, 0u, 0u}) putU16(composite, v);  // words, xy offsets
-    std::string glyf = triangle + std::string(32 - triangle.size(), '\0') + composite + std::string(2, '\0');
+    unsigned flags = hinted ? 0x0103u : 0x0003u;  // words, xy offsets (and instructions after the last part)
+    for (unsigned v : {0xFFFFu, 0u, 0u, 500u, 700u, flags, 1u, 0u, 0u}) putU16(composite, v);
+    if (hinted) {
+        putU16(composite, 2);
+        composite += "\x01\x02";
+    }
+    std::string glyf = triangle + std::string(36 - triangle.size(), '\0') + composite;
+    glyf.resize((glyf.size() + 3) & ~std::size_t{3}, '\0');
     std::string loca, hmtx;
-    for (std::uint32_t offset : {0u, 0u, 32u, 52u}) putU32(loca, offset);
+    for (std::uint32_t offset : {0u, 0u, 36u, static_cast<std::uint32_t>(glyf.size())}) putU32(loca, offset);
     for (unsigned v : {1000u, 0u, 500u, 0u, 600u, 0u}) putU16(hmtx, v);
     std::string head;
     putU32(head, 0x00010000);
@@ -216,8 +236,14 @@ std::string tinyFont() {
     for (unsigned v : {4u, 32u, 0u, 4u, 4u, 1u, 0u, 0x42u, 0xFFFFu, 0u, 0x41u, 0xFFFFu, 0xFFC0u, 1u, 0u, 0u}) {
         putU16(cmap, v);  // format 4: 'A'..'B' -> glyphs 1..2
     }
-    return sfntFile({{"cmap", cmap}, {"glyf", glyf}, {"head", head}, {"hhea", hhea}, {"hmtx", hmtx},
-                     {"loca", loca}, {"maxp", maxp}});
+    std::map<std::string, std::string> tables = {{"cmap", cmap}, {"glyf", glyf}, {"head", head}, {"hhea", hhea},
+                                                 {"hmtx", hmtx}, {"loca", loca}, {"maxp", maxp}};
+    if (hinted) {
+        tables["cvt "] = std::string("\x00\x10\x00\x20", 4);
+        tables["fpgm"] = std::string("\xB0\x00\x2C\x2D", 4);  // FDEF 0 ... ENDF
+        tables["prep"] = std::string("\xB0\x01", 2);
+    }
+    return sfntFile(tables);
 }
 
 // The bytes of one table of an sfnt file.
@@ -302,6 +328,108 @@ TEST_CASE("a subset keeps the parts of composite glyphs and renumbers them", "[f
     CHECK(sum == 0xB1B0AFBA);
 }
 
+TEST_CASE("a subset keeps every outline exactly but leaves out hinting", "[fonts]") {
+    TempDir dir;
+    testing_support::writeFile(dir.file("hinted.ttf"), tinyFont(true));
+    auto font = render::FontFile::load(dir.file("hinted.ttf"));
+    INFO(font.status().toString());
+    REQUIRE(font.isOk());
+
+    std::vector<std::uint16_t> glyphs = {0, 2};
+    auto subset = render::buildTrueTypeSubset(*font.value(), glyphs);
+    REQUIRE(subset.isOk());
+    REQUIRE(glyphs == std::vector<std::uint16_t>{0, 2, 1});
+    const std::string& bytes = subset.value();
+    for (const char* tag : {"cvt ", "fpgm", "prep"}) CHECK(tableOf(bytes, tag).empty());
+    std::string maxp = tableOf(bytes, "maxp");
+    for (std::size_t offset = 16; offset <= 26; offset += 2) CHECK(u16At(maxp, offset) == 0);  // no instruction limits
+
+    // The same outlines as the unhinted font's, byte for byte: instructions
+    // gone, the composite's "instructions follow" flag cleared.
+    std::string loca = tableOf(bytes, "loca");
+    std::string glyf = tableOf(bytes, "glyf");
+    auto glyph = [&](unsigned id) { return glyf.substr(u32At(loca, 4 * id), u32At(loca, 4 * id + 4) - u32At(loca, 4 * id)); };
+    std::string plainGlyf = tableOf(tinyFont(), "glyf");
+    CHECK(glyph(2).substr(0, 29) == plainGlyf.substr(0, 29));  // the triangle; the rest is the font's padding
+    CHECK(glyph(2).size() == 36);
+    std::string composite = glyph(1);
+    CHECK(composite.size() == 20);  // 18 bytes, padded: nothing after the last component
+    CHECK(u16At(composite, 10) == 0x0003);
+    CHECK(u16At(composite, 12) == 2);
+
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < bytes.size(); i += 4) sum += u32At(bytes, i);
+    CHECK(sum == 0xB1B0AFBA);
+}
+
+TEST_CASE("an IPAex Gothic subset has the glyph outlines of the font without their instructions", "[fonts]") {
+    const render::FontFile& font = *sharedFonts()->fontFile(render::FontSlot::Primary);
+    std::vector<std::uint16_t> glyphs = {0};
+    for (char32_t cp : std::u32string(U"入院時情報提供シート髙橋あア1A")) glyphs.push_back(font.glyphId(cp));
+    const std::size_t count = glyphs.size();
+    auto subset = render::buildTrueTypeSubset(font, glyphs);
+    REQUIRE(subset.isOk());
+    REQUIRE(glyphs.size() == count);  // IPAex Gothic has no composite glyphs
+    const std::string& bytes = subset.value();
+    CHECK(tableOf(bytes, "fpgm").empty());
+    CHECK(font.table("fpgm").size() > 0);  // the font itself is hinted
+    std::string loca = tableOf(bytes, "loca");
+    std::string glyf = tableOf(bytes, "glyf");
+    std::size_t hintedBytes = 0;
+    for (std::size_t id = 1; id < count; ++id) {
+        std::string original(font.glyphData(glyphs[id]));
+        std::size_t contours = u16At(original, 0);
+        std::size_t lengthAt = 10 + 2 * contours;
+        std::size_t instructions = u16At(original, lengthAt);
+        hintedBytes += instructions;
+        std::string expected = original.substr(0, lengthAt) + std::string(2, '\0') +
+                               original.substr(lengthAt + 2 + instructions);
+        std::string actual = glyf.substr(u32At(loca, 4 * id), u32At(loca, 4 * id + 4) - u32At(loca, 4 * id));
+        CHECK(actual.substr(0, expected.size()) == expected);
+        CHECK(actual.size() == ((expected.size() + 3) & ~std::size_t{3}));
+    }
+    CHECK(hintedBytes > 0);
+}
+
+TEST_CASE("zlib pieces compressed apart inflate as one stream to their data in order", "[pdf]") {
+    std::string grid(20000, ' ');
+    for (std::size_t i = 0; i < grid.size(); ++i) grid[i] = static_cast<char>("0123456789 m l S\n"[i % 17]);
+    render::DeflatePiece a = render::deflatePiece(grid, 9);
+    render::DeflatePiece empty = render::deflatePiece("", 1);
+    render::DeflatePiece b = render::deflatePiece("髙橋 𠮷子", render::kHuffmanOnly);
+    render::DeflatePiece c = render::deflatePiece(grid.substr(0, 100), render::kStored);
+    std::string joined = render::joinPieces({&a, &empty, &b, &c});
+    std::istringstream compressed(joined);
+    Poco::InflatingInputStream inflater(compressed);  // checks the Adler-32 too
+    std::string text;
+    Poco::StreamCopier::copyToString(inflater, text);
+    CHECK(text == grid + "髙橋 𠮷子" + grid.substr(0, 100));
+    CHECK(a.bytes.size() < grid.size() / 10);
+}
+
+TEST_CASE("documents of one sheet share their labels' glyphs and still render as if alone", "[pdf]") {
+    render::PdfRenderer warm(sharedFonts());
+    std::string first = warm.render(sampleDocument("髙橋 花子")).value();
+    std::string second = warm.render(sampleDocument("渡邉 𠮷子")).value();  // same labels, other entries
+    render::PdfRenderer cold(sharedFonts());
+    CHECK(cold.render(sampleDocument("渡邉 𠮷子")).value() == second);
+
+    TempDir dir;
+    std::string text = testing_support::pdfText(writePdf(dir, second));
+    INFO(text);
+    for (const char* expected : {"氏名", "渡邉 𠮷子", "生年月日", "昭和15年3月21日 (84歳)", "連絡先 090-1234-5678"}) {
+        CHECK(text.find(expected) != std::string::npos);
+    }
+    // The label glyphs come first, with the same CIDs in both documents: the
+    // page's fixed part (grid and labels) is the same stream.
+    auto firstStreams = contentStreams(first);
+    auto secondStreams = contentStreams(second);
+    REQUIRE(firstStreams.size() == 3);
+    REQUIRE(secondStreams.size() == 3);
+    CHECK(firstStreams[0] == secondStreams[0]);
+    CHECK(firstStreams[1] != secondStreams[1]);
+}
+
 TEST_CASE("a two-page document renders with every string extractable", "[pdf]") {
     TempDir dir;
     std::string path = writePdf(dir, renderPdf(sampleDocument("髙橋 𠮷子")));
@@ -379,13 +507,13 @@ TEST_CASE("the trailer id, dates, title and producer come from the document", "[
 
 TEST_CASE("page content uses only black strokes and text, no colour or gray", "[pdf]") {
     auto streams = contentStreams(renderPdf(sampleDocument("髙橋 𠮷子")));
-    REQUIRE(streams.size() == 2);
-    std::set<std::string> allowed = {"w", "J", "d", "m", "l", "S", "BT", "ET", "Tf", "Tm", "Tj"};
+    REQUIRE(streams.size() == 3);  // page 1: grid and labels, then entries; page 2: one stream
+    std::set<std::string> allowed = {"w", "J", "d", "m", "l", "S", "BT", "ET", "Tf", "Tm", "Tj", "Ts"};
     for (const auto& content : streams) {
         INFO(content);
         for (const auto& op : operatorsIn(content)) CHECK(allowed.count(op) == 1);
     }
-    CHECK(streams[1].find("[3 2] 0 d") != std::string::npos);  // the dashed cut line
+    CHECK(streams[2].find("[3 2] 0 d") != std::string::npos);  // the dashed cut line
 }
 
 TEST_CASE("an edge shared by two cells is stroked once", "[pdf]") {

@@ -1,0 +1,24 @@
+// The three modes of renkei-bench, each run from main() with the options
+// after the mode name. Each prints a human-readable table and then, as its
+// last line, one JSON object; returns the process exit code (0 success, 1 a
+// failure, 2 a usage error). Benchmark code only.
+#pragma once
+
+#include "bench_util.h"
+
+namespace bench {
+
+// render --sheet ID --format pdf|xlsx --n N [--warmup W] [--threads T]
+//        [--config FILE] [--templates DIR] [--tmp DIR] [--save FILE] PAYLOADS.jsonl
+int runRender(const Options& options);
+
+// http --url URL --connections C --seconds S [--max-jobs J] [--sheet ID]
+//      [--server-pid PID] [--timeout-ms MS] [--token T] PAYLOADS.jsonl
+// (or the token in RENKEI_TOKEN)
+int runHttp(const Options& options);
+
+// generate --sheet ID --n N [--seed S] [--templates DIR] [--out FILE]: JSONL on
+// stdout (or FILE), one {"sheet":..., "fields":{...}} per line.
+int runGenerate(const Options& options);
+
+}  // namespace bench

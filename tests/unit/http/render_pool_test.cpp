@@ -1,0 +1,118 @@
+#include "http/render_pool.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using http::RenderPool;
+
+// Waits (briefly) until cond holds; the pool's counters are the only way to
+// see that another thread has reached the queue.
+template <typename Cond>
+bool eventually(Cond cond) {
+    for (int i = 0; i < 2000; ++i) {
+        if (cond()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return cond();
+}
+
+}  // namespace
+
+TEST_CASE("with one worker and a queue of one, a third concurrent render is refused as unavailable", "[http]") {
+    RenderPool pool(1, 1);
+    std::optional<RenderPool::Slot> first;
+    {
+        auto slot = pool.acquire();
+        REQUIRE(slot.isOk());
+        first.emplace(std::move(slot).value());
+    }
+    REQUIRE(pool.running() == 1);
+
+    std::promise<void> release;
+    auto second = std::async(std::launch::async, [&] {
+        auto slot = pool.acquire();  // waits for the first
+        bool ok = slot.isOk();
+        release.get_future().wait();
+        return ok;
+    });
+    REQUIRE(eventually([&] { return pool.waiting() == 1; }));
+
+    auto third = std::async(std::launch::async, [&] { return pool.acquire().status(); }).get();
+    CHECK(third.code() == common::Status::Code::Unavailable);
+    CHECK(pool.waiting() == 1);
+
+    first.reset();  // the waiting render gets the worker
+    REQUIRE(eventually([&] { return pool.waiting() == 0 && pool.running() == 1; }));
+    release.set_value();
+    CHECK(second.get());
+    CHECK(pool.running() == 0);
+}
+
+TEST_CASE("released render slots are reused", "[http]") {
+    RenderPool pool(1, 0);
+    for (int i = 0; i < 100; ++i) {
+        auto slot = pool.acquire();
+        REQUIRE(slot.isOk());
+        CHECK(pool.running() == 1);
+    }
+    CHECK(pool.running() == 0);
+    CHECK(pool.waiting() == 0);
+}
+
+TEST_CASE("a render pool never runs more renders at once than it has workers", "[http]") {
+    RenderPool pool(2, 64);
+    std::atomic<int> inside{0};
+    std::atomic<int> most{0};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 50; ++i) {
+                auto slot = pool.acquire();
+                if (!slot) {
+                    ++refused;
+                    continue;
+                }
+                int now = ++inside;
+                int seen = most.load();
+                while (now > seen && !most.compare_exchange_weak(seen, now)) {
+                }
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+                --inside;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(most.load() <= 2);
+    CHECK(refused.load() == 0);  // 8 callers never exceed 2 workers + 64 waiting
+    CHECK(pool.running() == 0);
+}
+
+TEST_CASE("a thread holding a render slot can render again inside it without waiting", "[http]") {
+    RenderPool pool(1, 0);
+    auto reserved = pool.acquire();
+    REQUIRE(reserved.isOk());
+    {
+        auto nested = pool.acquire();  // would be refused if it counted as a second caller
+        REQUIRE(nested.isOk());
+        CHECK(pool.running() == 1);
+    }
+    CHECK(pool.running() == 1);  // the nested slot released nothing
+    auto other = std::async(std::launch::async, [&] { return pool.acquire().status(); }).get();
+    CHECK(other.code() == common::Status::Code::Unavailable);
+}
+
+TEST_CASE("zero workers means one per core", "[http]") {
+    RenderPool pool(0, 4);
+    CHECK(pool.workers() >= 1);
+    CHECK(pool.workers() == static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    CHECK(pool.queueLimit() == 4);
+}
