@@ -86,7 +86,7 @@ TEST_CASE("An office never sees another office's jobs or documents", "[e2e][secu
     REQUIRE(created.status == 201);
     const std::string id = created.json()->getValue<std::string>("id");
     CHECK(created.json()->getValue<std::string>("office") == "harenire");
-    for (const std::string suffix : {"", "/document?format=pdf", "/document?format=xlsx", "/events"}) {
+    for (const char* suffix : {"", "/document?format=pdf", "/document?format=xlsx", "/events"}) {
         INFO(suffix);
         CHECK(request(server.port(), "GET", "/api/v1/jobs/" + id + suffix, "", bearer(t.officeB)).status == 404);
         CHECK(request(server.port(), "GET", "/api/v1/jobs/" + id + suffix, "", bearer(t.officeA)).status == 200);
@@ -131,7 +131,7 @@ TEST_CASE("Traversal strings in any path part never reach the file system", "[e2
                                            "%00", "0123456789abcdef0123456789abcde%2f", "a%2fb", "%c0%ae%c0%ae"};
     for (const auto& e : evil) {
         INFO(e);
-        for (const std::string path : {"/api/v1/jobs/" + e, "/api/v1/jobs/" + e + "/document?format=pdf",
+        for (const std::string& path : {"/api/v1/jobs/" + e, "/api/v1/jobs/" + e + "/document?format=pdf",
                                        "/api/v1/jobs/" + e + "/events", "/api/v1/sheets/" + e,
                                        "/api/v1/sheets/" + e + "/render"}) {
             Response r = request(server.port(), path.find("render") != std::string::npos ? "POST" : "GET", path,
