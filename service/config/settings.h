@@ -21,8 +21,10 @@ struct Settings {
     std::string host = "127.0.0.1";
     // server.port: TCP port; 0 picks a free one (tests).
     int port = 8080;
-    // server.threads: HTTP worker threads.
-    int threads = 16;
+    // server.threads: HTTP worker threads. Poco keeps a thread on each
+    // keep-alive connection, so this is also how many clients are served at
+    // once; the CPU work is bounded separately by render.workers.
+    int threads = 64;
     // server.queue: connections waiting for a thread before new ones are refused.
     int queueLength = 64;
     // server.timeoutMs: receive/send timeout per connection (a half-sent request is dropped).

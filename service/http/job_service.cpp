@@ -114,6 +114,13 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
                                     " が直前に受け付けられています。意図した再送なら allow_duplicate を true にしてください。");
     }
 
+    // A render slot before anything is stored: when the server is saturated
+    // the client gets 503 and nothing half-made is left behind. The slot is
+    // held through the render below (a nested render on this thread does not
+    // wait for another).
+    auto slot = documents_.reserveRender();
+    if (!slot) return slot.status();
+
     jobs::Job job;
     job.id = common::newJobId();
     job.sheetId = request.documents.front().sheet->id;
@@ -232,7 +239,9 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
             if (!request) return fail(job, "render_failed", request.status().message(), actor);
             auto rendered = renderJob(job, request.value());
             if (!rendered) {
-                fail(job, "render_failed", rendered.status().message(), actor);
+                // Busy is not broken: the job stays accepted and the next start renders it.
+                if (rendered.status().code() != Status::Code::Unavailable)
+                    fail(job, "render_failed", rendered.status().message(), actor);
                 return rendered.status();
             }
             Status put = store_.putDocument(job.id, "pdf", rendered->pdf);

@@ -1,6 +1,5 @@
 #include "render/pdf/truetype_subset.h"
 
-#include <algorithm>
 #include <functional>
 #include <map>
 #include <unordered_map>
