@@ -215,6 +215,8 @@ void renderSheet(RequestContext& ctx, Services& s) {
               sheet.title + (pdf ? ".pdf" : ".xlsx"));
 }
 
+Object::Ptr jobView(const jobs::Job& job, Services& s);
+
 void submitJob(RequestContext& ctx, Services& s) {
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
     std::string key = ctx.request.get("Idempotency-Key", "");
@@ -222,7 +224,7 @@ void submitJob(RequestContext& ctx, Services& s) {
     auto result = s.jobs.submit(body, key, ctx.principal.office, actorOf(ctx));
     if (!result) return fail(ctx, result.status());
     ctx.response.set("Location", "/api/v1/jobs/" + result->job.id);
-    sendJson(ctx.response, result->replayed ? 200 : 201, jobToJson(result->job));
+    sendJson(ctx.response, result->replayed ? 200 : 201, jobView(result->job, s));
 }
 
 // An office sees only its own jobs; another office's job answers 404 as if
