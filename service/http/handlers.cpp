@@ -4,6 +4,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/StreamCopier.h>
 
+#include "common/utf8.h"
 #include "form/wareki.h"
 #include "http/evidence_report.h"
 #include "http/problem.h"
@@ -50,6 +51,51 @@ std::string actorOf(const RequestContext& ctx) {
     return ctx.principal.name.empty() ? "api" : ctx.principal.name;
 }
 
+// Thrown when input is well-formed JSON apart from bad bytes in some values.
+struct FieldErrors {
+    std::vector<common::FieldError> errors;
+};
+
+// Marks each invalid UTF-8 byte with U+FFFF (a noncharacter no valid input
+// needs), so the body parses and the damaged values can be found and named.
+const char* kBadByte = "\xEF\xBF\xBF";
+
+void collectBad(const Poco::Dynamic::Var& v, const std::string& path, std::vector<common::FieldError>& out) {
+    if (v.type() == typeid(Object::Ptr)) {
+        for (const auto& [key, value] : *v.extract<Object::Ptr>())
+            collectBad(value, path.empty() ? key : path + "." + key, out);
+    } else if (v.type() == typeid(Array::Ptr)) {
+        Array::Ptr a = v.extract<Array::Ptr>();
+        for (size_t i = 0; i < a->size(); ++i) collectBad(a->get(i), path + "[" + std::to_string(i) + "]", out);
+    } else if (v.isString() && v.extract<std::string>().find(kBadByte) != std::string::npos) {
+        out.push_back({path, "invalid_utf8", "「" + path + "」に不正な文字コード(UTF-8以外)が含まれています。"});
+    }
+}
+
+std::vector<common::FieldError> invalidUtf8Fields(const std::string& body) {
+    if (common::decodeUtf8(body)) return {};
+    std::string marked;
+    for (size_t i = 0; i < body.size();) {
+        size_t len = 1;
+        unsigned char c = static_cast<unsigned char>(body[i]);
+        if (c >= 0xC2 && c <= 0xF4) len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (i + len <= body.size() && common::decodeUtf8(body.substr(i, len))) {
+            marked.append(body, i, len);
+            i += len;
+        } else {
+            marked += kBadByte;
+            i += 1;
+        }
+    }
+    std::vector<common::FieldError> errors;
+    try {
+        collectBad(Poco::JSON::Parser().parse(marked), "", errors);
+    } catch (const std::exception&) {
+        return {};  // broken beyond the bytes: plain malformed JSON
+    }
+    return errors;
+}
+
 // Reads the body up to the configured limit. 413 past it, 415 for a body
 // that does not say it is JSON.
 std::string readBody(RequestContext& ctx, long long limit) {
@@ -88,9 +134,10 @@ Object::Ptr readJsonObject(RequestContext& ctx, long long limit) {
     try {
         Poco::JSON::Parser parser;
         parsed = parser.parse(body);
-    } catch (const Poco::Exception&) {
-        throw HttpError{400, "malformed_json", "JSON の構文が正しくありません。"};
     } catch (const std::exception&) {
+        // Poco refuses a body with invalid UTF-8 as a whole; name the fields instead.
+        std::vector<common::FieldError> errors = invalidUtf8Fields(body);
+        if (!errors.empty()) throw FieldErrors{std::move(errors)};
         throw HttpError{400, "malformed_json", "JSON の構文が正しくありません。"};
     }
     if (parsed.type() != typeid(Object::Ptr))
@@ -468,6 +515,8 @@ Handler wrap(Services& s, void (*fn)(RequestContext&, Services&)) {
     return [&s, fn](RequestContext& ctx) {
         try {
             fn(ctx, s);
+        } catch (const FieldErrors& e) {
+            sendStatus(ctx.response, common::Status::invalidArgument("invalid input", e.errors), ctx.requestId);
         } catch (const HttpError& e) {
             // After a body that was cut off or refused for its size, the
             // stream position is unknown: close rather than read on.

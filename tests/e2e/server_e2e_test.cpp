@@ -306,3 +306,17 @@ TEST_CASE("The same submission twice within the window is refused unless it is d
     Response deliberate = server.post("/api/v1/jobs", printJob("admission-info"));
     CHECK(deliberate.status == 201);
 }
+
+TEST_CASE("Invalid UTF-8 bytes in a field are a 422 naming the field, not a malformed body", "[e2e]") {
+    TestServer server;
+    std::string body = printJob("admission-info");
+    const std::string name = "\"pt_name\":\"";
+    body.insert(body.find(name) + name.size(), "\xff\xfe");
+    Response r = server.post("/api/v1/jobs", body);
+    REQUIRE(r.status == 422);
+    auto errors = r.json()->getArray("errors");
+    REQUIRE(errors->size() == 1);
+    CHECK(errors->getObject(0)->getValue<std::string>("field") == "fields.pt_name");
+    CHECK(errors->getObject(0)->getValue<std::string>("code") == "invalid_utf8");
+    CHECK(server.post("/api/v1/jobs", "{\"sheet\":\"adm\xff").status == 400);
+}
