@@ -159,14 +159,6 @@ std::string utf8Prefix(const std::string& text, std::size_t count) {
 
 // ---- Dates (days since 1970-01-01, proleptic Gregorian; H. Hinnant) --------
 
-long long daysFromCivil(long long y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const long long era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<long long>(doe) - 719468;
-}
 
 std::string civilFromDays(long long z) {
     z += 719468;
@@ -186,11 +178,11 @@ std::string civilFromDays(long long z) {
 long long daysOf(const std::string& isoDate, long long fallback) {
     auto date = form::parseIsoDate(isoDate.substr(0, 10));
     if (!date) return fallback;
-    return daysFromCivil(date->year, static_cast<unsigned>(date->month), static_cast<unsigned>(date->day));
+    return form::daysSinceEpoch(*date);
 }
 
 // The day the sample sheets are written around, when a sheet has no sample date.
-const long long kBaseDay = daysFromCivil(2025, 11, 20);
+const long long kBaseDay = form::daysSinceEpoch(form::Date{2025, 11, 20});
 
 // ---- One payload ------------------------------------------------------------
 
@@ -468,7 +460,7 @@ private:
     // dates move by their own.
     Var date(const std::string& key, const std::string& sample) {
         bool birth = contains(key, "birth");
-        long long day = daysOf(sample, birth ? daysFromCivil(1940, 1, 1) : kBaseDay - uniform(0, 60));
+        long long day = daysOf(sample, birth ? form::daysSinceEpoch(form::Date{1940, 1, 1}) : kBaseDay - uniform(0, 60));
         day += birth ? birthShift_ : dayShift_;
         return civilFromDays(day);
     }

@@ -61,4 +61,7 @@ int daysBetween(const form::Date& from, const form::Date& to);
 // "2025-04-01".
 std::string isoDate(const form::Date& d);
 
+// s without leading and trailing ASCII white space.
+std::string trim(const std::string& s);
+
 }  // namespace evidence

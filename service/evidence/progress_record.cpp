@@ -11,11 +11,6 @@ namespace {
 using common::FieldError;
 using common::Status;
 
-std::string trim(const std::string& s) {
-    auto first = std::find_if_not(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
-    auto last = std::find_if_not(s.rbegin(), s.rend(), [](unsigned char c) { return std::isspace(c); }).base();
-    return first < last ? std::string(first, last) : std::string();
-}
 
 bool endsWith(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;

@@ -1,5 +1,7 @@
 #include "render/xlsx_renderer.h"
 
+#include "form/wareki.h"
+
 #include <stdlib.h>  // mkstemp
 #include <unistd.h>  // close, unlink
 #include <xlsxwriter.h>
@@ -158,15 +160,6 @@ std::optional<double> parseNumber(const std::string& s) {
 
 // ---- Time ------------------------------------------------------------------
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-long long daysFromCivil(long long y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const long long era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<long long>(doe) - 719468;
-}
 
 // "2025-04-01T15:10:00+09:00" (or Z, optional fraction) as seconds since the epoch.
 std::optional<std::time_t> parseIsoTime(const std::string& iso) {
@@ -178,7 +171,7 @@ std::optional<std::time_t> parseIsoTime(const std::string& iso) {
     int month = num(2), day = num(3), hour = num(4), minute = num(5), second = num(6);
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
         return std::nullopt;
-    long long t = daysFromCivil(num(1), month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    long long t = form::daysSinceEpoch(form::Date{static_cast<int>(num(1)), static_cast<int>(month), static_cast<int>(day)}) * 86400 + hour * 3600 + minute * 60 + second;
     if (m[7].matched) {
         int offset = num(8) * 3600 + num(9) * 60;
         t -= m[7].str() == "+" ? offset : -offset;
