@@ -3,6 +3,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include <optional>
 #include <sstream>
 
 #include "common/ids.h"
@@ -142,7 +143,8 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
     if (!created) return created;
     auto stored = store_.get(job.id);
     if (!stored) return stored.status();
-    process(stored.value(), actor);  // a failed render or spool is recorded on the job itself
+    // A failed render or spool is recorded on the job itself.
+    advance(stored.value(), actor, &request, &slot.value());
     auto now = store_.get(job.id);
     if (!now) return now.status();
     return SubmitResult{now.value(), false};
@@ -228,25 +230,41 @@ common::Status JobService::fail(const jobs::Job& job, const std::string& code, c
     return store_.transition(job.id, jobs::JobState::Failed, "failed", actor, stringify(detail), failure);
 }
 
-common::Status JobService::process(const jobs::Job& start, const std::string& actor) {
+common::Status JobService::process(const jobs::Job& job, const std::string& actor) {
+    return advance(job, actor, nullptr, nullptr);
+}
+
+common::Status JobService::advance(const jobs::Job& start, const std::string& actor, const JobRequest* request,
+                                   RenderPool::Slot* slot) {
     jobs::Job job = start;
+    std::string outgoing;  // the PDF just rendered for the spool, so deliver() need not read it back
     if (job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering) {
         const bool fax = job.channel == "fax";
-        auto frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+        // A fresh submission has nothing frozen yet; a job picked up again may have.
+        common::Result<std::string> frozen = Status::notFound("not rendered yet");
+        if (!request) frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
         jobs::JobChanges changes;
         if (!frozen) {
-            auto request = requestOf(job);
-            if (!request) return fail(job, "render_failed", request.status().message(), actor);
-            auto rendered = renderJob(job, request.value());
+            std::optional<JobRequest> reparsed;
+            if (!request) {
+                auto stored = requestOf(job);
+                if (!stored) return fail(job, "render_failed", stored.status().message(), actor);
+                reparsed = std::move(stored.value());
+                request = &*reparsed;
+            }
+            auto rendered = renderJob(job, *request);
+            // The rest is I/O: another request may use the CPU meanwhile.
+            if (slot) slot->release();
             if (!rendered) {
                 // Busy is not broken: the job stays accepted and the next start renders it.
                 if (rendered.status().code() != Status::Code::Unavailable)
                     fail(job, "render_failed", rendered.status().message(), actor);
                 return rendered.status();
             }
-            Status put = store_.putDocument(job.id, "pdf", rendered->pdf);
-            if (put && fax) put = store_.putDocument(job.id, "fax_pdf", rendered->faxPdf);
-            if (!put) return put;
+            // Frozen with the state change: one transaction, one sync.
+            changes.documents.push_back({"pdf", rendered->pdf});
+            if (fax) changes.documents.push_back({"fax_pdf", rendered->faxPdf});
+            outgoing = std::move(fax ? rendered->faxPdf : rendered->pdf);
             changes.pageCount = rendered->pageCount;
             changes.warningsJson = warningsJson(rendered->warnings);
         } else {
@@ -270,18 +288,21 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
         hold.heldUntilUs = clock_.now().epochMicroseconds() + options_.faxHoldSeconds * 1000000;
         Object::Ptr detail = new Object;
         detail->set("until", common::isoJst(Poco::Timestamp(*hold.heldUntilUs)));
-        return store_.transition(job.id, jobs::JobState::Held, "held", actor, stringify(detail), hold);
+        // Deferred: a held job lost to a power loss is rendered again, and held again at restart.
+        return store_.transition(job.id, jobs::JobState::Held, "held", actor, stringify(detail), hold,
+                                 jobs::Sync::Deferred);
     }
-    return deliver(job, actor);
+    return deliver(job, actor, outgoing);
 }
 
-common::Status JobService::deliver(const jobs::Job& job, const std::string& actor) {
+common::Status JobService::deliver(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
     const bool fax = job.channel == "fax";
     if (!fax && printer_) return deliverToCups(job, actor);
     auto where = spool_.locate(job.channel, job.id);
     if (!where) return where.status();
     if (where.value() == spool::SpoolLocation::None || where.value() == spool::SpoolLocation::Partial) {
-        auto pdf = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+        common::Result<std::string> pdf = rendered;
+        if (rendered.empty()) pdf = store_.document(job.id, fax ? "fax_pdf" : "pdf");
         if (!pdf) return pdf.status();
         Object::Ptr control = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         control->set("jobId", job.id);
@@ -311,7 +332,9 @@ common::Status JobService::deliver(const jobs::Job& job, const std::string& acto
     }
     Object::Ptr detail = new Object;
     detail->set("spool", job.channel);
-    return store_.transition(job.id, jobs::JobState::Spooled, "spooled", actor, stringify(detail));
+    // Deferred: after a power loss, recover() finds the files in the spool and records this again.
+    return store_.transition(job.id, jobs::JobState::Spooled, "spooled", actor, stringify(detail), {},
+                             jobs::Sync::Deferred);
 }
 
 // CUPS has no "submit exactly once": a crash between its answer and our

@@ -86,7 +86,13 @@ private:
     common::Result<JobRequest> requestOf(const jobs::Job& job) const;
     struct Rendered;
     common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request) const;
-    common::Status deliver(const jobs::Job& job, const std::string& actor);
+    // process() with the request already parsed (null: parse the stored one)
+    // and the render turn reserved by submit() (null: none), given back as
+    // soon as the job is rendered.
+    common::Status advance(const jobs::Job& job, const std::string& actor, const JobRequest* request,
+                           RenderPool::Slot* slot);
+    // rendered: the outgoing PDF when at hand; empty reads the frozen copy.
+    common::Status deliver(const jobs::Job& job, const std::string& actor, const std::string& rendered = {});
     common::Status deliverToCups(const jobs::Job& job, const std::string& actor);
     int followCups();
     common::Status fail(const jobs::Job& job, const std::string& code, const std::string& message,

@@ -20,30 +20,28 @@ int defaultWorkers() { return std::max(1, static_cast<int>(std::thread::hardware
 RenderPool::RenderPool(int workers, int queue)
     : workers_(workers > 0 ? workers : defaultWorkers()), queue_(std::max(0, queue)) {}
 
-RenderPool::Slot::~Slot() {
+RenderPool::Slot::~Slot() { release(); }
+
+void RenderPool::Slot::release() {
     if (pool_) pool_->release();
+    pool_ = nullptr;
 }
 
 common::Result<RenderPool::Slot> RenderPool::acquire() {
     if (tHeldPool == this) return Slot(nullptr);
     std::unique_lock<std::mutex> lock(mutex_);
-    // Waiters are served in ticket order: a newcomer may not overtake them
+    // Waiters are served in arrival order: a newcomer may not overtake them
     // even when a worker happens to be free at the moment it arrives.
-    if (waiting_ == 0 && running_ < workers_) {
+    if (waiters_.empty() && running_ < workers_) {
         ++running_;
     } else {
-        if (waiting_ >= queue_) {
+        if (static_cast<int>(waiters_.size()) >= queue_) {
             return common::Status::unavailable("描画の順番待ちが上限(" + std::to_string(queue_) +
                                                "件)に達しています。");
         }
-        const unsigned long long ticket = nextTicket_++;
-        ++waiting_;
-        turn_.wait(lock, [&] { return ticket == serving_ && running_ < workers_; });
-        --waiting_;
-        ++serving_;
-        ++running_;
-        // The next waiter may fit too (several workers freed at once).
-        if (waiting_ > 0 && running_ < workers_) turn_.notify_all();
+        Waiter me;
+        waiters_.push_back(&me);
+        me.turn.wait(lock, [&] { return me.admitted; });  // release() handed its worker to us
     }
     tHeldPool = this;
     return Slot(this);
@@ -51,13 +49,18 @@ common::Result<RenderPool::Slot> RenderPool::acquire() {
 
 void RenderPool::release() {
     if (tHeldPool == this) tHeldPool = nullptr;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (waiters_.empty()) {
         --running_;
-        if (waiting_ == 0) return;
+        return;
     }
-    // Every waiter checks its ticket; only the one being served proceeds.
-    turn_.notify_all();
+    // The worker passes straight to the first waiter, and only that one
+    // thread wakes. Notified under the lock: once it sees `admitted` it may
+    // return and destroy its Waiter.
+    Waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->admitted = true;
+    next->turn.notify_one();
 }
 
 int RenderPool::running() const {
@@ -67,7 +70,7 @@ int RenderPool::running() const {
 
 int RenderPool::waiting() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return waiting_;
+    return static_cast<int>(waiters_.size());
 }
 
 }  // namespace http

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 
 #include "common/status.h"
@@ -33,6 +34,9 @@ public:
         Slot& operator=(Slot&&) = delete;
         Slot(const Slot&) = delete;
         ~Slot();
+        // Gives the turn back now, when the CPU work is done but the caller
+        // still has I/O to do. Destroying it afterwards releases nothing.
+        void release();
 
     private:
         friend class RenderPool;
@@ -56,15 +60,18 @@ public:
 private:
     void release();
 
+    // A caller waiting for a turn, on its own stack.
+    struct Waiter {
+        std::condition_variable turn;
+        bool admitted = false;  // guarded by mutex_
+    };
+
     const int workers_;
     const int queue_;
     mutable std::mutex mutex_;
-    std::condition_variable turn_;
     // Guarded by mutex_:
-    int running_ = 0;
-    int waiting_ = 0;
-    unsigned long long nextTicket_ = 0;  // handed to each caller that has to wait
-    unsigned long long serving_ = 0;     // the waiter whose turn comes next
+    int running_ = 0;              // turns held, including those just handed to a waiter
+    std::deque<Waiter*> waiters_;  // first come, first served
 };
 
 }  // namespace http

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace jobs {
 
@@ -60,6 +61,12 @@ struct Job {
 
 // Extra columns to change together with a state transition, in the same
 // transaction. Unset fields keep their value.
+// A rendered copy to freeze (JobChanges::documents).
+struct FrozenDocument {
+    std::string format;  // "pdf", "xlsx" or "fax_pdf"
+    std::string bytes;
+};
+
 struct JobChanges {
     std::optional<int> pageCount;
     std::optional<std::string> warningsJson;  // JSON array
@@ -69,6 +76,8 @@ struct JobChanges {
     std::optional<long long> heldUntilUs;
     std::optional<std::string> sentAt;
     std::optional<std::string> receiptJson;  // JSON object
+    // Frozen in the same transaction, by the rules of JobStore::putDocument.
+    std::vector<FrozenDocument> documents;
 };
 
 // One entry of a job's history. Events are only ever appended.

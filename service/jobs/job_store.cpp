@@ -364,6 +364,64 @@ void insertEvent(Session& s, const std::string& jobId, const std::string& kind, 
         bind(at), bind(actor), bind(detailJson), now;
 }
 
+Status checkDocument(const std::string& jobId, const FrozenDocument& d) {
+    if (!isFormat(d.format)) return Status::invalidArgument("unknown document format '" + d.format + "'");
+    if (d.bytes.empty()) return Status::invalidArgument("empty " + d.format + " document for job " + jobId);
+    return Status::ok();
+}
+
+// Checksums are computed before the store's lock is taken: other threads
+// need not wait for them.
+std::vector<std::string> checksums(const std::vector<FrozenDocument>& documents) {
+    std::vector<std::string> out;
+    for (const auto& d : documents) out.push_back(common::sha256Hex(d.bytes));
+    return out;
+}
+
+// Stores a frozen copy. The same bytes again are fine (rendering is
+// repeatable, so a re-render after a crash gives them); different bytes for a
+// stored format are a Conflict.
+Status insertDocument(Session& s, const std::string& jobId, const FrozenDocument& d, const std::string& sha,
+                      const std::string& at) {
+    std::vector<std::string> stored;
+    s << "SELECT sha256 FROM documents WHERE job_id = ? AND format = ?", bind(jobId), bind(d.format), into(stored),
+        now;
+    if (!stored.empty()) {
+        if (stored.front() == sha) return Status::ok();
+        return Status::conflict("job " + jobId + " already has a different " + d.format + " document");
+    }
+    Poco::Data::BLOB blob(reinterpret_cast<const unsigned char*>(d.bytes.data()), d.bytes.size());
+    s << "INSERT INTO documents (job_id, format, bytes, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        bind(jobId), bind(d.format), use(blob), bind(sha), bind(static_cast<Poco::Int64>(d.bytes.size())), bind(at),
+        now;
+    return Status::ok();
+}
+
+Status insertDocuments(Session& s, const std::string& jobId, const std::vector<FrozenDocument>& documents,
+                       const std::vector<std::string>& shas, const std::string& at) {
+    for (size_t i = 0; i < documents.size(); ++i) {
+        Status stored = insertDocument(s, jobId, documents[i], shas[i], at);
+        if (!stored) return stored;
+    }
+    return Status::ok();
+}
+
+// The checks transition() and update() share.
+Status checkChanges(const std::string& jobId, const JobChanges& changes) {
+    if (changes.pageCount && *changes.pageCount < 0) return Status::invalidArgument("negative page count");
+    if (changes.warningsJson && !isJson(*changes.warningsJson, JsonKind::Array))
+        return Status::invalidArgument("warnings are not a JSON array");
+    if (changes.deliveryJson && !isJson(*changes.deliveryJson, JsonKind::Object))
+        return Status::invalidArgument("delivery is not a JSON object");
+    if (changes.receiptJson && !isJson(*changes.receiptJson, JsonKind::Object))
+        return Status::invalidArgument("receipt is not a JSON object");
+    for (const auto& d : changes.documents) {
+        Status valid = checkDocument(jobId, d);
+        if (!valid) return valid;
+    }
+    return Status::ok();
+}
+
 Status checkNewJob(const Job& job, const std::string& actor) {
     if (!common::isValidJobId(job.id)) return Status::invalidArgument("malformed job id '" + job.id + "'");
     if (job.sheetId.empty()) return Status::invalidArgument("job " + job.id + ": empty sheet id");
@@ -518,6 +576,7 @@ Status JobStore::create(const Job& job, const std::string& actor) {
     return guarded("create job " + job.id, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
+        useSync(Sync::Full);
         WriteTransaction tx(s);
         // Checked inside the write transaction, so no other writer can slip in between.
         if (jobExists(s, job.id)) return Status::conflict("job " + job.id + " already exists");
@@ -570,21 +629,24 @@ Result<Job> JobStore::findRecentDuplicate(const std::string& requestHash, long l
     });
 }
 
-Status JobStore::transition(const std::string& id, JobState to, const std::string& eventKind,
-                            const std::string& actor, const std::string& detailJson, const JobChanges& changes) {
-    Status valid = checkEvent(eventKind, actor, detailJson);
-    if (!valid) return valid;
-    if (changes.pageCount && *changes.pageCount < 0) return Status::invalidArgument("negative page count");
-    if (changes.warningsJson && !isJson(*changes.warningsJson, JsonKind::Array))
-        return Status::invalidArgument("warnings are not a JSON array");
-    if (changes.deliveryJson && !isJson(*changes.deliveryJson, JsonKind::Object))
-        return Status::invalidArgument("delivery is not a JSON object");
-    if (changes.receiptJson && !isJson(*changes.receiptJson, JsonKind::Object))
-        return Status::invalidArgument("receipt is not a JSON object");
+void JobStore::useSync(Sync sync) {
+    if (sync == sync_) return;
+    // Outside a transaction, so the mode applies to the whole of the next one.
+    *session_ << (sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"), now;
+    sync_ = sync;
+}
 
+Status JobStore::transition(const std::string& id, JobState to, const std::string& eventKind,
+                            const std::string& actor, const std::string& detailJson, const JobChanges& changes,
+                            Sync sync) {
+    Status valid = checkEvent(eventKind, actor, detailJson);
+    if (valid) valid = checkChanges(id, changes);
+    if (!valid) return valid;
+    const std::vector<std::string> shas = checksums(changes.documents);
     return guarded("move job " + id + " to " + stateName(to), [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
+        useSync(sync);
         WriteTransaction tx(s);
         std::vector<std::string> current;
         s << "SELECT state FROM jobs WHERE id = ?", bind(id), into(current), now;
@@ -595,6 +657,8 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
             return Status::conflict("job " + id + " is " + current.front() + " and cannot become " + stateName(to));
 
         const std::string at = common::isoJst(clock_.now());
+        Status stored = insertDocuments(s, id, changes.documents, shas, at);
+        if (!stored) return stored;
         applyChanges(s, id, stateName(to), *from == JobState::Failed, changes, at);
         insertEvent(s, id, eventKind, at, actor, detailJson);
         tx.commit();
@@ -605,17 +669,18 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
 Status JobStore::update(const std::string& id, const JobChanges& changes, const std::string& eventKind,
                         const std::string& actor, const std::string& detailJson) {
     Status valid = checkEvent(eventKind, actor, detailJson);
+    if (valid) valid = checkChanges(id, changes);
     if (!valid) return valid;
-    if (changes.deliveryJson && !isJson(*changes.deliveryJson, JsonKind::Object))
-        return Status::invalidArgument("delivery is not a JSON object");
-    if (changes.receiptJson && !isJson(*changes.receiptJson, JsonKind::Object))
-        return Status::invalidArgument("receipt is not a JSON object");
+    const std::vector<std::string> shas = checksums(changes.documents);
     return guarded("update job " + id, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
+        useSync(Sync::Full);
         WriteTransaction tx(s);
         if (!jobExists(s, id)) return Status::notFound("no job " + id);
         const std::string at = common::isoJst(clock_.now());
+        Status stored = insertDocuments(s, id, changes.documents, shas, at);
+        if (!stored) return stored;
         applyChanges(s, id, "", false, changes, at);
         insertEvent(s, id, eventKind, at, actor, detailJson);
         tx.commit();
@@ -624,46 +689,41 @@ Status JobStore::update(const std::string& id, const JobChanges& changes, const 
 }
 
 Status JobStore::putDocument(const std::string& jobId, const std::string& format, const std::string& bytes) {
-    if (!isFormat(format)) return Status::invalidArgument("unknown document format '" + format + "'");
-    if (bytes.empty()) return Status::invalidArgument("empty " + format + " document for job " + jobId);
+    const FrozenDocument d{format, bytes};
+    Status valid = checkDocument(jobId, d);
+    if (!valid) return valid;
     const std::string sha = common::sha256Hex(bytes);
     return guarded("store " + format + " of job " + jobId, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
+        useSync(Sync::Full);
         WriteTransaction tx(s);
         if (!jobExists(s, jobId)) return Status::notFound("no job " + jobId);
-        std::vector<std::string> stored;
-        s << "SELECT sha256 FROM documents WHERE job_id = ? AND format = ?", bind(jobId), bind(format),
-            into(stored), now;
-        if (!stored.empty()) {
-            // Rendering is repeatable, so a re-render after a crash yields the same bytes.
-            if (stored.front() == sha) return Status::ok();
-            return Status::conflict("job " + jobId + " already has a different " + format + " document");
-        }
-        Poco::Data::BLOB blob(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-        s << "INSERT INTO documents (job_id, format, bytes, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            bind(jobId), bind(format), use(blob), bind(sha), bind(static_cast<Poco::Int64>(bytes.size())),
-            bind(common::isoJst(clock_.now())), now;
+        Status stored = insertDocument(s, jobId, d, sha, common::isoJst(clock_.now()));
+        if (!stored) return stored;
         tx.commit();
         return Status::ok();
     });
 }
 
 Result<std::string> JobStore::document(const std::string& jobId, const std::string& format) const {
-    return guarded("read " + format + " of job " + jobId, [&]() -> Result<std::string> {
+    std::vector<Poco::Data::BLOB> blobs;
+    std::vector<std::string> shas;
+    std::vector<Poco::Int64> sizes;
+    Status read = guarded("read " + format + " of job " + jobId, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
-        std::vector<Poco::Data::BLOB> blobs;
-        std::vector<std::string> shas;
-        std::vector<Poco::Int64> sizes;
         *session_ << "SELECT bytes, sha256, size FROM documents WHERE job_id = ? AND format = ?", bind(jobId),
             bind(format), into(blobs), into(shas), into(sizes), now;
-        if (blobs.empty()) return Status::notFound("job " + jobId + " has no " + format + " document");
-        const Poco::Data::BLOB& blob = blobs.front();
-        std::string bytes(reinterpret_cast<const char*>(blob.rawContent()), blob.size());
-        if (static_cast<Poco::Int64>(bytes.size()) != sizes.front() || common::sha256Hex(bytes) != shas.front())
-            return Status::ioError("stored " + format + " of job " + jobId + " is corrupt (checksum mismatch)");
-        return bytes;
+        return Status::ok();
     });
+    if (!read) return read;
+    if (blobs.empty()) return Status::notFound("job " + jobId + " has no " + format + " document");
+    // Checked after the lock is released: other threads need not wait for it.
+    const Poco::Data::BLOB& blob = blobs.front();
+    std::string bytes(reinterpret_cast<const char*>(blob.rawContent()), blob.size());
+    if (static_cast<Poco::Int64>(bytes.size()) != sizes.front() || common::sha256Hex(bytes) != shas.front())
+        return Status::ioError("stored " + format + " of job " + jobId + " is corrupt (checksum mismatch)");
+    return bytes;
 }
 
 Status JobStore::appendEvent(const std::string& jobId, const std::string& kind, const std::string& actor,
@@ -673,6 +733,7 @@ Status JobStore::appendEvent(const std::string& jobId, const std::string& kind, 
     return guarded("append " + kind + " event to job " + jobId, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
+        useSync(Sync::Full);
         WriteTransaction tx(s);
         if (!jobExists(s, jobId)) return Status::notFound("no job " + jobId);
         insertEvent(s, jobId, kind, common::isoJst(clock_.now()), actor, detailJson);
@@ -740,6 +801,7 @@ Result<std::vector<Job>> JobStore::unfinished() const {
 Status JobStore::purgeIdempotencyKeys(long long olderThanUs) {
     return guarded("purge idempotency keys", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
+        useSync(Sync::Full);
         *session_ << "UPDATE jobs SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_us < ?",
             bind(static_cast<Poco::Int64>(olderThanUs)), now;
         return Status::ok();
@@ -761,6 +823,7 @@ Result<std::vector<Job>> JobStore::dueHeld(long long nowUs) const {
 Status JobStore::appendAudit(const AuditEntry& e) {
     return guarded("append audit entry", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
+        useSync(Sync::Deferred);
         const Poco::Timestamp t = clock_.now();
         *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

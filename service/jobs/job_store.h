@@ -1,6 +1,6 @@
 // JobStore: the durable record of every accepted job, its frozen documents and
 // its append-only event history, in one SQLite file (WAL, synchronous=FULL), so
-// a job acknowledged with 201 survives a SIGKILL or power loss.
+// a job acknowledged with 201 survives a SIGKILL or power loss (see Sync).
 // Thread safety: every method is safe from any thread. The store holds one
 // SQLite connection behind a mutex, so calls run one at a time.
 #pragma once
@@ -19,6 +19,18 @@ class Session;
 }
 
 namespace jobs {
+
+// When a write reaches the disk.
+enum class Sync {
+    // On disk before the call returns (synchronous=FULL): what a client was
+    // told survives a power loss.
+    Full,
+    // In the WAL before the call returns, so it survives the process being
+    // killed, and on disk with the next Full write or checkpoint. A power loss
+    // may undo it, so it is only for steps a restart derives again (a job's
+    // own progress from rendered to spooled, found again in the spool).
+    Deferred,
+};
 
 struct JobStoreOptions {
     // How long a call waits for another process's lock on the file before it
@@ -57,15 +69,16 @@ public:
     // any state; the caller decides whether it counts as a duplicate. NotFound if none.
     common::Result<Job> findRecentDuplicate(const std::string& requestHash, long long sinceUs) const;
 
-    // Moves the job to `to`, applies `changes`, and appends an event of
-    // eventKind, all in one transaction. Leaving Failed counts as a retry:
+    // Moves the job to `to`, applies `changes` (freezing changes.documents),
+    // and appends an event of eventKind, all in one transaction. Leaving Failed counts as a retry:
     // attempt goes up by one and the error fields are cleared (unless
     // `changes` sets them). Returns NotFound for an unknown job, Conflict when
     // canTransition(current, to) is false (so a job can be marked spooled
-    // only once), InvalidArgument for an empty kind or malformed JSON.
+    // only once) or when a frozen document differs (see putDocument),
+    // InvalidArgument for an empty kind, malformed JSON or a bad document.
     common::Status transition(const std::string& id, JobState to, const std::string& eventKind,
                               const std::string& actor, const std::string& detailJson,
-                              const JobChanges& changes = {});
+                              const JobChanges& changes = {}, Sync sync = Sync::Full);
 
     // Applies `changes` and appends an event in one transaction, without a
     // state change (receipt confirmations, gateway details). NotFound for an
@@ -103,7 +116,9 @@ public:
     // Jobs in Held whose hold window ended at or before nowUs, oldest first.
     common::Result<std::vector<Job>> dueHeld(long long nowUs) const;
 
-    // Appends one access to the audit trail (time set by the store).
+    // Appends one access to the audit trail (time set by the store). Written
+    // with Sync::Deferred: it survives a crash of the process; a power loss
+    // may take the entries written since the last job was accepted.
     common::Status appendAudit(const AuditEntry& entry);
     // Audit entries matching the filter, newest first.
     common::Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) const;
@@ -115,8 +130,12 @@ public:
 private:
     JobStore(std::unique_ptr<Poco::Data::Session> session, const common::Clock& clock);
 
+    // Sets the connection's synchronous mode for the next write (mutex_ held).
+    void useSync(Sync sync);
+
     mutable std::mutex mutex_;
     std::unique_ptr<Poco::Data::Session> session_;  // guarded by mutex_
+    Sync sync_ = Sync::Full;                         // the connection's mode; guarded by mutex_
     const common::Clock& clock_;
 };
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -115,4 +116,46 @@ TEST_CASE("zero workers means one per core", "[http]") {
     CHECK(pool.workers() >= 1);
     CHECK(pool.workers() == static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     CHECK(pool.queueLimit() == 4);
+}
+
+TEST_CASE("waiting renders get their turn in arrival order", "[http]") {
+    RenderPool pool(1, 8);
+    std::optional<RenderPool::Slot> first;
+    {
+        auto slot = pool.acquire();
+        REQUIRE(slot.isOk());
+        first.emplace(std::move(slot).value());
+    }
+    std::mutex orderMutex;
+    std::vector<int> order;
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 4; ++i) {
+        waiters.emplace_back([&, i] {
+            auto slot = pool.acquire();
+            std::lock_guard<std::mutex> lock(orderMutex);
+            order.push_back(slot.isOk() ? i : -1);
+        });
+        REQUIRE(eventually([&] { return pool.waiting() == i + 1; }));  // queued before the next one starts
+    }
+    first.reset();
+    for (auto& t : waiters) t.join();
+    CHECK(order == std::vector<int>{0, 1, 2, 3});
+    CHECK(pool.running() == 0);
+}
+
+TEST_CASE("a slot given back early frees its worker once", "[http]") {
+    RenderPool pool(1, 0);
+    auto early = pool.acquire();
+    REQUIRE(early.isOk());
+    early.value().release();
+    CHECK(pool.running() == 0);
+    auto next = std::async(std::launch::async, [&] {
+        auto slot = pool.acquire();  // would be refused if the turn were still held
+        bool ok = slot.isOk();
+        return ok;
+    }).get();
+    CHECK(next);
+    auto held = pool.acquire();
+    REQUIRE(held.isOk());
+    CHECK(pool.running() == 1);
 }

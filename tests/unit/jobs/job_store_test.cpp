@@ -71,6 +71,13 @@ std::vector<std::string> kinds(const std::vector<jobs::Event>& events) {
 
 }  // namespace
 
+TEST_CASE("sha256Hex gives the FIPS 180-2 test vectors", "[jobs]") {
+    CHECK(common::sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(common::sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(common::sha256Hex(std::string(1000000, 'a')) ==
+          "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 TEST_CASE("Every job state has a name that parses back", "[jobs]") {
     for (JobState s : {JobState::Accepted, JobState::Rendering, JobState::Rendered, JobState::Held, JobState::Spooled,
                        JobState::Sent, JobState::Failed, JobState::Cancelled}) {
@@ -330,6 +337,63 @@ TEST_CASE("A document round-trips with its checksum", "[jobs]") {
         CHECK(f.store->putDocument(job.id, "fax_pdf", "").code() == Status::Code::InvalidArgument);
         CHECK(f.store->putDocument(common::newJobId(), "pdf", pdf).code() == Status::Code::NotFound);
     }
+}
+
+TEST_CASE("A transition freezes its documents in the same transaction", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    const std::string pdf = "%PDF-1.7 full", fax = "%PDF-1.7 masked";
+    JobChanges rendered;
+    rendered.pageCount = 2;
+    rendered.documents = {{"pdf", pdf}, {"fax_pdf", fax}};
+
+    SECTION("both copies and the state change land together") {
+        REQUIRE(f.store->transition(job.id, JobState::Rendered, "rendered", "system", "{}", rendered).isOk());
+        CHECK(*f.store->document(job.id, "pdf") == pdf);
+        CHECK(*f.store->document(job.id, "fax_pdf") == fax);
+        CHECK(f.store->get(job.id)->state == JobState::Rendered);
+    }
+    SECTION("a copy that differs from the frozen one changes nothing") {
+        REQUIRE(f.store->putDocument(job.id, "fax_pdf", "%PDF-1.7 another").isOk());
+        CHECK(f.store->transition(job.id, JobState::Rendered, "rendered", "system", "{}", rendered).code() ==
+              Status::Code::Conflict);
+        CHECK(f.store->get(job.id)->state == JobState::Accepted);
+        CHECK(f.store->get(job.id)->pageCount == 0);
+        CHECK(f.store->document(job.id, "pdf").status().code() == Status::Code::NotFound);
+        CHECK(kinds(*f.store->events(job.id)) == std::vector<std::string>{"accepted"});
+    }
+    SECTION("a bad document is refused before anything is written") {
+        rendered.documents.push_back({"docx", "PK"});
+        CHECK(f.store->transition(job.id, JobState::Rendered, "rendered", "system", "{}", rendered).code() ==
+              Status::Code::InvalidArgument);
+        CHECK(f.store->get(job.id)->state == JobState::Accepted);
+    }
+}
+
+TEST_CASE("Deferred and full writes read back alike, also after reopening", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    REQUIRE(f.store->transition(job.id, JobState::Rendered, "rendered", "system", "{}", {}, jobs::Sync::Deferred)
+                .isOk());
+    AuditEntry access;
+    access.office = "office-a";
+    access.role = "submitter";
+    access.method = "GET";
+    access.route = "/api/v1/jobs/{id}";
+    access.jobId = job.id;
+    access.client = "127.0.0.1";
+    access.status = 200;
+    REQUIRE(f.store->appendAudit(access).isOk());  // deferred
+    REQUIRE(f.store->transition(job.id, JobState::Spooled, "spooled", "system", "{}").isOk());  // full again
+
+    f.store.reset();
+    f.store = f.openStore();
+    CHECK(f.store->get(job.id)->state == JobState::Spooled);
+    CHECK(kinds(*f.store->events(job.id)) == std::vector<std::string>{"accepted", "rendered", "spooled"});
+    AuditFilter all;
+    CHECK(f.store->audit(all)->size() == 1);
 }
 
 TEST_CASE("A corrupted document is reported as an IOError", "[jobs]") {
