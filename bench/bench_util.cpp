@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <numeric>
 #include <sstream>
@@ -108,6 +109,22 @@ Memory readMemory(const std::string& pid) {
         if (std::sscanf(line.c_str(), "VmHWM: %lld kB", &kb) == 1) memory.peakKb = kb;
     }
     return memory;
+}
+
+double readCpuSeconds(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Field 2, the command, is in parentheses and may hold spaces: count from its end.
+    std::size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(paren + 1));
+    std::string field;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::stoll(field);
+        if (i == 15) stime = std::stoll(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 namespace {

@@ -49,6 +49,9 @@ struct Memory {
     long long peakKb = 0;
 };
 Memory readMemory(const std::string& pid);
+// CPU time (user + system) a process has used so far, in seconds, from
+// /proc/<pid>/stat. Zero when the process is gone or unreadable.
+double readCpuSeconds(const std::string& pid);
 
 // The id of the process listening on a TCP port on this machine, from
 // /proc/net/tcp{,6} and the socket links in /proc/*/fd; 0 when none is found

@@ -134,6 +134,7 @@ int runHttp(const Options& options) {
     if (pid == 0) pid = findListeningPid(uri.getPort());
     const std::string pidText = std::to_string(pid);
     Memory before = pid ? readMemory(pidText) : Memory();
+    const double cpuBefore = pid ? readCpuSeconds(pidText) : 0;
 
     std::atomic<long long> claimed{0};
     const int count = static_cast<int>(connections.value());
@@ -150,6 +151,7 @@ int runHttp(const Options& options) {
     }
     double elapsedS = std::chrono::duration<double>(Clock::now() - start).count();
     Memory after = pid ? readMemory(pidText) : Memory();
+    const double serverCpuS = pid ? readCpuSeconds(pidText) - cpuBefore : 0;
 
     std::vector<double> latency;
     std::map<int, long long> statuses;
@@ -175,7 +177,12 @@ int runHttp(const Options& options) {
     for (const auto& [code, n] : statuses) std::cout << " " << (code == 0 ? std::string("error") : std::to_string(code)) << ": " << n;
     std::cout << "\n";
     if (!firstError.empty()) std::cout << "  first error       " << firstError << "\n";
+    // Server CPU per request: comparable across runs even when other work
+    // shares the machine, unlike jobs/s.
+    const double cpuMsPerRequest = latency.empty() ? 0 : 1000 * serverCpuS / latency.size();
     if (pid) {
+        std::cout << "  server CPU        " << fixed(cpuMsPerRequest, 2) << " ms per request ("
+                  << fixed(serverCpuS / elapsedS, 2) << " cores busy)\n";
         std::cout << "  server pid " << pid << "    RSS before " << fixed(before.rssKb / 1024.0, 1) << " MiB, after "
                   << fixed(after.rssKb / 1024.0, 1) << " MiB, peak " << fixed(after.peakKb / 1024.0, 1) << " MiB\n";
     } else {
@@ -198,6 +205,7 @@ int runHttp(const Options& options) {
     for (const auto& [code, n] : statuses) codes->set(code == 0 ? std::string("error") : std::to_string(code), n);
     json->set("status", codes);
     json->set("server_pid", pid);
+    json->set("server_cpu_ms_per_request", cpuMsPerRequest);
     json->set("server_rss_kb_before", before.rssKb);
     json->set("server_rss_kb_after", after.rssKb);
     json->set("server_peak_rss_kb", after.peakKb);
