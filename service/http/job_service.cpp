@@ -277,9 +277,10 @@ common::Status JobService::advance(const jobs::Job& start, const std::string& ac
         detail->set("pages", *changes.pageCount);
         Status moved = store_.transition(job.id, jobs::JobState::Rendered, "rendered", actor, stringify(detail), changes);
         if (!moved) return moved;
-        auto reread = store_.get(job.id);
-        if (!reread) return reread.status();
-        job = reread.value();
+        // The checked transition succeeded, so this is what the store now holds.
+        job.state = jobs::JobState::Rendered;
+        job.pageCount = *changes.pageCount;
+        if (changes.warningsJson) job.warningsJson = *changes.warningsJson;
     }
     if (job.state != jobs::JobState::Rendered) return Status::ok();
     if (job.channel == "fax" && job.heldUntilUs == 0 && options_.faxHoldSeconds > 0) {
