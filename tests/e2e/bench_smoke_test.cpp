@@ -1,0 +1,27 @@
+// The benchmark's http mode against a real server, with a handful of jobs:
+// a smoke run that proves it still works, not a measurement.
+#include <Poco/JSON/Parser.h>
+
+#include <catch2/catch.hpp>
+
+#include "e2e_support.h"
+
+TEST_CASE("renkei-bench http submits a handful of print jobs to a real server", "[e2e][bench]") {
+    e2e::TestServer server;
+    testing_support::TempDir dir;
+    const std::string payloads = dir.file("admission-info.jsonl");
+    auto generated = testing_support::run({RENKEI_BENCH, "generate", "--sheet", "admission-info", "--n", "4",
+                                           "--templates", testing_support::sourcePath("templates"), "--out", payloads});
+    REQUIRE(generated.exitCode == 0);
+
+    auto bench = testing_support::run({RENKEI_BENCH, "http", "--url", "http://127.0.0.1:" + std::to_string(server.port()),
+                                       "--connections", "2", "--seconds", "60", "--max-jobs", "6", payloads});
+    INFO(bench.output);
+    REQUIRE(bench.exitCode == 0);
+    const std::string last = bench.output.substr(bench.output.rfind("{\"mode\""));
+    auto json = Poco::JSON::Parser().parse(last).extract<Poco::JSON::Object::Ptr>();
+    CHECK(json->getValue<std::string>("mode") == "http");
+    CHECK(json->getValue<int>("requests") == 6);
+    CHECK(json->getObject("status")->getValue<int>("201") == 6);
+    CHECK(json->getValue<double>("server_cpu_ms_per_request") > 0);  // the server is this test process
+}
