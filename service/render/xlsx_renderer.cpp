@@ -2,8 +2,9 @@
 
 #include "form/wareki.h"
 
-#include <stdlib.h>  // mkstemp
-#include <unistd.h>  // close, unlink
+#include <sys/mman.h>  // memfd_create
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include <algorithm>
@@ -11,14 +12,12 @@
 #include <charconv>
 #include <cmath>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <system_error>
 #include <tuple>
 #include <utility>
@@ -404,44 +403,74 @@ using WorkbookPtr = std::unique_ptr<lxw_workbook, WorkbookFree>;
 // workbook_close formats the core.xml dates with gmtime(), whose buffer is
 // shared by the process, and names its scratch files with srand()/rand() from
 // an unguarded static seed (third_party/tmpfileplus.c): two closes at once can
-// swap dates or collide on a name. Building workbooks needs no lock.
+// swap dates or collide on a name. Building workbooks needs no lock: in
+// constant_memory mode workbook_add_worksheet makes a scratch file as well,
+// but a name taken at the same moment only makes tmpfileplus draw another
+// (it opens with O_EXCL), and no date is formatted then.
 std::mutex& closeMutex() {
     static std::mutex mutex;
     return mutex;
 }
 
-// The workbook file: a unique name made in tempDir, removed when this dies.
-class TempFile {
-public:
-    TempFile() = default;
-    ~TempFile() {
-        if (!path_.empty()) ::unlink(path_.c_str());
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
+std::string errnoText() { return std::generic_category().message(errno); }
 
-    Status create(const std::string& dir) {
-        std::string pattern = dir + "/renkei-xlsx-XXXXXX";
-        std::vector<char> buf(pattern.begin(), pattern.end());
-        buf.push_back('\0');
-        int fd = ::mkstemp(buf.data());
-        if (fd < 0) return Status::ioError("creating a temp file in " + dir + ": " + std::generic_category().message(errno));
-        ::close(fd);
-        path_ = buf.data();
+// The workbook file, kept in memory (memfd) so that the patient data in it
+// never gets a name in a file system, and no disk file is created, written
+// and unlinked per render. libxlsxwriter opens its output by name, so it is
+// given the descriptor's /dev/fd path; it closes its own descriptor when
+// done, and ours keeps the bytes until they are read back.
+class MemoryFile {
+public:
+    MemoryFile() = default;
+    ~MemoryFile() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    MemoryFile(const MemoryFile&) = delete;
+    MemoryFile& operator=(const MemoryFile&) = delete;
+
+    Status create() {
+        fd_ = ::memfd_create("renkei-xlsx", MFD_CLOEXEC);
+        if (fd_ < 0) return Status::ioError("creating the in-memory workbook file: " + errnoText());
+        path_ = "/dev/fd/" + std::to_string(fd_);
+        // Checked here: libxlsxwriter would only say "error creating output xlsx file".
+        if (::access(path_.c_str(), W_OK) != 0)
+            return Status::ioError("opening " + path_ + " (is /proc mounted?): " + errnoText());
         return Status::ok();
     }
     const std::string& path() const { return path_; }
 
+    Result<std::string> read() const {
+        struct stat st = {};
+        if (::fstat(fd_, &st) != 0) return Status::ioError("reading back the workbook: " + errnoText());
+        std::string bytes(static_cast<size_t>(st.st_size), '\0');
+        for (size_t done = 0; done < bytes.size();) {
+            ssize_t n = ::pread(fd_, &bytes[done], bytes.size() - done, static_cast<off_t>(done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return Status::ioError("reading back the workbook: " + (n < 0 ? errnoText() : "cut short"));
+            done += static_cast<size_t>(n);
+        }
+        if (bytes.empty()) return Status::ioError("reading back the workbook: it is empty");
+        return bytes;
+    }
+
 private:
+    int fd_ = -1;
     std::string path_;
 };
 
-Result<std::string> readWholeFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream bytes;
-    if (in) bytes << in.rdbuf();
-    if (!in || bytes.str().empty()) return Status::ioError("reading back " + path);
-    return bytes.str();
+bool isWritableDir(const std::string& dir) {
+    struct stat st = {};
+    return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ::access(dir.c_str(), W_OK | X_OK) == 0;
+}
+
+// workbook_close writes each part of the workbook to a scratch file before
+// zipping it (third_party/tmpfileplus.c: created with O_EXCL, mode 0600, and
+// unlinked before anything is written to it). A dozen of those per render
+// cost far less on tmpfs than on a disk file system, so they go to /dev/shm
+// when it can be written, and to the configured tempDir otherwise.
+std::string scratchDir(const std::string& tempDir) {
+    const std::string shm = "/dev/shm";
+    return isWritableDir(shm) ? shm : tempDir;
 }
 
 // How a cell looks; cells that look alike share one format.
@@ -570,8 +599,12 @@ public:
         lxw_worksheet* ws = workbook_add_worksheet(wb, name_.c_str());
         lxw_format* f = formats.get(CellStyle{});
         if (!ws || !f) return Status::ioError(context + ": adding the hidden list sheet");
-        for (size_t col = 0; col < lists_.size(); ++col)
-            for (size_t row = 0; row < lists_[col].size(); ++row) {
+        // Row by row: constant_memory mode drops writes to an earlier row.
+        size_t rows = 0;
+        for (const auto& list : lists_) rows = std::max(rows, list.size());
+        for (size_t row = 0; row < rows; ++row)
+            for (size_t col = 0; col < lists_.size(); ++col) {
+                if (row >= lists_[col].size()) continue;
                 lxw_error err = worksheet_write_string(ws, row, col, lists_[col][row].c_str(), f);
                 if (err) return lxwStatus(err, context + ": writing list item " + lists_[col][row]);
             }
@@ -649,33 +682,66 @@ Status addDropDown(Build& b, lxw_worksheet* ws, const layout::Cell& cell) {
     return err ? lxwStatus(err, "adding the drop-down list") : Status::ok();
 }
 
-Status writeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, const layout::Cell& cell) {
+// A cell for libxlsxwriter to write: the value of a layout cell, or a blank
+// that carries the format of the merged range it lies in.
+struct CellWrite {
+    lxw_col_t col;
+    const layout::Cell* value;  // nullptr for a blank
+    lxw_format* format;
+};
+using RowWrites = std::vector<std::vector<CellWrite>>;  // indexed by row
+
+// Merges the cell's range, names it, gives it its list, and queues its cells
+// for writeRows. Every cell of the range gets the format, as
+// worksheet_merge_range would give it, because Excel draws a merged range's
+// borders from the cells along its edges.
+Status placeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, const layout::Cell& cell, RowWrites* rows) {
     lxw_format* f = b.formats.get(styleOf(cell));
     if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     if (cell.rowSpan > 1 || cell.colSpan > 1) {
-        // merge_range fills the range with the format (so every edge gets its
-        // border); the value is written over its first cell afterwards.
+        // Without a format merge_range only records the range: the cells it
+        // would write now would come out of row order (see writeRows).
         lxw_error err = worksheet_merge_range(ws, cell.row, cell.col, cell.row + cell.rowSpan - 1,
-                                              cell.col + cell.colSpan - 1, "", f);
+                                              cell.col + cell.colSpan - 1, "", nullptr);
         if (err) return lxwStatus(err, "merging");
     }
-    Status s = writeValue(ws, cell, f);
-    if (s && !cell.fieldKey.empty()) s = nameField(b, sheetName, cell);
+    for (int r = cell.row; r < cell.row + cell.rowSpan; ++r)
+        for (int c = cell.col; c < cell.col + cell.colSpan; ++c) {
+            const bool first = r == cell.row && c == cell.col;
+            (*rows)[r].push_back(CellWrite{static_cast<lxw_col_t>(c), first ? &cell : nullptr, f});
+        }
+    Status s;
+    if (!cell.fieldKey.empty()) s = nameField(b, sheetName, cell);
     if (s && !cell.choices.empty()) s = addDropDown(b, ws, cell);
     return s;
 }
 
-Status sizeGrid(lxw_worksheet* ws, const layout::Page& page) {
-    ColumnPlan columns = planColumns(page.columnWidthsMm);
-    std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
-    for (const layout::Cell& cell : page.cells) raiseRowsForText(cell, columns.excelPx, &rowPx);
+Status setColumns(lxw_worksheet* ws, const ColumnPlan& columns) {
     for (size_t c = 0; c < columns.lxwWidths.size(); ++c) {
         lxw_error err = worksheet_set_column(ws, c, c, columns.lxwWidths[c], nullptr);
         if (err) return lxwStatus(err, "sizing column " + std::to_string(c));
     }
+    return Status::ok();
+}
+
+Status writeQueued(lxw_worksheet* ws, lxw_row_t row, const CellWrite& w) {
+    if (w.value) return writeValue(ws, *w.value, w.format);
+    lxw_error err = worksheet_write_blank(ws, row, w.col, w.format);
+    return err ? lxwStatus(err, "writing a blank") : Status::ok();
+}
+
+// The workbook is built in constant_memory mode: libxlsxwriter writes a row's
+// XML as soon as a later row is touched and drops whatever comes for an
+// earlier one, so each row is sized and filled before the next. The XML is
+// then made here, not in workbook_close under closeMutex.
+Status writeRows(lxw_worksheet* ws, const std::vector<int>& rowPx, const RowWrites& rows) {
     for (size_t r = 0; r < rowPx.size(); ++r) {
         lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, nullptr);
         if (err) return lxwStatus(err, "sizing row " + std::to_string(r));
+        for (const CellWrite& w : rows[r]) {
+            Status s = writeQueued(ws, r, w);
+            if (!s) return withContext(s, "cell at (" + std::to_string(r) + ", " + std::to_string(w.col) + ")");
+        }
     }
     return Status::ok();
 }
@@ -704,11 +770,16 @@ void protect(lxw_worksheet* ws) {
 Status writePage(Build& b, const layout::Document& doc, const layout::Page& page) {
     lxw_worksheet* ws = workbook_add_worksheet(b.wb, page.name.c_str());
     if (!ws) return Status::ioError("adding the worksheet");
+    RowWrites rows(page.rowHeightsMm.size());
     for (const layout::Cell& cell : page.cells) {
-        Status s = writeCell(b, ws, page.name, cell);
+        Status s = placeCell(b, ws, page.name, cell, &rows);
         if (!s) return withContext(s, "cell at (" + std::to_string(cell.row) + ", " + std::to_string(cell.col) + ")");
     }
-    Status s = sizeGrid(ws, page);
+    ColumnPlan columns = planColumns(page.columnWidthsMm);
+    std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
+    for (const layout::Cell& cell : page.cells) raiseRowsForText(cell, columns.excelPx, &rowPx);
+    Status s = setColumns(ws, columns);
+    if (s) s = writeRows(ws, rowPx, rows);
     if (s) s = setUpPrinting(ws, doc, page);
     if (s) protect(ws);
     return s;
@@ -743,13 +814,20 @@ Status buildWorkbook(lxw_workbook* wb, const layout::Document& doc, const XlsxOp
 Result<std::string> renderXlsx(const layout::Document& doc, const XlsxOptions& options) {
     Status s = checkDocument(doc);
     if (!s) return s;
-    TempFile file;
-    s = file.create(options.tempDir);
+    // tempDir is checked even when /dev/shm takes the scratch files, so a
+    // wrong setting shows on every machine, not only on those without it.
+    if (!isWritableDir(options.tempDir))
+        return Status::ioError("xlsx " + doc.sheetId + ": temp dir " + options.tempDir + " is not writable");
+    MemoryFile file;
+    s = file.create();
     if (!s) return Status::ioError("xlsx " + doc.sheetId + ": " + s.message());
 
-    std::string tmpdir = options.tempDir;  // libxlsxwriter's scratch files go here too
+    std::string tmpdir = scratchDir(options.tempDir);
     lxw_workbook_options wbOptions = {};
     wbOptions.tmpdir = tmpdir.data();
+    // Rows are written as they are filled (see writeRows), and text goes
+    // into the cells as inline strings instead of a shared string table.
+    wbOptions.constant_memory = LXW_TRUE;
     WorkbookPtr wb(workbook_new_opt(file.path().c_str(), &wbOptions));
     if (!wb) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "xlsx " + doc.sheetId + ": creating the workbook");
     s = buildWorkbook(wb.get(), doc, options);
@@ -760,8 +838,10 @@ Result<std::string> renderXlsx(const layout::Document& doc, const XlsxOptions& o
         std::lock_guard<std::mutex> lock(closeMutex());
         err = workbook_close(wb.release());  // writes the file and frees the workbook
     }
-    if (err) return lxwStatus(err, "xlsx " + doc.sheetId + ": writing " + file.path());
-    return readWholeFile(file.path());
+    if (err) return lxwStatus(err, "xlsx " + doc.sheetId + ": writing the workbook");
+    Result<std::string> bytes = file.read();
+    if (!bytes.isOk()) return Status::ioError("xlsx " + doc.sheetId + ": " + bytes.status().message());
+    return bytes;
 }
 
 }  // namespace render

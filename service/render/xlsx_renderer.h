@@ -12,7 +12,7 @@ namespace render {
 
 struct XlsxOptions {
     std::string fontName = "ＭＳ ゴシック";  // a font Japanese office PCs have
-    std::string tempDir = "/tmp";             // libxlsxwriter's scratch files
+    std::string tempDir = "/tmp";             // libxlsxwriter's scratch files when /dev/shm cannot take them
 };
 
 // Returns IOError/Internal with the libxlsxwriter error text on failure.

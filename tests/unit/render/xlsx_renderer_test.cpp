@@ -187,9 +187,14 @@ struct Workbook {
         return std::regex_search(xml, m, re) ? m.str() : "";
     }
 
-    // What the cell shows: its shared string, or its number as written.
+    // What the cell shows: its inline or shared string, or its number as written.
     std::string cellValue(const std::string& sheet, const std::string& ref) const {
         std::string c = cellElement(sheet, ref);
+        if (attr(c.substr(0, c.find('>')), "t") == "inlineStr") {
+            std::string text;
+            for (const auto& t : allMatches(c, "<t[^>]*>([^<]*)</t>")) text += unescapeXml(t[1]);
+            return text;
+        }
         std::smatch v;
         if (!std::regex_search(c, v, std::regex("<v>([^<]*)</v>"))) return "";
         if (attr(c.substr(0, c.find('>')), "t") == "s") return sharedStrings.at(std::stoul(v.str(1)));
@@ -286,13 +291,13 @@ TEST_CASE("A field key Excel would read as a cell reference gets a leading under
     CHECK(wb.names.count("_tel1") == 1);
 }
 
-TEST_CASE("A numeric cell is written as a number and text cells as shared strings") {
+TEST_CASE("A numeric cell is written as a number and text cells as inline strings") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     std::string age = wb.cellElement("1枚目", "G4");
-    CHECK(age.find("t=\"s\"") == std::string::npos);
+    CHECK(age.find("t=\"") == std::string::npos);
     CHECK(age.find("<v>85</v>") != std::string::npos);
-    CHECK(wb.cellElement("1枚目", "G2").find("t=\"s\"") != std::string::npos);
+    CHECK(wb.cellElement("1枚目", "G2").find("t=\"inlineStr\"") != std::string::npos);
 }
 
 TEST_CASE("Cells spanning several rows or columns are merged") {
@@ -311,6 +316,42 @@ TEST_CASE("Cells spanning several rows or columns are merged") {
     };
     CHECK(styleIndex("AV6") == styleIndex("G5"));
     CHECK(styleIndex("G6") == styleIndex("G5"));
+}
+
+TEST_CASE("Every edge cell of a bordered merged range carries the range's format") {
+    // Excel draws a merged range's borders from the cells along its edges: an
+    // edge cell left unformatted would leave a gap in the outline.
+    TempDir dir;
+    Workbook wb(renderToFile(makeDocument(), dir));
+    auto styleOf = [&wb](const std::string& sheet, const std::string& ref) {
+        std::string c = wb.cellElement(sheet, ref);
+        return c.empty() ? std::string("(none)") : attr(c.substr(0, c.find('>')), "s");
+    };
+    auto cellRef = [](int row, int col) {
+        std::string letters;
+        for (int c = col + 1; c > 0; c = (c - 1) / 26) letters.insert(letters.begin(), char('A' + (c - 1) % 26));
+        return letters + std::to_string(row + 1);
+    };
+    int checked = 0;
+    for (const char* sheet : {"1枚目", "2枚目"})
+        for (const auto& m : allMatches(wb.sheetXml[sheet], "<mergeCell ref=\"([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)\"/>")) {
+            auto col = [](const std::string& letters) {
+                int c = 0;
+                for (char ch : letters) c = c * 26 + (ch - 'A' + 1);
+                return c - 1;
+            };
+            const int r0 = std::stoi(m[2]) - 1, c0 = col(m[1]), r1 = std::stoi(m[4]) - 1, c1 = col(m[3]);
+            const std::string first = styleOf(sheet, cellRef(r0, c0));
+            if (attr(wb.cellXf(std::stoi(first)), "borderId") == "0") continue;  // nothing to draw
+            for (int r = r0; r <= r1; ++r)
+                for (int c = c0; c <= c1; ++c) {
+                    if (r != r0 && r != r1 && c != c0 && c != c1) continue;
+                    INFO(sheet << " " << m[0] << " at " << cellRef(r, c));
+                    CHECK(styleOf(sheet, cellRef(r, c)) == first);
+                    ++checked;
+                }
+        }
+    CHECK(checked > 100);
 }
 
 TEST_CASE("A cell with choices gets a drop-down list") {
