@@ -348,10 +348,16 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
                 Poco::Net::Context::VERIFY_NONE, 9, false, "HIGH:!aNULL:!MD5:!RC4");
             context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                                       Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-            socket = std::make_unique<Poco::Net::SecureServerSocket>(address, settings.queueLength, context);
+            socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
         } else {
-            socket = std::make_unique<Poco::Net::ServerSocket>(address, settings.queueLength);
+            socket = std::make_unique<Poco::Net::ServerSocket>();
         }
+        // SO_REUSEADDR, so a restart need not wait for old connections, but
+        // not SO_REUSEPORT, which ServerSocket(address) would set as well: a
+        // second server on this port must fail to start, not quietly take
+        // half of the first one's requests.
+        socket->bind(address, true, false);
+        socket->listen(settings.queueLength);
         Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
         params->setMaxThreads(settings.threads);
         params->setMaxQueued(settings.queueLength);

@@ -278,6 +278,21 @@ TEST_CASE("The built binary starts on a free port, serves and stops on SIGTERM",
     CHECK(Poco::File(dir.file("data/renkei.db")).exists());
 }
 
+TEST_CASE("A second server on a port already in use does not start", "[e2e]") {
+    TestServer first;
+    TempDir dir;
+    config::Settings settings;
+    settings.port = first.port();
+    settings.dataDir = dir.file("data");
+    settings.templatesDir = testing_support::sourcePath("templates");
+    // With SO_REUSEPORT both would listen and share the connections.
+    auto second = http::Server::start(settings);
+    REQUIRE_FALSE(second.isOk());
+    CHECK(second.status().code() == common::Status::Code::IOError);
+    CHECK(second.status().message().find("cannot listen") != std::string::npos);
+    CHECK(first.get("/healthz").status == 200);
+}
+
 TEST_CASE("An Idempotency-Key replays the original job; another body with it is a conflict", "[e2e][idempotency]") {
     TestServer server;
     const std::string body = printJob("admission-info");
