@@ -25,16 +25,18 @@ bool eventually(Cond cond) {
     return cond();
 }
 
+// A turn held until the optional is reset.
+std::optional<RenderPool::Slot> takeTurn(RenderPool& pool) {
+    auto slot = pool.acquire();
+    REQUIRE(slot.isOk());
+    return std::optional<RenderPool::Slot>(std::move(slot).value());
+}
+
 }  // namespace
 
 TEST_CASE("with one worker and a queue of one, a third concurrent render is refused as unavailable", "[http]") {
     RenderPool pool(1, 1);
-    std::optional<RenderPool::Slot> first;
-    {
-        auto slot = pool.acquire();
-        REQUIRE(slot.isOk());
-        first.emplace(std::move(slot).value());
-    }
+    std::optional<RenderPool::Slot> first = takeTurn(pool);
     REQUIRE(pool.running() == 1);
 
     std::promise<void> release;
@@ -120,12 +122,7 @@ TEST_CASE("zero workers means one per core", "[http]") {
 
 TEST_CASE("waiting renders get their turn in arrival order", "[http]") {
     RenderPool pool(1, 8);
-    std::optional<RenderPool::Slot> first;
-    {
-        auto slot = pool.acquire();
-        REQUIRE(slot.isOk());
-        first.emplace(std::move(slot).value());
-    }
+    std::optional<RenderPool::Slot> first = takeTurn(pool);
     std::mutex orderMutex;
     std::vector<int> order;
     std::vector<std::thread> waiters;
