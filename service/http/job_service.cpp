@@ -302,16 +302,19 @@ common::Status JobService::deliver(const jobs::Job& job, const std::string& acto
     auto where = spool_.locate(job.channel, job.id);
     if (!where) return where.status();
     if (where.value() == spool::SpoolLocation::None || where.value() == spool::SpoolLocation::Partial) {
-        common::Result<std::string> pdf = rendered;
-        if (rendered.empty()) pdf = store_.document(job.id, fax ? "fax_pdf" : "pdf");
-        if (!pdf) return pdf.status();
+        common::Result<std::string> frozen = Status::notFound("not read");
+        if (rendered.empty()) {
+            frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+            if (!frozen) return frozen.status();
+        }
+        const std::string& pdf = rendered.empty() ? frozen.value() : rendered;
         Object::Ptr control = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         control->set("jobId", job.id);
         control->set("sheet", job.sheetId);
         control->set("channel", job.channel);
         control->set("file", job.id + ".pdf");
         control->set("pageCount", job.pageCount);
-        control->set("sha256", common::sha256Hex(pdf.value()));
+        control->set("sha256", common::sha256Hex(pdf));
         control->set("createdAt", job.createdAt);
         control->set("attempt", job.attempt + 1);
         if (fax) {
@@ -325,7 +328,7 @@ common::Status JobService::deliver(const jobs::Job& job, const std::string& acto
             recipient->set("person", d->optValue<std::string>("person", ""));
             control->set("recipient", recipient);
         }
-        Status delivered = spool_.deliver(job.channel, job.id, pdf.value(), stringify(control));
+        Status delivered = spool_.deliver(job.channel, job.id, pdf, stringify(control));
         if (!delivered) {
             store_.appendEvent(job.id, "spool_error", actor, "{\"reason\":\"io\"}");
             return delivered;

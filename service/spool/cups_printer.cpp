@@ -153,18 +153,26 @@ std::string resourceOf(const char* uri) {
     return resource;
 }
 
+// An IPP request for some attributes of the printer or job named by the URI
+// operation attribute `uriName` ("printer-uri", "job-uri").
+template <size_t N>
+ipp_t* attributesRequest(ipp_op_t op, const char* uriName, const char* uri, const char* const (&attributes)[N]) {
+    ipp_t* request = ippNewRequest(op);
+    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, uriName, nullptr, uri);
+    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cupsUser());
+    ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", static_cast<int>(N), nullptr,
+                  attributes);
+    return request;
+}
+
 // "queue renkei-test is stopped: Paused (paused)" when the printer at
 // printerUri is stopped, else "". Best effort: the job's own state is already
 // known, so a failed lookup only leaves the reason shorter.
 std::string stoppedQueueReason(http_t* http, const char* printerUri) {
     if (!printerUri) return "";
-    ipp_t* request = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES);
-    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nullptr, printerUri);
-    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cupsUser());
     static const char* const kAttributes[] = {"printer-name", "printer-state", "printer-state-message",
                                               "printer-state-reasons"};
-    ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
-                  static_cast<int>(sizeof kAttributes / sizeof kAttributes[0]), nullptr, kAttributes);
+    ipp_t* request = attributesRequest(IPP_OP_GET_PRINTER_ATTRIBUTES, "printer-uri", printerUri, kAttributes);
     IppMessage response(cupsDoRequest(http, request, "/"));
     if (!response || cupsLastError() >= IPP_STATUS_ERROR_BAD_REQUEST) return "";
     ipp_attribute_t* state = ippFindAttribute(response.get(), "printer-state", IPP_TAG_ENUM);
@@ -266,13 +274,9 @@ Result<CupsJobState> CupsPrinter::state(int cupsJobId) const {
     char jobUri[HTTP_MAX_URI];
     httpAssembleURIf(HTTP_URI_CODING_ALL, jobUri, sizeof jobUri, "ipp", nullptr, "localhost", 0, "/jobs/%d",
                      cupsJobId);
-    ipp_t* request = ippNewRequest(IPP_OP_GET_JOB_ATTRIBUTES);
-    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "job-uri", nullptr, jobUri);
-    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cupsUser());
     static const char* const kAttributes[] = {"job-state", "job-state-reasons", "job-printer-state-message",
                                               "job-printer-uri"};
-    ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
-                  static_cast<int>(sizeof kAttributes / sizeof kAttributes[0]), nullptr, kAttributes);
+    ipp_t* request = attributesRequest(IPP_OP_GET_JOB_ATTRIBUTES, "job-uri", jobUri, kAttributes);
 
     IppMessage response(cupsDoRequest(http->get(), request, "/"));
     std::string context = "CUPS job " + std::to_string(cupsJobId) + " (queue " + queue_ + " at " + serverName() + ")";

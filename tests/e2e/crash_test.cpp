@@ -27,21 +27,14 @@ using namespace e2e;
 
 namespace {
 
-int freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
-}
-
 class ServerProcess {
 public:
     ServerProcess(int port, std::string dataDir) : port_(port), dataDir_(std::move(dataDir)) {}
     ~ServerProcess() { kill(SIGKILL); }
 
     void start() {
-        Poco::Process::Args args = {"--port", std::to_string(port_), "--data", dataDir_};
         Poco::Pipe output;
-        handle_ = std::make_unique<Poco::ProcessHandle>(
-            Poco::Process::launch(RENKEI_BINARY, args, testing_support::sourcePath(""), nullptr, &output, &output));
+        handle_ = std::make_unique<Poco::ProcessHandle>(launchBinary(port_, dataDir_, output));
         // Drain the log so the server never blocks on a full pipe.
         drain_ = std::thread([output]() mutable {
             Poco::PipeInputStream in(output);
@@ -49,14 +42,7 @@ public:
             while (in.read(buf, sizeof buf) || in.gcount() > 0) {
             }
         });
-        for (int i = 0; i < 200; ++i) {
-            try {
-                if (request(port_, "GET", "/healthz").status == 200) return;
-            } catch (const Poco::Exception&) {
-            }
-            Poco::Thread::sleep(25);
-        }
-        FAIL("server did not come up");
+        if (!waitUntilHealthy(port_, 5000)) FAIL("server did not come up");
     }
 
     void kill(int signal) {

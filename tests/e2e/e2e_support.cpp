@@ -4,7 +4,10 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/Thread.h>
 
 #include <sstream>
 #include <stdexcept>
@@ -34,6 +37,29 @@ Response request(int port, const std::string& method, const std::string& path, c
     for (const auto& [k, v] : res) out.headers[k] = v;
     Poco::StreamCopier::copyToString(in, out.body);
     return out;
+}
+
+int freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+Poco::ProcessHandle launchBinary(int port, const std::string& dataDir, Poco::Pipe& output) {
+    Poco::Process::Args args = {"--port", std::to_string(port), "--data", dataDir};
+    return Poco::Process::launch(RENKEI_BINARY, args, testing_support::sourcePath(""), nullptr, &output, &output);
+}
+
+bool waitUntilHealthy(int port, int timeoutMs) {
+    constexpr int kStepMs = 25;
+    for (int waited = 0; waited < timeoutMs; waited += kStepMs) {
+        try {
+            if (request(port, "GET", "/healthz").status == 200) return true;
+        } catch (const Poco::Exception&) {
+            // Not listening yet.
+        }
+        Poco::Thread::sleep(kStepMs);
+    }
+    return false;
 }
 
 TestServer::TestServer() : TestServer([](config::Settings&) {}) {}

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Pipe.h>
+#include <Poco/Process.h>
 
 #include <map>
 #include <memory>
@@ -26,6 +28,16 @@ struct Response {
 Response request(int port, const std::string& method, const std::string& path, const std::string& body = "",
                  const std::map<std::string, std::string>& headers = {},
                  const std::string& contentType = "application/json");
+
+// A TCP port on 127.0.0.1 that was free when asked.
+int freePort();
+
+// Starts the built renkei binary on port with dataDir, its log (stdout and
+// stderr) going to output. The caller reads output and ends the process.
+Poco::ProcessHandle launchBinary(int port, const std::string& dataDir, Poco::Pipe& output);
+
+// Polls GET /healthz until it answers 200; false after about timeoutMs.
+bool waitUntilHealthy(int port, int timeoutMs = 10000);
 
 // The server, running until the object dies (scope guard).
 class TestServer {

@@ -52,11 +52,6 @@ Tokens writeTokens(const testing_support::TempDir& dir) {
 
 std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
-int freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
-}
-
 }  // namespace
 
 TEST_CASE("Every API route needs a valid, unrevoked token; the health check does not", "[e2e][security]") {
@@ -216,22 +211,13 @@ TEST_CASE("No submitted value appears in the log or anywhere on disk outside the
     testing_support::TempDir dir;
     const int port = freePort();
     Poco::Pipe out;
-    Poco::Process::Args args = {"--port", std::to_string(port), "--data", dir.file("data")};
-    Poco::ProcessHandle process = Poco::Process::launch(RENKEI_BINARY, args, testing_support::sourcePath(""), nullptr, &out, &out);
+    Poco::ProcessHandle process = launchBinary(port, dir.file("data"), out);
     std::string log;
     std::thread drain([&] {
         Poco::PipeInputStream in(out);
         Poco::StreamCopier::copyToString(in, log);
     });
-    int status = 0;
-    for (int i = 0; i < 100 && status != 200; ++i) {
-        try {
-            status = request(port, "GET", "/healthz").status;
-        } catch (const Poco::Exception&) {
-            Poco::Thread::sleep(100);
-        }
-    }
-    REQUIRE(status == 200);
+    REQUIRE(waitUntilHealthy(port));
     auto fields = Poco::JSON::Parser().parse(sample("admission-info")).extract<Poco::JSON::Object::Ptr>()->getObject("fields");
     fields->set("pt_name", "検査用 ゼータ");
     fields->set("pt_kana", "ケンサヨウ ゼータ");

@@ -17,19 +17,10 @@
 #include "form/wareki.h"
 
 using namespace e2e;
+using testing_support::stripSpace;
 using testing_support::TempDir;
 
 namespace {
-
-std::string stripSpace(const std::string& s) {
-    std::string out;
-    for (char c : s)
-        if (c != ' ' && c != '\n' && c != '\t' && c != '\r' && c != '\f') out += c;
-    // pdftotext may print U+3000 as is; drop it too.
-    std::string::size_type at;
-    while ((at = out.find("\u3000")) != std::string::npos) out.erase(at, 3);
-    return out;
-}
 
 // The strings each submitted value must show as on the sheet.
 std::vector<std::string> expectedTexts(const form::SheetTemplate& sheet, const Poco::JSON::Object::Ptr& fields) {
@@ -64,11 +55,6 @@ std::vector<std::string> expectedTexts(const form::SheetTemplate& sheet, const P
 std::string writeTemp(const TempDir& dir, const std::string& name, const std::string& bytes) {
     testing_support::writeFile(dir.file(name), bytes);
     return dir.file(name);
-}
-
-int freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
 }
 
 }  // namespace
@@ -255,17 +241,8 @@ TEST_CASE("The built binary starts on a free port, serves and stops on SIGTERM",
     TempDir dir;
     int port = freePort();
     Poco::Pipe out;
-    Poco::Process::Args args = {"--port", std::to_string(port), "--data", dir.file("data")};
-    Poco::ProcessHandle process = Poco::Process::launch(RENKEI_BINARY, args, testing_support::sourcePath(""), nullptr, &out, &out);
-    int status = 0;
-    for (int i = 0; i < 100 && status != 200; ++i) {
-        try {
-            status = request(port, "GET", "/healthz").status;
-        } catch (const Poco::Exception&) {
-            Poco::Thread::sleep(100);
-        }
-    }
-    CHECK(status == 200);
+    Poco::ProcessHandle process = launchBinary(port, dir.file("data"), out);
+    CHECK(waitUntilHealthy(port));
     Response r = request(port, "POST", "/api/v1/jobs", printJob("admission-info"));
     CHECK(r.status == 201);
     ::kill(process.id(), SIGTERM);

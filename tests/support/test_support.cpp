@@ -63,6 +63,15 @@ std::string pdfText(const std::string& pdfPath, bool layout) {
     return run(argv).output;
 }
 
+std::string stripSpace(const std::string& s) {
+    std::string out;
+    for (char c : s)
+        if (c != ' ' && c != '\n' && c != '\t' && c != '\r' && c != '\f') out += c;
+    std::string::size_type at;
+    while ((at = out.find("\u3000")) != std::string::npos) out.erase(at, 3);
+    return out;
+}
+
 std::string pdfFonts(const std::string& pdfPath) { return run({"/usr/bin/pdffonts", pdfPath}).output; }
 
 int pdfPageCount(const std::string& pdfPath) {

@@ -34,6 +34,9 @@ void writeFile(const std::string& path, const std::string& bytes);
 
 // `pdftotext -layout file -` (or without -layout when raw is false).
 std::string pdfText(const std::string& pdfPath, bool layout = false);
+// s without ASCII white space and U+3000: pdftotext breaks lines where a box
+// wrapped its text and prints spaces where the layout left gaps.
+std::string stripSpace(const std::string& s);
 // `pdffonts file`.
 std::string pdfFonts(const std::string& pdfPath);
 // Number of pages from `pdfinfo`.

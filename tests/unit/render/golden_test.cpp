@@ -160,16 +160,7 @@ std::string writeOutput(const std::string& name, const std::string& bytes) {
 // ---------------------------------------------------------------------------
 // Text helpers.
 
-// Drops ASCII white space and U+3000: pdftotext breaks lines where the box
-// wrapped them and prints spaces where the layout left gaps.
-std::string stripSpace(const std::string& s) {
-    std::string out;
-    for (char c : s)
-        if (c != ' ' && c != '\n' && c != '\t' && c != '\r' && c != '\f') out += c;
-    std::string::size_type at;
-    while ((at = out.find("\u3000")) != std::string::npos) out.erase(at, 3);
-    return out;
-}
+using testing_support::stripSpace;
 
 std::string pdfRawText(const std::string& pdf, int firstPage = 0, int lastPage = 0) {
     std::vector<std::string> argv = {"/usr/bin/pdftotext", "-raw", "-enc", "UTF-8"};
