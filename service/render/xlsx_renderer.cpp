@@ -716,12 +716,19 @@ Status placeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, cons
     return s;
 }
 
+// Columns past the grid are hidden: the sheet is the form and nothing else,
+// and row formats (see rowFormatOf) do not run on beside it.
 Status setColumns(lxw_worksheet* ws, const ColumnPlan& columns) {
-    for (size_t c = 0; c < columns.lxwWidths.size(); ++c) {
+    const size_t count = columns.lxwWidths.size();
+    for (size_t c = 0; c < count; ++c) {
         lxw_error err = worksheet_set_column(ws, c, c, columns.lxwWidths[c], nullptr);
         if (err) return lxwStatus(err, "sizing column " + std::to_string(c));
     }
-    return Status::ok();
+    if (count == LXW_COL_MAX) return Status::ok();
+    lxw_row_col_options hidden = {};
+    hidden.hidden = LXW_TRUE;
+    lxw_error err = worksheet_set_column_opt(ws, count, LXW_COL_MAX - 1, LXW_DEF_COL_WIDTH, nullptr, &hidden);
+    return err ? lxwStatus(err, "hiding the columns past the grid") : Status::ok();
 }
 
 Status writeQueued(lxw_worksheet* ws, lxw_row_t row, const CellWrite& w) {
@@ -730,15 +737,61 @@ Status writeQueued(lxw_worksheet* ws, lxw_row_t row, const CellWrite& w) {
     return err ? lxwStatus(err, "writing a blank") : Status::ok();
 }
 
+// A form row is a few merged ranges side by side, and nearly every cell of
+// one is an edge cell carrying the range's borders (see placeCell), so most
+// of a row's blanks share one format. That format becomes the row's format,
+// which Excel gives every cell of the row that is not written, and those
+// blanks are left out: about three in four cells of a sheet. Grid cells no
+// layout cell covers are then written plain, and the columns past the grid
+// are hidden (setColumns), so the row format shows only where it belongs.
+lxw_format* rowFormatOf(const std::vector<CellWrite>& writes, size_t gridColumns) {
+    // Counted in the order the formats come, so that a tie goes the same
+    // way in every render (pointer order would not).
+    std::vector<std::pair<lxw_format*, size_t>> blanks;
+    for (const CellWrite& w : writes) {
+        if (w.value) continue;
+        auto it = std::find_if(blanks.begin(), blanks.end(), [&w](const auto& b) { return b.first == w.format; });
+        if (it == blanks.end()) blanks.emplace_back(w.format, 1);
+        else ++it->second;
+    }
+    const size_t gaps = gridColumns - writes.size();  // written plain once the row has a format
+    lxw_format* best = nullptr;
+    size_t bestSaved = 0;
+    for (const auto& [format, count] : blanks)
+        if (count > gaps && count - gaps > bestSaved) {
+            best = format;
+            bestSaved = count - gaps;
+        }
+    return best;
+}
+
+// The cells of a row to write when it has the given row format: values,
+// blanks of another format, and (with a row format) plain uncovered cells.
+std::vector<CellWrite> cellsToWrite(const std::vector<CellWrite>& writes, lxw_format* rowFormat, size_t gridColumns,
+                                    lxw_format* plain) {
+    if (!rowFormat) return writes;
+    std::vector<CellWrite> out;
+    std::vector<bool> covered(gridColumns);
+    for (const CellWrite& w : writes) {
+        covered[w.col] = true;
+        if (w.value || w.format != rowFormat) out.push_back(w);
+    }
+    for (size_t c = 0; c < gridColumns; ++c)
+        if (!covered[c]) out.push_back(CellWrite{static_cast<lxw_col_t>(c), nullptr, plain});
+    return out;
+}
+
 // The workbook is built in constant_memory mode: libxlsxwriter writes a row's
 // XML as soon as a later row is touched and drops whatever comes for an
 // earlier one, so each row is sized and filled before the next. The XML is
 // then made here, not in workbook_close under closeMutex.
-Status writeRows(lxw_worksheet* ws, const std::vector<int>& rowPx, const RowWrites& rows) {
+Status writeRows(lxw_worksheet* ws, const std::vector<int>& rowPx, const RowWrites& rows, size_t gridColumns,
+                 lxw_format* plain) {
     for (size_t r = 0; r < rowPx.size(); ++r) {
-        lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, nullptr);
+        lxw_format* rowFormat = rowFormatOf(rows[r], gridColumns);
+        lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, rowFormat);
         if (err) return lxwStatus(err, "sizing row " + std::to_string(r));
-        for (const CellWrite& w : rows[r]) {
+        for (const CellWrite& w : cellsToWrite(rows[r], rowFormat, gridColumns, plain)) {
             Status s = writeQueued(ws, r, w);
             if (!s) return withContext(s, "cell at (" + std::to_string(r) + ", " + std::to_string(w.col) + ")");
         }
@@ -778,8 +831,10 @@ Status writePage(Build& b, const layout::Document& doc, const layout::Page& page
     ColumnPlan columns = planColumns(page.columnWidthsMm);
     std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
     for (const layout::Cell& cell : page.cells) raiseRowsForText(cell, columns.excelPx, &rowPx);
+    lxw_format* plain = b.formats.get(CellStyle{});  // for grid cells no layout cell covers
+    if (!plain) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     Status s = setColumns(ws, columns);
-    if (s) s = writeRows(ws, rowPx, rows);
+    if (s) s = writeRows(ws, rowPx, rows, page.columnWidthsMm.size(), plain);
     if (s) s = setUpPrinting(ws, doc, page);
     if (s) protect(ws);
     return s;
