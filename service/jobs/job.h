@@ -53,7 +53,8 @@ struct Job {
     long long heldUntilUs = 0;       // held fax jobs: when the hold window ends
     std::string sentAt;              // ISO 8601 +09:00 when the gateway or printer reported success; "" before
     std::string receiptJson;         // JSON object of the receipt confirmation, "" before one is recorded
-    // Set by the store from its Clock; ignored on create().
+    // Set by the store from its Clock; ignored on create(), and createdAtUs
+    // taken as it is by createRendered().
     std::string createdAt;  // ISO 8601 +09:00
     std::string updatedAt;  // ISO 8601 +09:00
     long long createdAtUs = 0;  // microseconds since the Unix epoch

@@ -12,10 +12,13 @@
 #include <Poco/JSON/Parser.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <variant>
 
@@ -327,15 +330,49 @@ bool jobExists(Session& s, const std::string& id) {
 
 enum class JsonKind { Object, Array };
 
+// Follows the parse without building the value: the store keeps JSON as
+// text, so only its shape is checked, and building a large request again
+// would cost as much as the request's own parse.
+class ShapeHandler : public Poco::JSON::Handler {
+public:
+    std::optional<JsonKind> top() const { return top_; }
+
+    void reset() override {
+        depth_ = 0;
+        top_.reset();
+    }
+    void startObject() override { open(JsonKind::Object); }
+    void endObject() override { --depth_; }
+    void startArray() override { open(JsonKind::Array); }
+    void endArray() override { --depth_; }
+    void key(const std::string&) override {}
+    void null() override {}
+    void value(int) override {}
+    void value(unsigned) override {}
+    void value(Poco::Int64) override {}
+    void value(Poco::UInt64) override {}
+    void value(const std::string&) override {}
+    void value(double) override {}
+    void value(bool) override {}
+
+private:
+    void open(JsonKind kind) {
+        if (depth_++ == 0) top_ = kind;
+    }
+
+    int depth_ = 0;
+    std::optional<JsonKind> top_;  // the outermost value, when it is an object or array
+};
+
 bool isJson(const std::string& text, JsonKind kind) {
+    Poco::SharedPtr<ShapeHandler> shape = new ShapeHandler;
     try {
-        Poco::JSON::Parser parser;
-        Poco::Dynamic::Var value = parser.parse(text);
-        return kind == JsonKind::Object ? value.type() == typeid(Poco::JSON::Object::Ptr)
-                                        : value.type() == typeid(Poco::JSON::Array::Ptr);
+        Poco::JSON::Parser parser(shape);
+        parser.parse(text);
     } catch (const Poco::Exception&) {
         return false;
     }
+    return shape->top() == kind;
 }
 
 bool isSha256Hex(const std::string& s) {
@@ -422,13 +459,14 @@ Status checkChanges(const std::string& jobId, const JobChanges& changes) {
     return Status::ok();
 }
 
-Status checkNewJob(const Job& job, const std::string& actor) {
+Status checkNewJob(const Job& job, const std::string& actor, JobState state) {
     if (!common::isValidJobId(job.id)) return Status::invalidArgument("malformed job id '" + job.id + "'");
     if (job.sheetId.empty()) return Status::invalidArgument("job " + job.id + ": empty sheet id");
     if (job.channel != "print" && job.channel != "fax")
         return Status::invalidArgument("job " + job.id + ": unknown channel '" + job.channel + "'");
-    if (job.state != JobState::Accepted)
-        return Status::invalidArgument("job " + job.id + ": a new job must be accepted, not " + stateName(job.state));
+    if (job.state != state)
+        return Status::invalidArgument("job " + job.id + ": a new job here must be " + stateName(state) + ", not " +
+                                       stateName(job.state));
     if (!isJson(job.requestJson, JsonKind::Object))
         return Status::invalidArgument("job " + job.id + ": request is not a JSON object");
     if (!isSha256Hex(job.requestHash))
@@ -529,10 +567,55 @@ Status migrate(Session& s, const common::Clock& clock) {
 
 std::once_flag registerOnce;
 
+// Conflicts a new job can meet: checked inside the write transaction, so no
+// other writer can slip in between.
+Status checkUnique(Session& s, const Job& job) {
+    if (jobExists(s, job.id)) return Status::conflict("job " + job.id + " already exists");
+    if (job.idempotencyKey) {
+        std::vector<std::string> holder;
+        s << "SELECT id FROM jobs WHERE idempotency_key = ?", bind(*job.idempotencyKey), into(holder), now;
+        if (!holder.empty()) return Status::conflict("idempotency key already used by job " + holder.front());
+    }
+    return Status::ok();
+}
+
+// The job's row and its "accepted" event, at `created`.
+void insertJob(Session& s, const Job& job, const std::string& actor, const Poco::Timestamp& created,
+               const std::string& updatedAt) {
+    const std::string at = common::isoJst(created);
+    s << "INSERT INTO jobs (id, sheet_id, channel, destination, state, request_json, request_hash,"
+         " idempotency_key, patient_ref, page_count, warnings_json, error_code, error_message, attempt,"
+         " created_at, updated_at, created_at_us, office, delivery_json, held_until_us)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        bind(job.id), bind(job.sheetId), bind(job.channel), bind(job.destination), bind(stateName(job.state)),
+        bind(job.requestJson), bind(job.requestHash), bind(job.idempotencyKey.value_or("")),
+        bind(job.patientRef.value_or("")), bind(job.pageCount), bind(job.warningsJson), bind(job.errorCode),
+        bind(job.errorMessage), bind(job.attempt), bind(at), bind(updatedAt),
+        bind(static_cast<Poco::Int64>(created.epochMicroseconds())), bind(job.office), bind(job.deliveryJson),
+        bind(static_cast<Poco::Int64>(job.heldUntilUs)), now;
+    insertEvent(s, job.id, "accepted", at, actor, "{}");
+}
+
 }  // namespace
 
-JobStore::JobStore(std::unique_ptr<Session> session, const common::Clock& clock)
-    : session_(std::move(session)), clock_(clock) {}
+// An open descriptor of the write-ahead log, shared by the threads syncing it.
+struct JobStore::LogFile {
+    int fd = -1;
+    ~LogFile() {
+        if (fd >= 0) ::close(fd);
+    }
+    static Result<std::shared_ptr<const LogFile>> open(const std::string& path) {
+        auto log = std::make_shared<LogFile>();
+        // Created owner-only if SQLite has not made it yet (an empty log is a valid one).
+        log->fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (log->fd < 0) return Status::ioError("open job store log " + path + ": " + std::strerror(errno));
+        return std::shared_ptr<const LogFile>(std::move(log));
+    }
+};
+
+JobStore::JobStore(std::unique_ptr<Session> session, std::string logPath, std::shared_ptr<const LogFile> log,
+                   const common::Clock& clock)
+    : session_(std::move(session)), clock_(clock), logPath_(std::move(logPath)), log_(std::move(log)) {}
 
 JobStore::~JobStore() = default;
 
@@ -552,12 +635,18 @@ Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dbPath, cons
         std::string journalMode;
         s << "PRAGMA journal_mode = WAL", into(journalMode), now;
         if (journalMode != "wal") return Status::ioError("cannot switch to WAL (journal mode is " + journalMode + ")");
-        // FULL: a commit is on disk before create() returns, so a 201 survives a power loss.
-        s << "PRAGMA synchronous = FULL", now;
+        // NORMAL: a commit is written to the log but not synced there, with
+        // the store's lock held; writes that must be durable sync the log
+        // after the lock is released (syncLog), so concurrent commits share
+        // one sync instead of queueing behind each other's.
+        s << "PRAGMA synchronous = NORMAL", now;
         s << "PRAGMA foreign_keys = ON", now;
         Status migrated = migrate(s, clock);
         if (!migrated) return migrated;
-        return std::unique_ptr<JobStore>(new JobStore(std::move(session), clock));
+        const std::string logPath = dbPath + "-wal";
+        auto log = LogFile::open(logPath);
+        if (!log) return log.status();
+        return std::unique_ptr<JobStore>(new JobStore(std::move(session), logPath, std::move(log).value(), clock));
     });
 }
 
@@ -571,37 +660,45 @@ Result<int> JobStore::schemaVersion() const {
 }
 
 Status JobStore::create(const Job& job, const std::string& actor) {
-    Status valid = checkNewJob(job, actor);
+    Status valid = checkNewJob(job, actor, JobState::Accepted);
     if (!valid) return valid;
-    return guarded("create job " + job.id, [&]() -> Status {
+    return durable(guarded("create job " + job.id, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
-        useSync(Sync::Full);
         WriteTransaction tx(s);
-        // Checked inside the write transaction, so no other writer can slip in between.
-        if (jobExists(s, job.id)) return Status::conflict("job " + job.id + " already exists");
-        if (job.idempotencyKey) {
-            std::vector<std::string> holder;
-            s << "SELECT id FROM jobs WHERE idempotency_key = ?", bind(*job.idempotencyKey), into(holder), now;
-            if (!holder.empty())
-                return Status::conflict("idempotency key already used by job " + holder.front());
-        }
+        Status unique = checkUnique(s, job);
+        if (!unique) return unique;
         const Poco::Timestamp t = clock_.now();
-        const std::string at = common::isoJst(t);
-        s << "INSERT INTO jobs (id, sheet_id, channel, destination, state, request_json, request_hash,"
-             " idempotency_key, patient_ref, page_count, warnings_json, error_code, error_message, attempt,"
-             " created_at, updated_at, created_at_us, office, delivery_json, held_until_us)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            bind(job.id), bind(job.sheetId), bind(job.channel), bind(job.destination), bind(stateName(job.state)),
-            bind(job.requestJson), bind(job.requestHash), bind(job.idempotencyKey.value_or("")),
-            bind(job.patientRef.value_or("")), bind(job.pageCount), bind(job.warningsJson), bind(job.errorCode),
-            bind(job.errorMessage), bind(job.attempt), bind(at), bind(at),
-            bind(static_cast<Poco::Int64>(t.epochMicroseconds())), bind(job.office), bind(job.deliveryJson),
-            bind(static_cast<Poco::Int64>(job.heldUntilUs)), now;
-        insertEvent(s, job.id, "accepted", at, actor, "{}");
+        insertJob(s, job, actor, t, common::isoJst(t));
         tx.commit();
         return Status::ok();
-    });
+    }), Sync::Full);
+}
+
+Status JobStore::createRendered(const Job& job, const std::string& actor, const std::vector<FrozenDocument>& documents,
+                                const std::string& renderedDetailJson) {
+    Status valid = checkNewJob(job, actor, JobState::Rendered);
+    if (valid && job.createdAtUs <= 0) valid = Status::invalidArgument("job " + job.id + ": no creation time");
+    if (valid && documents.empty()) valid = Status::invalidArgument("job " + job.id + ": no rendered document");
+    for (const auto& d : documents)
+        if (valid) valid = checkDocument(job.id, d);
+    if (valid) valid = checkEvent("rendered", actor, renderedDetailJson);
+    if (!valid) return valid;
+    const std::vector<std::string> shas = checksums(documents);
+    return durable(guarded("create rendered job " + job.id, [&]() -> Status {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Session& s = *session_;
+        WriteTransaction tx(s);
+        Status unique = checkUnique(s, job);
+        if (!unique) return unique;
+        const std::string at = common::isoJst(clock_.now());
+        insertJob(s, job, actor, Poco::Timestamp(job.createdAtUs), at);
+        Status stored = insertDocuments(s, job.id, documents, shas, at);
+        if (!stored) return stored;
+        insertEvent(s, job.id, "rendered", at, actor, renderedDetailJson);
+        tx.commit();
+        return Status::ok();
+    }), Sync::Full);
 }
 
 Result<Job> JobStore::get(const std::string& id) const {
@@ -629,11 +726,51 @@ Result<Job> JobStore::findRecentDuplicate(const std::string& requestHash, long l
     });
 }
 
-void JobStore::useSync(Sync sync) {
-    if (sync == sync_) return;
-    // Outside a transaction, so the mode applies to the whole of the next one.
-    *session_ << (sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"), now;
-    sync_ = sync;
+Status JobStore::syncLog() const {
+    std::unique_lock<std::mutex> lock(logMutex_);
+    // Whatever this caller committed is covered by any sync that starts from
+    // now on. While one runs, later callers wait and the next sync covers
+    // them all (group commit): one sync at a time, each for many commits.
+    const unsigned long long ticket = ++syncRequests_;
+    while (syncedRequests_ < ticket) {
+        if (syncing_) {
+            logSynced_.wait(lock);
+            continue;
+        }
+        syncing_ = true;
+        const unsigned long long covers = syncRequests_;
+        auto log = currentLog();
+        Status synced = log.status();
+        lock.unlock();
+        if (synced && ::fdatasync(log.value()->fd) != 0)
+            synced = Status::ioError("sync job store log " + logPath_ + ": " + std::strerror(errno));
+        lock.lock();
+        syncing_ = false;
+        if (synced) syncedRequests_ = std::max(syncedRequests_, covers);
+        logSynced_.notify_all();
+        if (!synced) return synced;
+    }
+    return Status::ok();
+}
+
+Result<std::shared_ptr<const JobStore::LogFile>> JobStore::currentLog() const {
+    // The same file as when it was opened? Only someone switching the journal
+    // mode by hand could replace it, but then syncing the old one would
+    // silently make nothing durable.
+    struct stat named = {}, opened = {};
+    bool same = log_ && ::stat(logPath_.c_str(), &named) == 0 && ::fstat(log_->fd, &opened) == 0 &&
+                named.st_ino == opened.st_ino && named.st_dev == opened.st_dev;
+    if (!same) {
+        auto reopened = LogFile::open(logPath_);
+        if (!reopened) return reopened.status();
+        log_ = std::move(reopened).value();
+    }
+    return log_;
+}
+
+Status JobStore::durable(Status committed, Sync sync) const {
+    if (!committed || sync == Sync::Deferred) return committed;
+    return syncLog();
 }
 
 Status JobStore::transition(const std::string& id, JobState to, const std::string& eventKind,
@@ -643,10 +780,9 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
     if (valid) valid = checkChanges(id, changes);
     if (!valid) return valid;
     const std::vector<std::string> shas = checksums(changes.documents);
-    return guarded("move job " + id + " to " + stateName(to), [&]() -> Status {
+    return durable(guarded("move job " + id + " to " + stateName(to), [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
-        useSync(sync);
         WriteTransaction tx(s);
         std::vector<std::string> current;
         s << "SELECT state FROM jobs WHERE id = ?", bind(id), into(current), now;
@@ -663,7 +799,7 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
         insertEvent(s, id, eventKind, at, actor, detailJson);
         tx.commit();
         return Status::ok();
-    });
+    }), sync);
 }
 
 Status JobStore::update(const std::string& id, const JobChanges& changes, const std::string& eventKind,
@@ -672,10 +808,9 @@ Status JobStore::update(const std::string& id, const JobChanges& changes, const 
     if (valid) valid = checkChanges(id, changes);
     if (!valid) return valid;
     const std::vector<std::string> shas = checksums(changes.documents);
-    return guarded("update job " + id, [&]() -> Status {
+    return durable(guarded("update job " + id, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
-        useSync(Sync::Full);
         WriteTransaction tx(s);
         if (!jobExists(s, id)) return Status::notFound("no job " + id);
         const std::string at = common::isoJst(clock_.now());
@@ -685,7 +820,7 @@ Status JobStore::update(const std::string& id, const JobChanges& changes, const 
         insertEvent(s, id, eventKind, at, actor, detailJson);
         tx.commit();
         return Status::ok();
-    });
+    }), Sync::Full);
 }
 
 Status JobStore::putDocument(const std::string& jobId, const std::string& format, const std::string& bytes) {
@@ -693,17 +828,16 @@ Status JobStore::putDocument(const std::string& jobId, const std::string& format
     Status valid = checkDocument(jobId, d);
     if (!valid) return valid;
     const std::string sha = common::sha256Hex(bytes);
-    return guarded("store " + format + " of job " + jobId, [&]() -> Status {
+    return durable(guarded("store " + format + " of job " + jobId, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
-        useSync(Sync::Full);
         WriteTransaction tx(s);
         if (!jobExists(s, jobId)) return Status::notFound("no job " + jobId);
         Status stored = insertDocument(s, jobId, d, sha, common::isoJst(clock_.now()));
         if (!stored) return stored;
         tx.commit();
         return Status::ok();
-    });
+    }), Sync::Full);
 }
 
 Result<std::string> JobStore::document(const std::string& jobId, const std::string& format) const {
@@ -730,16 +864,15 @@ Status JobStore::appendEvent(const std::string& jobId, const std::string& kind, 
                              const std::string& detailJson) {
     Status valid = checkEvent(kind, actor, detailJson);
     if (!valid) return valid;
-    return guarded("append " + kind + " event to job " + jobId, [&]() -> Status {
+    return durable(guarded("append " + kind + " event to job " + jobId, [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         Session& s = *session_;
-        useSync(Sync::Full);
         WriteTransaction tx(s);
         if (!jobExists(s, jobId)) return Status::notFound("no job " + jobId);
         insertEvent(s, jobId, kind, common::isoJst(clock_.now()), actor, detailJson);
         tx.commit();
         return Status::ok();
-    });
+    }), Sync::Full);
 }
 
 Result<std::vector<Event>> JobStore::events(const std::string& jobId) const {
@@ -799,13 +932,12 @@ Result<std::vector<Job>> JobStore::unfinished() const {
 }
 
 Status JobStore::purgeIdempotencyKeys(long long olderThanUs) {
-    return guarded("purge idempotency keys", [&]() -> Status {
+    return durable(guarded("purge idempotency keys", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
-        useSync(Sync::Full);
         *session_ << "UPDATE jobs SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_us < ?",
             bind(static_cast<Poco::Int64>(olderThanUs)), now;
         return Status::ok();
-    });
+    }), Sync::Full);
 }
 
 }  // namespace jobs
@@ -823,7 +955,6 @@ Result<std::vector<Job>> JobStore::dueHeld(long long nowUs) const {
 Status JobStore::appendAudit(const AuditEntry& e) {
     return guarded("append audit entry", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
-        useSync(Sync::Deferred);
         const Poco::Timestamp t = clock_.now();
         *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

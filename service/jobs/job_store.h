@@ -1,10 +1,11 @@
 // JobStore: the durable record of every accepted job, its frozen documents and
-// its append-only event history, in one SQLite file (WAL, synchronous=FULL), so
-// a job acknowledged with 201 survives a SIGKILL or power loss (see Sync).
+// its append-only event history, in one SQLite file (WAL), so a job
+// acknowledged with 201 survives a SIGKILL or power loss (see Sync).
 // Thread safety: every method is safe from any thread. The store holds one
 // SQLite connection behind a mutex, so calls run one at a time.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,8 +23,8 @@ namespace jobs {
 
 // When a write reaches the disk.
 enum class Sync {
-    // On disk before the call returns (synchronous=FULL): what a client was
-    // told survives a power loss.
+    // On disk before the call returns (the log is synced after the commit):
+    // what a client was told survives a power loss.
     Full,
     // In the WAL before the call returns, so it survives the process being
     // killed, and on disk with the next Full write or checkpoint. A power loss
@@ -60,6 +61,15 @@ public:
     // the id or the idempotency key is already stored, Unavailable when the
     // file stays locked, IOError otherwise.
     common::Status create(const Job& job, const std::string& actor);
+    // Stores a job rendered before it was stored, so that accepting it and
+    // freezing its documents cost one transaction and one sync: the job (in
+    // Rendered, with its pageCount and warnings), its "accepted" event at
+    // job.createdAtUs (which must be set: the documents print that time), its
+    // documents (by the rules of putDocument) and a "rendered" event with
+    // renderedDetailJson. Errors as create(); InvalidArgument as well for no
+    // creation time, no document or a bad document or detail.
+    common::Status createRendered(const Job& job, const std::string& actor, const std::vector<FrozenDocument>& documents,
+                                  const std::string& renderedDetailJson);
 
     // Returns NotFound when no job has this id.
     common::Result<Job> get(const std::string& id) const;
@@ -128,15 +138,31 @@ public:
     common::Status purgeIdempotencyKeys(long long olderThanUs);
 
 private:
-    JobStore(std::unique_ptr<Poco::Data::Session> session, const common::Clock& clock);
+    struct LogFile;
+    JobStore(std::unique_ptr<Poco::Data::Session> session, std::string logPath, std::shared_ptr<const LogFile> log,
+             const common::Clock& clock);
 
-    // Sets the connection's synchronous mode for the next write (mutex_ held).
-    void useSync(Sync sync);
+    // Syncs the write-ahead log: every commit made so far is on disk after
+    // it. Called without mutex_, so other threads commit meanwhile, and one
+    // sync covers every commit made before it started (group commit).
+    common::Status syncLog() const;
+    // The open log file, reopened when the name now points at another file
+    // (logMutex_ held).
+    common::Result<std::shared_ptr<const LogFile>> currentLog() const;
+    // `committed`, after syncLog() when it succeeded and sync is Full.
+    common::Status durable(common::Status committed, Sync sync) const;
 
     mutable std::mutex mutex_;
     std::unique_ptr<Poco::Data::Session> session_;  // guarded by mutex_
-    Sync sync_ = Sync::Full;                         // the connection's mode; guarded by mutex_
     const common::Clock& clock_;
+    const std::string logPath_;
+    mutable std::mutex logMutex_;
+    mutable std::condition_variable logSynced_;
+    // Guarded by logMutex_:
+    mutable std::shared_ptr<const LogFile> log_;  // reopened if the file was replaced
+    mutable unsigned long long syncRequests_ = 0;    // syncLog() calls so far
+    mutable unsigned long long syncedRequests_ = 0;  // calls covered by a finished sync
+    mutable bool syncing_ = false;
 };
 
 }  // namespace jobs

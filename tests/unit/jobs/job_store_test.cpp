@@ -181,6 +181,10 @@ TEST_CASE("A new job with a bad field is rejected and nothing is stored", "[jobs
         {"sheet", [](Job& j) { j.sheetId = ""; }},
         {"state", [](Job& j) { j.state = JobState::Spooled; }},
         {"request", [](Job& j) { j.requestJson = "{not json"; }},
+        {"request array", [](Job& j) { j.requestJson = R"([{"n":1}])"; }},
+        {"request scalar", [](Job& j) { j.requestJson = R"("text")"; }},
+        {"request with more after it", [](Job& j) { j.requestJson = R"({"n":1} {"n":2})"; }},
+        {"request cut short", [](Job& j) { j.requestJson = R"({"n":[1,2})"; }},
         {"hash", [](Job& j) { j.requestHash = "abc"; }},
         {"empty key", [](Job& j) { j.idempotencyKey = ""; }},
         {"empty patient", [](Job& j) { j.patientRef = ""; }},
@@ -369,6 +373,77 @@ TEST_CASE("A transition freezes its documents in the same transaction", "[jobs]"
               Status::Code::InvalidArgument);
         CHECK(f.store->get(job.id)->state == JobState::Accepted);
     }
+}
+
+TEST_CASE("A job rendered before it was stored lands with its documents and both events at once", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    job.state = JobState::Rendered;
+    job.pageCount = 3;
+    job.warningsJson = R"([{"code":"shrunk","message":"縮小しました"}])";
+    job.createdAtUs = kStartUs - 2000000;  // accepted two seconds before the store saw it
+    const std::string pdf = "%PDF-1.7 full", fax = "%PDF-1.7 masked";
+    REQUIRE(f.store->createRendered(job, "cm-tanaka", {{"pdf", pdf}, {"fax_pdf", fax}}, R"({"pages":3})").isOk());
+
+    auto got = f.store->get(job.id);
+    REQUIRE(got.isOk());
+    CHECK(got->state == JobState::Rendered);
+    CHECK(got->pageCount == 3);
+    CHECK(got->warningsJson == job.warningsJson);
+    CHECK(got->createdAtUs == kStartUs - 2000000);
+    CHECK(got->createdAt == "2025-04-01T15:09:58+09:00");
+    CHECK(got->updatedAt == "2025-04-01T15:10:00+09:00");
+    CHECK(*f.store->document(job.id, "pdf") == pdf);
+    CHECK(*f.store->document(job.id, "fax_pdf") == fax);
+    auto events = f.store->events(job.id);
+    REQUIRE(events.isOk());
+    REQUIRE(kinds(*events) == std::vector<std::string>{"accepted", "rendered"});
+    CHECK((*events)[0].at == "2025-04-01T15:09:58+09:00");
+    CHECK((*events)[1].at == "2025-04-01T15:10:00+09:00");
+    CHECK((*events)[1].actor == "cm-tanaka");
+    CHECK((*events)[1].detailJson == R"({"pages":3})");
+    // It goes on like any rendered job.
+    CHECK(f.store->transition(job.id, JobState::Spooled, "spooled", "system", "{}").isOk());
+}
+
+TEST_CASE("A rendered job that cannot be stored leaves nothing behind", "[jobs]") {
+    Fixture f;
+    auto rendered = [] {
+        Job job = makeJob();
+        job.state = JobState::Rendered;
+        job.pageCount = 1;
+        job.createdAtUs = kStartUs;
+        return job;
+    };
+    const std::vector<jobs::FrozenDocument> docs = {{"pdf", "%PDF-1.7"}};
+    SECTION("bad input is refused before anything is written") {
+        Job accepted = rendered();
+        accepted.state = JobState::Accepted;
+        CHECK(f.store->createRendered(accepted, "system", docs, "{}").code() == Status::Code::InvalidArgument);
+        Job noTime = rendered();
+        noTime.createdAtUs = 0;
+        CHECK(f.store->createRendered(noTime, "system", docs, "{}").code() == Status::Code::InvalidArgument);
+        CHECK(f.store->createRendered(rendered(), "system", {}, "{}").code() == Status::Code::InvalidArgument);
+        CHECK(f.store->createRendered(rendered(), "system", {{"docx", "PK"}}, "{}").code() ==
+              Status::Code::InvalidArgument);
+        CHECK(f.store->createRendered(rendered(), "system", {{"pdf", ""}}, "{}").code() ==
+              Status::Code::InvalidArgument);
+        CHECK(f.store->createRendered(rendered(), "system", docs, "[]").code() == Status::Code::InvalidArgument);
+        CHECK(f.store->createRendered(rendered(), "", docs, "{}").code() == Status::Code::InvalidArgument);
+    }
+    SECTION("a used idempotency key is a Conflict, and the documents are not kept") {
+        Job first = rendered();
+        first.idempotencyKey = "key-1";
+        REQUIRE(f.store->createRendered(first, "system", docs, "{}").isOk());
+        Job second = rendered();
+        second.idempotencyKey = "key-1";
+        CHECK(f.store->createRendered(second, "system", docs, "{}").code() == Status::Code::Conflict);
+        CHECK(f.store->get(second.id).status().code() == Status::Code::NotFound);
+        CHECK(f.store->document(second.id, "pdf").status().code() == Status::Code::NotFound);
+        CHECK(*f.store->count({}) == 1);
+        return;
+    }
+    CHECK(*f.store->count({}) == 0);
 }
 
 TEST_CASE("Deferred and full writes read back alike, also after reopening", "[jobs]") {
@@ -624,6 +699,9 @@ TEST_CASE("Jobs created from many threads at once are all stored", "[jobs]") {
     }
     for (auto& th : threads) th.join();
     CHECK(failures == 0);
+    CHECK(*f.store->count({}) == kThreads * kPerThread);
+    f.store.reset();  // each write synced the log after its commit, many of them with one sync
+    f.store = f.openStore();
     CHECK(*f.store->count({}) == kThreads * kPerThread);
 }
 
