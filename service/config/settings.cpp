@@ -46,6 +46,8 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"server.behindTlsProxy", [&](auto& c, auto& k) { s.behindTlsProxy = c.getBool(k); }},
         {"render.workers", [&](auto& c, auto& k) { s.renderWorkers = readInt(c, k, 0, 256); }},
         {"render.queue", [&](auto& c, auto& k) { s.renderQueue = readInt(c, k, 0, 100000); }},
+        {"jobs.concurrent", [&](auto& c, auto& k) { s.jobsConcurrent = readInt(c, k, 0, 1024); }},
+        {"jobs.queue", [&](auto& c, auto& k) { s.jobsQueue = readInt(c, k, 0, 100000); }},
         {"partners.file", [&](auto& c, auto& k) { s.partnersFile = c.getString(k); }},
         {"fax.holdSeconds", [&](auto& c, auto& k) { s.faxHoldSeconds = readInt(c, k, 0, 3600); }},
         {"fax.allowAdHocNumbers", [&](auto& c, auto& k) { s.faxAllowAdHocNumbers = c.getBool(k); }},

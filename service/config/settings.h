@@ -58,6 +58,10 @@ struct Settings {
     int renderWorkers = 0;
     // render.queue: requests waiting for a render slot before 503 Retry-After.
     int renderQueue = 64;
+    // jobs.concurrent: job submissions in progress at once; 0 = three per core.
+    int jobsConcurrent = 0;
+    // jobs.queue: submissions waiting for their turn before 503 Retry-After.
+    int jobsQueue = 64;
     // partners.file: the partner directory (CSV); reloaded on SIGHUP.
     std::string partnersFile = RENKEI_DEFAULT_PARTNERS_FILE;
     // fax.holdSeconds: a fax job waits this long before it goes to the gateway

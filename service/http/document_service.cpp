@@ -14,7 +14,7 @@ DocumentService::DocumentService(std::shared_ptr<const form::TemplateRegistry> t
       fonts_(fonts),
       pdf_(fonts),
       xlsx_(std::move(xlsx)),
-      pool_(limits.workers, limits.queue) {}
+      pool_(limits.workers, limits.queue, "描画") {}
 
 common::Result<form::FormData> DocumentService::validate(const std::string& sheetId,
                                                          const Poco::JSON::Object::Ptr& fields,

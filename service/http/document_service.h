@@ -1,7 +1,7 @@
 // DocumentService: validation and rendering of one sheet, shared by the
 // render route and the job pipeline. Holds the templates, the fonts and the
 // renderers, all loaded once at start; render() is safe from many threads and
-// passes through a RenderPool, so only a bounded number render at once.
+// passes through a TurnPool, so only a bounded number render at once.
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -13,7 +13,7 @@
 #include "common/status.h"
 #include "form/form_data.h"
 #include "form/template_registry.h"
-#include "http/render_pool.h"
+#include "http/turn_pool.h"
 #include "layout/layout_builder.h"
 #include "render/font_metrics.h"
 #include "render/pdf_renderer.h"
@@ -29,7 +29,7 @@ struct RenderedDocument {
 
 enum class Format { Pdf, Xlsx };
 
-// How much rendering runs at once (see RenderPool).
+// How much rendering runs at once (see TurnPool).
 struct RenderLimits {
     int workers = 0;  // Settings::renderWorkers: 0 = one per core
     int queue = 64;   // Settings::renderQueue: callers waiting beyond the workers
@@ -70,14 +70,14 @@ public:
     // (a job is stored only when its render can run). render() on the same
     // thread then runs inside this turn. Unavailable when the queue is full.
     // The slot must be released on this thread.
-    common::Result<RenderPool::Slot> reserveRender() const { return pool_.acquire(); }
+    common::Result<TurnPool::Slot> reserveRender() const { return pool_.acquire(); }
 
 private:
     std::shared_ptr<const form::TemplateRegistry> templates_;
     std::shared_ptr<const render::FontMetrics> fonts_;
     render::PdfRenderer pdf_;
     render::XlsxOptions xlsx_;
-    mutable RenderPool pool_;
+    mutable TurnPool pool_;
 };
 
 }  // namespace http

@@ -45,6 +45,13 @@ std::string warningsJson(const std::vector<std::string>& warnings) {
     return stringify(list);
 }
 
+// The "rendered" event's detail.
+std::string renderedDetail(int pageCount) {
+    Object::Ptr detail = new Object;
+    detail->set("pages", pageCount);
+    return stringify(detail);
+}
+
 layout::MaskMode layoutMask(partners::MaskMode mode) {
     switch (mode) {
     case partners::MaskMode::Initials: return layout::MaskMode::Initials;
@@ -83,10 +90,13 @@ JobService::JobService(const DocumentService& documents, jobs::JobStore& store, 
                        const partners::PartnerRegistry& partners, const common::Clock& clock,
                        JobServiceOptions options, const spool::CupsPrinter* printer)
     : documents_(documents), store_(store), spool_(spool), partners_(partners), clock_(clock),
-      options_(std::move(options)), printer_(printer) {}
+      options_(std::move(options)), printer_(printer),
+      submissions_(options_.concurrentSubmissions, options_.submissionQueue, "ジョブ受付", 3) {}
 
 common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const std::string& idempotencyKey,
                                                 const std::string& office, const std::string& actor) {
+    auto turn = submissions_.acquire();
+    if (!turn) return turn.status();
     auto parsed = parseJobRequest(body, documents_, *partners_.current(), options_.limits);
     if (!parsed) return parsed.status();
     const JobRequest& request = parsed.value();
@@ -116,9 +126,7 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
     }
 
     // A render slot before anything is stored: when the server is saturated
-    // the client gets 503 and nothing half-made is left behind. The slot is
-    // held through the render below (a nested render on this thread does not
-    // wait for another).
+    // the client gets 503 and nothing half-made is left behind.
     auto slot = documents_.reserveRender();
     if (!slot) return slot.status();
 
@@ -133,7 +141,28 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
     job.deliveryJson = deliveryJsonOf(request);
     if (!idempotencyKey.empty()) job.idempotencyKey = idempotencyKey;
     if (!request.patientRef.empty()) job.patientRef = request.patientRef;
-    Status created = store_.create(job, actor);
+    const Poco::Timestamp acceptedAt = clock_.now();  // printed on the documents
+    job.createdAtUs = acceptedAt.epochMicroseconds();
+    job.createdAt = common::isoJst(acceptedAt);
+
+    // Rendered before it is stored, so that accepting the job and freezing
+    // its documents take one transaction and one sync, and the render turn is
+    // given back before any I/O.
+    auto rendered = renderJob(job, request);
+    slot.value().release();
+    if (!rendered && rendered.status().code() == Status::Code::Unavailable) return rendered.status();
+    std::vector<jobs::FrozenDocument> frozen;
+    Status created;
+    if (rendered) {
+        job.state = jobs::JobState::Rendered;
+        job.pageCount = rendered->pageCount;
+        job.warningsJson = warningsJson(rendered->warnings);
+        frozen.push_back({"pdf", std::move(rendered->pdf)});
+        if (job.channel == "fax") frozen.push_back({"fax_pdf", std::move(rendered->faxPdf)});
+        created = store_.createRendered(job, actor, frozen, renderedDetail(job.pageCount));
+    } else {
+        created = store_.create(job, actor);  // a failed render is recorded on the job (below)
+    }
     if (created.code() == Status::Code::Conflict && !idempotencyKey.empty()) {
         // Another request with the same key won the race: answer as a replay.
         auto earlier = store_.findByIdempotencyKey(idempotencyKey);
@@ -141,10 +170,9 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
         return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
     }
     if (!created) return created;
-    auto stored = store_.get(job.id);
-    if (!stored) return stored.status();
-    // A failed render or spool is recorded on the job itself.
-    advance(stored.value(), actor, &request, &slot.value());
+    // What goes out is the last frozen copy: the fax rendering, or the PDF.
+    if (rendered) sendOut(job, actor, frozen.back().bytes);
+    else fail(job, "render_failed", rendered.status().message(), actor);
     auto now = store_.get(job.id);
     if (!now) return now.status();
     return SubmitResult{now.value(), false};
@@ -230,31 +258,18 @@ common::Status JobService::fail(const jobs::Job& job, const std::string& code, c
     return store_.transition(job.id, jobs::JobState::Failed, "failed", actor, stringify(detail), failure);
 }
 
-common::Status JobService::process(const jobs::Job& job, const std::string& actor) {
-    return advance(job, actor, nullptr, nullptr);
-}
-
-common::Status JobService::advance(const jobs::Job& start, const std::string& actor, const JobRequest* request,
-                                   RenderPool::Slot* slot) {
+common::Status JobService::process(const jobs::Job& start, const std::string& actor) {
     jobs::Job job = start;
     std::string outgoing;  // the PDF just rendered for the spool, so deliver() need not read it back
     if (job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering) {
         const bool fax = job.channel == "fax";
-        // A fresh submission has nothing frozen yet; a job picked up again may have.
-        common::Result<std::string> frozen = Status::notFound("not rendered yet");
-        if (!request) frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+        // A crash after the copies were frozen: they are what goes out, never a re-render.
+        common::Result<std::string> frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
         jobs::JobChanges changes;
         if (!frozen) {
-            std::optional<JobRequest> reparsed;
-            if (!request) {
-                auto stored = requestOf(job);
-                if (!stored) return fail(job, "render_failed", stored.status().message(), actor);
-                reparsed = std::move(stored.value());
-                request = &*reparsed;
-            }
-            auto rendered = renderJob(job, *request);
-            // The rest is I/O: another request may use the CPU meanwhile.
-            if (slot) slot->release();
+            auto request = requestOf(job);
+            if (!request) return fail(job, "render_failed", request.status().message(), actor);
+            auto rendered = renderJob(job, request.value());
             if (!rendered) {
                 // Busy is not broken: the job stays accepted and the next start renders it.
                 if (rendered.status().code() != Status::Code::Unavailable)
@@ -268,14 +283,12 @@ common::Status JobService::advance(const jobs::Job& start, const std::string& ac
             changes.pageCount = rendered->pageCount;
             changes.warningsJson = warningsJson(rendered->warnings);
         } else {
-            // A crash after the copies were frozen: they are what goes out, never a re-render.
             auto pages = render::pdfPageCount(frozen.value());
             if (!pages) return pages.status();
             changes.pageCount = pages.value();
         }
-        Object::Ptr detail = new Object;
-        detail->set("pages", *changes.pageCount);
-        Status moved = store_.transition(job.id, jobs::JobState::Rendered, "rendered", actor, stringify(detail), changes);
+        Status moved = store_.transition(job.id, jobs::JobState::Rendered, "rendered", actor,
+                                         renderedDetail(*changes.pageCount), changes);
         if (!moved) return moved;
         // The checked transition succeeded, so this is what the store now holds.
         job.state = jobs::JobState::Rendered;
@@ -283,6 +296,10 @@ common::Status JobService::advance(const jobs::Job& start, const std::string& ac
         if (changes.warningsJson) job.warningsJson = *changes.warningsJson;
     }
     if (job.state != jobs::JobState::Rendered) return Status::ok();
+    return sendOut(job, actor, outgoing);
+}
+
+common::Status JobService::sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
     if (job.channel == "fax" && job.heldUntilUs == 0 && options_.faxHoldSeconds > 0) {
         // The undo window: a wrong destination can still be cancelled.
         jobs::JobChanges hold;
@@ -293,7 +310,7 @@ common::Status JobService::advance(const jobs::Job& start, const std::string& ac
         return store_.transition(job.id, jobs::JobState::Held, "held", actor, stringify(detail), hold,
                                  jobs::Sync::Deferred);
     }
-    return deliver(job, actor, outgoing);
+    return deliver(job, actor, rendered);
 }
 
 common::Status JobService::deliver(const jobs::Job& job, const std::string& actor, const std::string& rendered) {

@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "http/document_service.h"
 #include "http/job_request.h"
+#include "http/turn_pool.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
 #include "spool/cups_printer.h"
@@ -30,6 +31,8 @@ struct JobServiceOptions {
     long long duplicateWindowSeconds = 600;            // jobs.duplicateWindowSeconds
     long long idempotencyKeepSeconds = 7 * 24 * 3600;  // jobs.idempotencyKeepSeconds
     long long faxHoldSeconds = 60;                     // fax.holdSeconds
+    int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
+    int submissionQueue = 64;                          // jobs.queue
     JobLimits limits;
 };
 
@@ -46,11 +49,13 @@ public:
                const partners::PartnerRegistry& partners, const common::Clock& clock, JobServiceOptions options,
                const spool::CupsPrinter* printer = nullptr);
 
-    // Checks the request, stores the job, renders it, then spools it (print)
-    // or holds it (fax). Errors: NotFound (unknown sheet), InvalidArgument
-    // (every field error), Conflict (idempotency key reused with another body,
-    // or the same submission within the duplicate window), IOError. A job that
-    // was stored but failed to render is returned in state failed.
+    // Checks the request, renders it, stores the job with its frozen
+    // documents, then spools it (print) or holds it (fax). Errors: NotFound
+    // (unknown sheet), InvalidArgument (every field error), Conflict
+    // (idempotency key reused with another body, or the same submission
+    // within the duplicate window), Unavailable (every render worker busy and
+    // the queue full; nothing is stored), IOError. A job whose render failed
+    // is stored and returned in state failed.
     common::Result<SubmitResult> submit(const Poco::JSON::Object::Ptr& request, const std::string& idempotencyKey,
                                         const std::string& office, const std::string& actor);
 
@@ -86,11 +91,9 @@ private:
     common::Result<JobRequest> requestOf(const jobs::Job& job) const;
     struct Rendered;
     common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request) const;
-    // process() with the request already parsed (null: parse the stored one)
-    // and the render turn reserved by submit() (null: none), given back as
-    // soon as the job is rendered.
-    common::Status advance(const jobs::Job& job, const std::string& actor, const JobRequest* request,
-                           RenderPool::Slot* slot);
+    // Holds a rendered fax job for its undo window, or delivers the job.
+    // rendered: the outgoing PDF when at hand; empty reads the frozen copy.
+    common::Status sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered);
     // rendered: the outgoing PDF when at hand; empty reads the frozen copy.
     common::Status deliver(const jobs::Job& job, const std::string& actor, const std::string& rendered = {});
     common::Status deliverToCups(const jobs::Job& job, const std::string& actor);
@@ -105,6 +108,9 @@ private:
     const common::Clock& clock_;
     JobServiceOptions options_;
     const spool::CupsPrinter* printer_;
+    // Submissions in progress take turns in arrival order: with few of them
+    // at once, each passes the store's lock soon and the latency stays even.
+    TurnPool submissions_;
     std::mutex resultsMutex_;
     std::set<std::string> settledResults_;  // "<id>#<attempt>" already handled; guarded by resultsMutex_
     long long lastPurgeUs_ = 0;             // guarded by resultsMutex_

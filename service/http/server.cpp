@@ -296,6 +296,8 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     options.duplicateWindowSeconds = settings.duplicateWindowSeconds;
     options.idempotencyKeepSeconds = settings.idempotencyKeepSeconds;
     options.faxHoldSeconds = settings.faxHoldSeconds;
+    options.concurrentSubmissions = settings.jobsConcurrent;
+    options.submissionQueue = settings.jobsQueue;
     options.limits.allowAdHocFaxNumbers = settings.faxAllowAdHocNumbers;
     options.limits.defaultMask = *partners::parseMask(settings.faxDefaultMask);
     options.limits.maxDocuments = settings.documentsPerJob;

@@ -1,34 +1,41 @@
-#include "http/render_pool.h"
+#include "http/turn_pool.h"
 
 #include <algorithm>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace http {
 
 namespace {
 
-// The pool whose slot the current thread holds, so that a nested acquire (a
+// The pools whose slots the current thread holds, so that a nested acquire (a
 // render inside a turn reserved earlier by the same request) neither waits
 // for itself nor takes a second worker.
-thread_local const RenderPool* tHeldPool = nullptr;
+thread_local std::vector<const TurnPool*> tHeldPools;
 
-int defaultWorkers() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+bool holds(const TurnPool* pool) {
+    return std::find(tHeldPools.begin(), tHeldPools.end(), pool) != tHeldPools.end();
+}
 
 }  // namespace
 
-RenderPool::RenderPool(int workers, int queue)
-    : workers_(workers > 0 ? workers : defaultWorkers()), queue_(std::max(0, queue)) {}
+TurnPool::TurnPool(int workers, int queue, std::string waitingFor, int perCore)
+    : workers_(workers > 0 ? workers
+                           : std::max(1, perCore * static_cast<int>(std::thread::hardware_concurrency()))),
+      queue_(std::max(0, queue)),
+      waitingFor_(std::move(waitingFor)) {}
 
-RenderPool::Slot::~Slot() { release(); }
+TurnPool::Slot::~Slot() { release(); }
 
-void RenderPool::Slot::release() {
+void TurnPool::Slot::release() {
     if (pool_) pool_->release();
     pool_ = nullptr;
 }
 
-common::Result<RenderPool::Slot> RenderPool::acquire() {
-    if (tHeldPool == this) return Slot(nullptr);
+common::Result<TurnPool::Slot> TurnPool::acquire() {
+    if (holds(this)) return Slot(nullptr);
     std::unique_lock<std::mutex> lock(mutex_);
     // Waiters are served in arrival order: a newcomer may not overtake them
     // even when a worker happens to be free at the moment it arrives.
@@ -36,19 +43,20 @@ common::Result<RenderPool::Slot> RenderPool::acquire() {
         ++running_;
     } else {
         if (static_cast<int>(waiters_.size()) >= queue_) {
-            return common::Status::unavailable("描画の順番待ちが上限(" + std::to_string(queue_) +
+            return common::Status::unavailable(waitingFor_ + "の順番待ちが上限(" + std::to_string(queue_) +
                                                "件)に達しています。");
         }
         Waiter me;
         waiters_.push_back(&me);
         me.turn.wait(lock, [&] { return me.admitted; });  // release() handed its worker to us
     }
-    tHeldPool = this;
+    tHeldPools.push_back(this);
     return Slot(this);
 }
 
-void RenderPool::release() {
-    if (tHeldPool == this) tHeldPool = nullptr;
+void TurnPool::release() {
+    auto held = std::find(tHeldPools.begin(), tHeldPools.end(), this);
+    if (held != tHeldPools.end()) tHeldPools.erase(held);
     std::lock_guard<std::mutex> lock(mutex_);
     if (waiters_.empty()) {
         --running_;
@@ -63,12 +71,12 @@ void RenderPool::release() {
     next->turn.notify_one();
 }
 
-int RenderPool::running() const {
+int TurnPool::running() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return running_;
 }
 
-int RenderPool::waiting() const {
+int TurnPool::waiting() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return static_cast<int>(waiters_.size());
 }

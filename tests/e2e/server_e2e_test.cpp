@@ -9,7 +9,10 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/Thread.h>
 
+#include <atomic>
 #include <csignal>
+#include <thread>
+#include <vector>
 
 #include "common/utf8.h"
 #include "e2e_support.h"
@@ -312,4 +315,45 @@ TEST_CASE("Invalid UTF-8 bytes in a field are a 422 naming the field, not a malf
     CHECK(errors->getObject(0)->getValue<std::string>("field") == "fields.pt_name");
     CHECK(errors->getObject(0)->getValue<std::string>("code") == "invalid_utf8");
     CHECK(server.post("/api/v1/jobs", "{\"sheet\":\"adm\xff").status == 400);
+}
+
+TEST_CASE("Submissions beyond the configured concurrency and queue get 503 with Retry-After and store nothing",
+          "[e2e]") {
+    TestServer server([](config::Settings& s) {
+        s.jobsConcurrent = 1;
+        s.jobsQueue = 0;
+        s.duplicateWindowSeconds = 0;  // the same sample may be submitted again
+    });
+    constexpr int kClients = 12;
+    std::vector<Response> responses(kClients);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.emplace_back([&, i] {
+            ++ready;
+            while (ready < kClients) std::this_thread::yield();  // all at once
+            responses[i] = server.post("/api/v1/jobs", printJob("admission-info"));
+        });
+    }
+    for (auto& c : clients) c.join();
+    int accepted = 0, refused = 0;
+    for (const Response& r : responses) {
+        INFO(r.status << " " << r.body);
+        if (r.status == 201) {
+            ++accepted;
+            continue;
+        }
+        REQUIRE(r.status == 503);
+        ++refused;
+        CHECK(r.headers.at("Retry-After") == "1");
+        CHECK(r.contentType.rfind("application/problem+json", 0) == 0);
+        CHECK(r.json()->getValue<std::string>("code") == "unavailable");
+        CHECK(r.json()->getValue<std::string>("title").find("混み合っています") != std::string::npos);
+    }
+    CHECK(accepted >= 1);
+    CHECK(refused >= 1);
+    // Only what was acknowledged reached the spool.
+    std::vector<std::string> spooled;
+    Poco::File(server.dataDir() + "/spool/print/new").list(spooled);
+    CHECK(static_cast<int>(spooled.size()) == 2 * accepted);  // each job's PDF and sidecar
 }

@@ -1,4 +1,4 @@
-#include "http/render_pool.h"
+#include "http/turn_pool.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,7 @@
 
 namespace {
 
-using http::RenderPool;
+using http::TurnPool;
 
 // Waits (briefly) until cond holds; the pool's counters are the only way to
 // see that another thread has reached the queue.
@@ -26,17 +26,17 @@ bool eventually(Cond cond) {
 }
 
 // A turn held until the optional is reset.
-std::optional<RenderPool::Slot> takeTurn(RenderPool& pool) {
+std::optional<TurnPool::Slot> takeTurn(TurnPool& pool) {
     auto slot = pool.acquire();
     REQUIRE(slot.isOk());
-    return std::optional<RenderPool::Slot>(std::move(slot).value());
+    return std::optional<TurnPool::Slot>(std::move(slot).value());
 }
 
 }  // namespace
 
 TEST_CASE("with one worker and a queue of one, a third concurrent render is refused as unavailable", "[http]") {
-    RenderPool pool(1, 1);
-    std::optional<RenderPool::Slot> first = takeTurn(pool);
+    TurnPool pool(1, 1, "描画");
+    std::optional<TurnPool::Slot> first = takeTurn(pool);
     REQUIRE(pool.running() == 1);
 
     std::promise<void> release;
@@ -60,7 +60,7 @@ TEST_CASE("with one worker and a queue of one, a third concurrent render is refu
 }
 
 TEST_CASE("released render slots are reused", "[http]") {
-    RenderPool pool(1, 0);
+    TurnPool pool(1, 0, "描画");
     for (int i = 0; i < 100; ++i) {
         auto slot = pool.acquire();
         REQUIRE(slot.isOk());
@@ -71,7 +71,7 @@ TEST_CASE("released render slots are reused", "[http]") {
 }
 
 TEST_CASE("a render pool never runs more renders at once than it has workers", "[http]") {
-    RenderPool pool(2, 64);
+    TurnPool pool(2, 64, "描画");
     std::atomic<int> inside{0};
     std::atomic<int> most{0};
     std::atomic<int> refused{0};
@@ -100,7 +100,7 @@ TEST_CASE("a render pool never runs more renders at once than it has workers", "
 }
 
 TEST_CASE("a thread holding a render slot can render again inside it without waiting", "[http]") {
-    RenderPool pool(1, 0);
+    TurnPool pool(1, 0, "描画");
     auto reserved = pool.acquire();
     REQUIRE(reserved.isOk());
     {
@@ -113,16 +113,48 @@ TEST_CASE("a thread holding a render slot can render again inside it without wai
     CHECK(other.code() == common::Status::Code::Unavailable);
 }
 
-TEST_CASE("zero workers means one per core", "[http]") {
-    RenderPool pool(0, 4);
+TEST_CASE("zero workers means one per core, or as many per core as asked", "[http]") {
+    TurnPool pool(0, 4, "描画");
     CHECK(pool.workers() >= 1);
     CHECK(pool.workers() == static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     CHECK(pool.queueLimit() == 4);
+    TurnPool three(0, 4, "ジョブ受付", 3);
+    CHECK(three.workers() == 3 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+TEST_CASE("a refusal names the work that is waiting", "[http]") {
+    TurnPool pool(1, 0, "ジョブ受付");
+    auto held = pool.acquire();
+    REQUIRE(held.isOk());
+    auto refused = std::async(std::launch::async, [&] { return pool.acquire().status(); }).get();
+    CHECK(refused.code() == common::Status::Code::Unavailable);
+    CHECK(refused.message().find("ジョブ受付の順番待ち") != std::string::npos);
+}
+
+TEST_CASE("a thread may hold slots of two pools, and each is given back to its own pool", "[http]") {
+    TurnPool outer(1, 0, "ジョブ受付");
+    TurnPool inner(1, 0, "描画");
+    auto job = outer.acquire();
+    REQUIRE(job.isOk());
+    {
+        auto render = inner.acquire();
+        REQUIRE(render.isOk());
+        CHECK(inner.running() == 1);
+        auto nested = outer.acquire();  // still known as held on this thread
+        REQUIRE(nested.isOk());
+        CHECK(outer.running() == 1);
+    }
+    CHECK(inner.running() == 0);
+    CHECK(outer.running() == 1);
+    auto other = std::async(std::launch::async, [&] { return outer.acquire().status(); }).get();
+    CHECK(other.code() == common::Status::Code::Unavailable);
+    job.value().release();
+    CHECK(outer.running() == 0);
 }
 
 TEST_CASE("waiting renders get their turn in arrival order", "[http]") {
-    RenderPool pool(1, 8);
-    std::optional<RenderPool::Slot> first = takeTurn(pool);
+    TurnPool pool(1, 8, "描画");
+    std::optional<TurnPool::Slot> first = takeTurn(pool);
     std::mutex orderMutex;
     std::vector<int> order;
     std::vector<std::thread> waiters;
@@ -141,7 +173,7 @@ TEST_CASE("waiting renders get their turn in arrival order", "[http]") {
 }
 
 TEST_CASE("a slot given back early frees its worker once", "[http]") {
-    RenderPool pool(1, 0);
+    TurnPool pool(1, 0, "描画");
     auto early = pool.acquire();
     REQUIRE(early.isOk());
     early.value().release();
