@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "common/ids.h"
+#include "jobs/checkpointer.h"
 
 namespace jobs {
 
@@ -158,6 +159,10 @@ using Poco::Data::Session;
 using Poco::Data::Statement;
 
 const char* const kFormats[] = {"pdf", "xlsx", "fax_pdf"};
+
+// How often the log is copied into the database file when it has grown: at
+// 300 jobs/s about a thousand pages each time, SQLite's own default threshold.
+constexpr int kCheckpointIntervalMs = 100;
 
 // Version 1: the first schema. A later version is one more function in
 // kMigrations; each runs once, in order, inside the migration transaction.
@@ -614,8 +619,9 @@ struct JobStore::LogFile {
 };
 
 JobStore::JobStore(std::unique_ptr<Session> session, std::string logPath, std::shared_ptr<const LogFile> log,
-                   const common::Clock& clock)
-    : session_(std::move(session)), clock_(clock), logPath_(std::move(logPath)), log_(std::move(log)) {}
+                   std::unique_ptr<Checkpointer> checkpointer, const common::Clock& clock)
+    : session_(std::move(session)), clock_(clock), logPath_(std::move(logPath)), log_(std::move(log)),
+      checkpointer_(std::move(checkpointer)) {}
 
 JobStore::~JobStore() = default;
 
@@ -641,12 +647,17 @@ Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dbPath, cons
         // one sync instead of queueing behind each other's.
         s << "PRAGMA synchronous = NORMAL", now;
         s << "PRAGMA foreign_keys = ON", now;
+        // Checkpoints run on the checkpointer's thread; this is only the backstop.
+        s << "PRAGMA wal_autocheckpoint = " + std::to_string(Checkpointer::kBackstopPages), now;
         Status migrated = migrate(s, clock);
         if (!migrated) return migrated;
         const std::string logPath = dbPath + "-wal";
         auto log = LogFile::open(logPath);
         if (!log) return log.status();
-        return std::unique_ptr<JobStore>(new JobStore(std::move(session), logPath, std::move(log).value(), clock));
+        auto checkpointer = Checkpointer::start(dbPath, kCheckpointIntervalMs);
+        if (!checkpointer) return checkpointer.status();
+        return std::unique_ptr<JobStore>(new JobStore(std::move(session), logPath, std::move(log).value(),
+                                                      std::move(checkpointer).value(), clock));
     });
 }
 
@@ -769,8 +780,9 @@ Result<std::shared_ptr<const JobStore::LogFile>> JobStore::currentLog() const {
 }
 
 Status JobStore::durable(Status committed, Sync sync) const {
-    if (!committed || sync == Sync::Deferred) return committed;
-    return syncLog();
+    if (!committed) return committed;
+    checkpointer_->noteCommit();
+    return sync == Sync::Deferred ? committed : syncLog();
 }
 
 Status JobStore::transition(const std::string& id, JobState to, const std::string& eventKind,
@@ -953,7 +965,7 @@ Result<std::vector<Job>> JobStore::dueHeld(long long nowUs) const {
 }
 
 Status JobStore::appendAudit(const AuditEntry& e) {
-    return guarded("append audit entry", [&]() -> Status {
+    return durable(guarded("append audit entry", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         const Poco::Timestamp t = clock_.now();
         *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status)"
@@ -961,7 +973,7 @@ Status JobStore::appendAudit(const AuditEntry& e) {
             bind(common::isoJst(t)), bind(static_cast<Poco::Int64>(t.epochMicroseconds())), bind(e.office),
             bind(e.role), bind(e.method), bind(e.route), bind(e.jobId), bind(e.client), bind(e.status), now;
         return Status::ok();
-    });
+    }), Sync::Deferred);
 }
 
 Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const {

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "jobs/checkpointer.h"
 #include "jobs/job.h"
 
 namespace Poco::Data {
@@ -140,7 +141,7 @@ public:
 private:
     struct LogFile;
     JobStore(std::unique_ptr<Poco::Data::Session> session, std::string logPath, std::shared_ptr<const LogFile> log,
-             const common::Clock& clock);
+             std::unique_ptr<Checkpointer> checkpointer, const common::Clock& clock);
 
     // Syncs the write-ahead log: every commit made so far is on disk after
     // it. Called without mutex_, so other threads commit meanwhile, and one
@@ -149,7 +150,8 @@ private:
     // The open log file, reopened when the name now points at another file
     // (logMutex_ held).
     common::Result<std::shared_ptr<const LogFile>> currentLog() const;
-    // `committed`, after syncLog() when it succeeded and sync is Full.
+    // `committed`, noted for the checkpointer, and after syncLog() when it
+    // succeeded and sync is Full.
     common::Status durable(common::Status committed, Sync sync) const;
 
     mutable std::mutex mutex_;
@@ -163,6 +165,8 @@ private:
     mutable unsigned long long syncRequests_ = 0;    // syncLog() calls so far
     mutable unsigned long long syncedRequests_ = 0;  // calls covered by a finished sync
     mutable bool syncing_ = false;
+    // Last, so it stops before the connection closes.
+    std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace jobs
