@@ -125,11 +125,6 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
                                     " が直前に受け付けられています。意図した再送なら allow_duplicate を true にしてください。");
     }
 
-    // A render slot before anything is stored: when the server is saturated
-    // the client gets 503 and nothing half-made is left behind.
-    auto slot = documents_.reserveRender();
-    if (!slot) return slot.status();
-
     jobs::Job job;
     job.id = common::newJobId();
     job.sheetId = request.documents.front().sheet->id;
@@ -141,6 +136,14 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
     job.deliveryJson = deliveryJsonOf(request);
     if (!idempotencyKey.empty()) job.idempotencyKey = idempotencyKey;
     if (!request.patientRef.empty()) job.patientRef = request.patientRef;
+    return accept(job, request, actor);
+}
+
+common::Result<SubmitResult> JobService::accept(jobs::Job& job, const JobRequest& request, const std::string& actor) {
+    // A render slot before anything is stored: when the server is saturated
+    // the client gets 503 and nothing half-made is left behind.
+    auto slot = documents_.reserveRender();
+    if (!slot) return slot.status();
     const Poco::Timestamp acceptedAt = clock_.now();  // printed on the documents
     job.createdAtUs = acceptedAt.epochMicroseconds();
     job.createdAt = common::isoJst(acceptedAt);
@@ -163,10 +166,10 @@ common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const s
     } else {
         created = store_.create(job, actor);  // a failed render is recorded on the job (below)
     }
-    if (created.code() == Status::Code::Conflict && !idempotencyKey.empty()) {
+    if (created.code() == Status::Code::Conflict && job.idempotencyKey) {
         // Another request with the same key won the race: answer as a replay.
-        auto earlier = store_.findByIdempotencyKey(idempotencyKey);
-        if (earlier && earlier->requestJson == canonical) return SubmitResult{earlier.value(), true};
+        auto earlier = store_.findByIdempotencyKey(*job.idempotencyKey);
+        if (earlier && earlier->requestJson == job.requestJson) return SubmitResult{earlier.value(), true};
         return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
     }
     if (!created) return created;

@@ -88,6 +88,9 @@ public:
     jobs::JobStore& store() { return store_; }
 
 private:
+    // Renders a new job (its request checked, its fields set), stores it with
+    // its frozen documents, and sends it out (submit's second half).
+    common::Result<SubmitResult> accept(jobs::Job& job, const JobRequest& request, const std::string& actor);
     common::Result<JobRequest> requestOf(const jobs::Job& job) const;
     struct Rendered;
     common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request) const;

@@ -23,7 +23,6 @@
 #include <variant>
 
 #include "common/ids.h"
-#include "jobs/checkpointer.h"
 
 namespace jobs {
 
