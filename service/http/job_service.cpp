@@ -3,7 +3,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
-#include <optional>
 #include <sstream>
 
 #include "common/ids.h"
@@ -84,6 +83,15 @@ struct JobService::Rendered {
     std::string faxPdf;  // fax only: cover, masked documents, attachments
     int pageCount = 0;   // pages of what goes out
     std::vector<std::string> warnings;
+
+    // The copies to freeze, moved out of the render: the PDF, and for a fax
+    // the fax rendering. The last one is what goes out.
+    std::vector<jobs::FrozenDocument> takeCopies(bool fax) {
+        std::vector<jobs::FrozenDocument> copies;
+        copies.push_back({"pdf", std::move(pdf)});
+        if (fax) copies.push_back({"fax_pdf", std::move(faxPdf)});
+        return copies;
+    }
 };
 
 JobService::JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
@@ -160,8 +168,7 @@ common::Result<SubmitResult> JobService::accept(jobs::Job& job, const JobRequest
         job.state = jobs::JobState::Rendered;
         job.pageCount = rendered->pageCount;
         job.warningsJson = warningsJson(rendered->warnings);
-        frozen.push_back({"pdf", std::move(rendered->pdf)});
-        if (job.channel == "fax") frozen.push_back({"fax_pdf", std::move(rendered->faxPdf)});
+        frozen = rendered->takeCopies(job.channel == "fax");
         created = store_.createRendered(job, actor, frozen, renderedDetail(job.pageCount));
     } else {
         created = store_.create(job, actor);  // a failed render is recorded on the job (below)
@@ -173,7 +180,6 @@ common::Result<SubmitResult> JobService::accept(jobs::Job& job, const JobRequest
         return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
     }
     if (!created) return created;
-    // What goes out is the last frozen copy: the fax rendering, or the PDF.
     if (rendered) sendOut(job, actor, frozen.back().bytes);
     else fail(job, "render_failed", rendered.status().message(), actor);
     auto now = store_.get(job.id);
@@ -263,13 +269,18 @@ common::Status JobService::fail(const jobs::Job& job, const std::string& code, c
 
 common::Status JobService::process(const jobs::Job& start, const std::string& actor) {
     jobs::Job job = start;
-    std::string outgoing;  // the PDF just rendered for the spool, so deliver() need not read it back
+    jobs::JobChanges changes;
+    std::string frozenCopy;  // what goes out, when it was frozen before a crash
     if (job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering) {
         const bool fax = job.channel == "fax";
         // A crash after the copies were frozen: they are what goes out, never a re-render.
         common::Result<std::string> frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
-        jobs::JobChanges changes;
-        if (!frozen) {
+        if (frozen) {
+            auto pages = render::pdfPageCount(frozen.value());
+            if (!pages) return pages.status();
+            changes.pageCount = pages.value();
+            frozenCopy = std::move(frozen.value());
+        } else {
             auto request = requestOf(job);
             if (!request) return fail(job, "render_failed", request.status().message(), actor);
             auto rendered = renderJob(job, request.value());
@@ -280,15 +291,9 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
                 return rendered.status();
             }
             // Frozen with the state change: one transaction, one sync.
-            changes.documents.push_back({"pdf", rendered->pdf});
-            if (fax) changes.documents.push_back({"fax_pdf", rendered->faxPdf});
-            outgoing = std::move(fax ? rendered->faxPdf : rendered->pdf);
+            changes.documents = rendered->takeCopies(fax);
             changes.pageCount = rendered->pageCount;
             changes.warningsJson = warningsJson(rendered->warnings);
-        } else {
-            auto pages = render::pdfPageCount(frozen.value());
-            if (!pages) return pages.status();
-            changes.pageCount = pages.value();
         }
         Status moved = store_.transition(job.id, jobs::JobState::Rendered, "rendered", actor,
                                          renderedDetail(*changes.pageCount), changes);
@@ -299,7 +304,8 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
         if (changes.warningsJson) job.warningsJson = *changes.warningsJson;
     }
     if (job.state != jobs::JobState::Rendered) return Status::ok();
-    return sendOut(job, actor, outgoing);
+    // The PDF at hand, so deliver() need not read it back; empty when none is.
+    return sendOut(job, actor, changes.documents.empty() ? frozenCopy : changes.documents.back().bytes);
 }
 
 common::Status JobService::sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
@@ -322,12 +328,13 @@ common::Status JobService::deliver(const jobs::Job& job, const std::string& acto
     auto where = spool_.locate(job.channel, job.id);
     if (!where) return where.status();
     if (where.value() == spool::SpoolLocation::None || where.value() == spool::SpoolLocation::Partial) {
-        common::Result<std::string> frozen = Status::notFound("not read");
+        std::string stored;
         if (rendered.empty()) {
-            frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+            auto frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
             if (!frozen) return frozen.status();
+            stored = std::move(frozen.value());
         }
-        const std::string& pdf = rendered.empty() ? frozen.value() : rendered;
+        const std::string& pdf = rendered.empty() ? stored : rendered;
         Object::Ptr control = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         control->set("jobId", job.id);
         control->set("sheet", job.sheetId);

@@ -43,7 +43,6 @@ void Checkpointer::run() {
         try {
             int busy = 0, logPages = 0, copied = 0;
             *session_ << "PRAGMA wal_checkpoint(PASSIVE)", into(busy), into(logPages), into(copied), now;
-            ++checkpoints_;
         } catch (const Poco::Exception&) {
             // Another checkpoint is running, or the disk refused: the next round
             // tries again, and the writer's own threshold is the backstop.

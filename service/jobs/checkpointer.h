@@ -38,8 +38,6 @@ public:
 
     // Tells the thread the log has grown. Cheap: one atomic increment.
     void noteCommit() { commits_.fetch_add(1, std::memory_order_relaxed); }
-    // Checkpoints done so far (for tests).
-    long long checkpoints() const { return checkpoints_.load(); }
 
 private:
     Checkpointer(std::unique_ptr<Poco::Data::Session> session, int intervalMs);
@@ -48,7 +46,6 @@ private:
     std::unique_ptr<Poco::Data::Session> session_;  // used by the thread only
     const int intervalMs_;
     std::atomic<long long> commits_{0};
-    std::atomic<long long> checkpoints_{0};
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;  // guarded by mutex_

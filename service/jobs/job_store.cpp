@@ -447,6 +447,14 @@ Status insertDocuments(Session& s, const std::string& jobId, const std::vector<F
     return Status::ok();
 }
 
+Status checkDocuments(const std::string& jobId, const std::vector<FrozenDocument>& documents) {
+    for (const auto& d : documents) {
+        Status valid = checkDocument(jobId, d);
+        if (!valid) return valid;
+    }
+    return Status::ok();
+}
+
 // The checks transition() and update() share.
 Status checkChanges(const std::string& jobId, const JobChanges& changes) {
     if (changes.pageCount && *changes.pageCount < 0) return Status::invalidArgument("negative page count");
@@ -456,11 +464,7 @@ Status checkChanges(const std::string& jobId, const JobChanges& changes) {
         return Status::invalidArgument("delivery is not a JSON object");
     if (changes.receiptJson && !isJson(*changes.receiptJson, JsonKind::Object))
         return Status::invalidArgument("receipt is not a JSON object");
-    for (const auto& d : changes.documents) {
-        Status valid = checkDocument(jobId, d);
-        if (!valid) return valid;
-    }
-    return Status::ok();
+    return checkDocuments(jobId, changes.documents);
 }
 
 Status checkNewJob(const Job& job, const std::string& actor, JobState state) {
@@ -690,8 +694,7 @@ Status JobStore::createRendered(const Job& job, const std::string& actor, const 
     Status valid = checkNewJob(job, actor, JobState::Rendered);
     if (valid && job.createdAtUs <= 0) valid = Status::invalidArgument("job " + job.id + ": no creation time");
     if (valid && documents.empty()) valid = Status::invalidArgument("job " + job.id + ": no rendered document");
-    for (const auto& d : documents)
-        if (valid) valid = checkDocument(job.id, d);
+    if (valid) valid = checkDocuments(job.id, documents);
     if (valid) valid = checkEvent("rendered", actor, renderedDetailJson);
     if (!valid) return valid;
     const std::vector<std::string> shas = checksums(documents);

@@ -170,7 +170,8 @@ std::optional<std::time_t> parseIsoTime(const std::string& iso) {
     int month = num(2), day = num(3), hour = num(4), minute = num(5), second = num(6);
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
         return std::nullopt;
-    long long t = form::daysSinceEpoch(form::Date{static_cast<int>(num(1)), static_cast<int>(month), static_cast<int>(day)}) * 86400 + hour * 3600 + minute * 60 + second;
+    const form::Date date{num(1), month, day};
+    long long t = form::daysSinceEpoch(date) * 86400 + hour * 3600 + minute * 60 + second;
     if (m[7].matched) {
         int offset = num(8) * 3600 + num(9) * 60;
         t -= m[7].str() == "+" ? offset : -offset;
