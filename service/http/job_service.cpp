@@ -323,6 +323,10 @@ common::Status JobService::sendOut(const jobs::Job& job, const std::string& acto
 }
 
 common::Status JobService::deliver(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
+    // Only a rendered job goes out: held ones wait for their window (and may
+    // still be cancelled), cancelled ones never leave.
+    if (job.state != jobs::JobState::Rendered)
+        return Status::conflict("job " + job.id + " is " + jobs::stateName(job.state) + ", not rendered");
     const bool fax = job.channel == "fax";
     if (!fax && printer_) return deliverToCups(job, actor);
     auto where = spool_.locate(job.channel, job.id);
@@ -463,8 +467,10 @@ common::Result<int> JobService::releaseDueHeld() {
     for (const auto& job : due.value()) {
         // Claim first: once the job has left "held" a cancel is refused, so
         // nothing cancelled can reach the gateway.
-        Status claimed = store_.transition(job.id, jobs::JobState::Rendered, "released", "dispatcher", "{}");
+        Status claimed =
+            store_.transitionFrom(job.id, jobs::JobState::Held, jobs::JobState::Rendered, "released", "dispatcher", "{}");
         if (!claimed) continue;  // cancelled a moment ago
+        step("dispatch.claimed");
         auto fresh = store_.get(job.id);
         if (fresh && deliver(fresh.value(), "dispatcher")) ++released;
     }
@@ -522,7 +528,8 @@ common::Status JobService::cancel(const std::string& jobId, const std::string& a
     if (!job) return job.status();
     if (job->state != jobs::JobState::Held)
         return Status::conflict("ジョブは「" + jobs::stateName(job->state) + "」のため取り消せません(取り消しは送信待ちの間だけです)。");
-    Status moved = store_.transition(jobId, jobs::JobState::Cancelled, "cancelled", actor, "{}");
+    step("cancel.read");
+    Status moved = store_.transitionFrom(jobId, jobs::JobState::Held, jobs::JobState::Cancelled, "cancelled", actor, "{}");
     if (moved.code() == Status::Code::Conflict) return Status::conflict("ジョブはすでに送信処理に入ったため取り消せません。");
     return moved;
 }

@@ -10,6 +10,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -34,6 +35,12 @@ struct JobServiceOptions {
     int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
     int submissionQueue = 64;                          // jobs.queue
     JobLimits limits;
+    // Tests only: called by a thread when it reaches a named step, so that a
+    // test can pause it there and drive a race deterministically.
+    //   "cancel.read"      a cancel has read the job and not yet moved it;
+    //   "dispatch.claimed" the dispatcher has claimed a held fax and not yet
+    //                      written it to the gateway's spool.
+    std::function<void(const std::string& step)> stepHook;
 };
 
 struct SubmitResult {
@@ -71,8 +78,10 @@ public:
     // or failed. Returns how many jobs changed.
     common::Result<int> collectResults();
 
-    // Cancels a job still in its hold window. Conflict once it has gone to
-    // the gateway (or for print jobs, which are spooled at once).
+    // Cancels a job still in its hold window: a compare-and-set from held in
+    // the store, so of a cancel and the dispatcher's claim exactly one wins.
+    // Conflict once the dispatcher has claimed it (or for print jobs, which
+    // are spooled at once); a job reported cancelled never reaches a spool.
     common::Status cancel(const std::string& jobId, const std::string& actor);
     // Queues a failed job again as a new attempt. Conflict unless failed.
     common::Status retry(const std::string& jobId, const std::string& actor);
@@ -101,6 +110,9 @@ private:
     common::Status deliver(const jobs::Job& job, const std::string& actor, const std::string& rendered = {});
     common::Status deliverToCups(const jobs::Job& job, const std::string& actor);
     int followCups();
+    void step(const std::string& name) const {
+        if (options_.stepHook) options_.stepHook(name);
+    }
     common::Status fail(const jobs::Job& job, const std::string& code, const std::string& message,
                         const std::string& actor);
 

@@ -20,12 +20,14 @@ std::optional<JobState> parseState(const std::string& name);
 
 // True when a job may move from `from` to `to`. Never true for from == to, so
 // a second "spooled" for the same job is refused (see JobStore::transition):
-//   accepted  -> rendering, rendered, held, failed, cancelled
-//   rendering -> rendered, held, failed, cancelled, accepted (re-queued after a crash)
-//   rendered  -> spooled, held, failed, cancelled
+//   accepted  -> rendering, rendered, held, failed
+//   rendering -> rendered, held, failed, accepted (re-queued after a crash)
+//   rendered  -> spooled, held, failed
 //   held      -> accepted, rendered, spooled, failed, cancelled
 //   spooled   -> sent, failed
-//   failed    -> accepted, rendered (retry), cancelled
+//   failed    -> accepted, rendered (retry)
+// Only a held job (a fax in its undo window) can be cancelled: once it has
+// left "held" it may already be in the gateway's hands.
 //   sent, cancelled -> nothing
 bool canTransition(JobState from, JobState to);
 

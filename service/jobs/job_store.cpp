@@ -67,12 +67,12 @@ bool canTransition(JobState from, JobState to) {
         return false;
     };
     switch (from) {
-    case S::Accepted: return oneOf({S::Rendering, S::Rendered, S::Held, S::Failed, S::Cancelled});
-    case S::Rendering: return oneOf({S::Rendered, S::Held, S::Failed, S::Cancelled, S::Accepted});
-    case S::Rendered: return oneOf({S::Spooled, S::Held, S::Failed, S::Cancelled});
+    case S::Accepted: return oneOf({S::Rendering, S::Rendered, S::Held, S::Failed});
+    case S::Rendering: return oneOf({S::Rendered, S::Held, S::Failed, S::Accepted});
+    case S::Rendered: return oneOf({S::Spooled, S::Held, S::Failed});
     case S::Held: return oneOf({S::Accepted, S::Rendered, S::Spooled, S::Failed, S::Cancelled});
     case S::Spooled: return oneOf({S::Sent, S::Failed});
-    case S::Failed: return oneOf({S::Accepted, S::Rendered, S::Cancelled});
+    case S::Failed: return oneOf({S::Accepted, S::Rendered});
     case S::Sent:
     case S::Cancelled: return false;
     }
@@ -790,6 +790,18 @@ Status JobStore::durable(Status committed, Sync sync) const {
 Status JobStore::transition(const std::string& id, JobState to, const std::string& eventKind,
                             const std::string& actor, const std::string& detailJson, const JobChanges& changes,
                             Sync sync) {
+    return move(id, std::nullopt, to, eventKind, actor, detailJson, changes, sync);
+}
+
+Status JobStore::transitionFrom(const std::string& id, JobState from, JobState to, const std::string& eventKind,
+                                const std::string& actor, const std::string& detailJson, const JobChanges& changes,
+                                Sync sync) {
+    return move(id, from, to, eventKind, actor, detailJson, changes, sync);
+}
+
+Status JobStore::move(const std::string& id, std::optional<JobState> expected, JobState to,
+                      const std::string& eventKind, const std::string& actor, const std::string& detailJson,
+                      const JobChanges& changes, Sync sync) {
     Status valid = checkEvent(eventKind, actor, detailJson);
     if (valid) valid = checkChanges(id, changes);
     if (!valid) return valid;
@@ -803,7 +815,7 @@ Status JobStore::transition(const std::string& id, JobState to, const std::strin
         if (current.empty()) return Status::notFound("no job " + id);
         std::optional<JobState> from = parseState(current.front());
         if (!from) return Status::ioError("job " + id + " has unknown state '" + current.front() + "'");
-        if (!canTransition(*from, to))
+        if (!canTransition(*from, to) || (expected && *from != *expected))
             return Status::conflict("job " + id + " is " + current.front() + " and cannot become " + stateName(to));
 
         const std::string at = common::isoJst(clock_.now());

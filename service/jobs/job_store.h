@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,14 @@ public:
                               const std::string& actor, const std::string& detailJson,
                               const JobChanges& changes = {}, Sync sync = Sync::Full);
 
+    // Compare-and-set: transition() only while the job is in `from`; Conflict
+    // when it is in any other state. Of two threads that race to move a job
+    // out of `from` (a cancel and the dispatcher's claim of a held fax),
+    // exactly one wins.
+    common::Status transitionFrom(const std::string& id, JobState from, JobState to, const std::string& eventKind,
+                                  const std::string& actor, const std::string& detailJson,
+                                  const JobChanges& changes = {}, Sync sync = Sync::Full);
+
     // Applies `changes` and appends an event in one transaction, without a
     // state change (receipt confirmations, gateway details). NotFound for an
     // unknown job, InvalidArgument for malformed JSON.
@@ -143,6 +152,11 @@ private:
     JobStore(std::unique_ptr<Poco::Data::Session> session, std::string logPath, std::shared_ptr<const LogFile> log,
              std::unique_ptr<Checkpointer> checkpointer, const common::Clock& clock);
 
+    // transition() and transitionFrom(): `expected`, when set, is the only
+    // state the job may be in.
+    common::Status move(const std::string& id, std::optional<JobState> expected, JobState to,
+                        const std::string& eventKind, const std::string& actor, const std::string& detailJson,
+                        const JobChanges& changes, Sync sync);
     // Syncs the write-ahead log: every commit made so far is on disk after
     // it. Called without mutex_, so other threads commit meanwhile, and one
     // sync covers every commit made before it started (group commit).

@@ -595,7 +595,7 @@ TEST_CASE("unfinished returns accepted, rendering, rendered and held jobs, oldes
     std::string rendered = createIn({JobState::Rendered});
     createIn({JobState::Failed});
     std::string held = createIn({JobState::Held});
-    createIn({JobState::Cancelled});
+    createIn({JobState::Held, JobState::Cancelled});
     createIn({JobState::Rendered, JobState::Spooled, JobState::Sent});
 
     auto open = f.store->unfinished();

@@ -1,0 +1,224 @@
+// Issue 21: a cancelled fax is never sent. A cancel and the dispatcher's
+// claim of a held fax race; each is paused at its step hook so that every
+// interleaving is driven deterministically, and in each exactly one wins.
+#include "http/job_service.h"
+
+#include <catch2/catch.hpp>
+
+#include <Poco/File.h>
+#include <Poco/JSON/Parser.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/file_system.h"
+#include "config/settings.h"
+#include "test_support.h"
+
+namespace {
+
+using common::Status;
+
+// A step a thread stops at until the test lets it go on.
+class Gates {
+public:
+    void close(const std::string& step) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        closed_[step] = true;
+    }
+    // Called by the service's thread at each step.
+    void reach(const std::string& step) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (!closed_[step]) return;
+        arrived_[step] = true;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return !closed_[step]; });
+    }
+    void waitArrived(const std::string& step) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        REQUIRE(changed_.wait_for(lock, std::chrono::seconds(20), [&] { return arrived_[step]; }));
+    }
+    void open(const std::string& step) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        closed_[step] = false;
+        changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::string, bool> closed_;
+    std::map<std::string, bool> arrived_;
+};
+
+struct Fixture {
+    testing_support::TempDir dir;
+    config::Settings settings;
+    common::FixedClock clock{Poco::Timestamp::fromEpochTime(1764000000)};
+    common::PosixFileSystem fs;
+    Gates gates;
+    std::unique_ptr<http::DocumentService> documents;
+    std::unique_ptr<jobs::JobStore> store;
+    std::unique_ptr<spool::Spool> spool;
+    std::unique_ptr<partners::PartnerRegistry> partners;
+    std::unique_ptr<http::JobService> service;
+
+    Fixture() {
+        auto templates = form::TemplateRegistry::load(settings.templatesDir);
+        REQUIRE(templates.isOk());
+        auto fonts = render::FontMetrics::open(settings.primaryFont, settings.fallbackFont);
+        REQUIRE(fonts.isOk());
+        render::XlsxOptions xlsx;
+        xlsx.tempDir = dir.path();
+        documents = std::make_unique<http::DocumentService>(templates.value(), fonts.value(), xlsx);
+        auto opened = jobs::JobStore::open(dir.file("jobs.db"), clock);
+        REQUIRE(opened.isOk());
+        store = std::move(opened.value());
+        spool = std::make_unique<spool::Spool>(dir.file("spool"), fs);
+        REQUIRE(spool->prepare().isOk());
+        partners = std::make_unique<partners::PartnerRegistry>(settings.partnersFile);
+        std::vector<partners::LineProblem> problems;
+        REQUIRE(partners->reload(problems).isOk());
+        http::JobServiceOptions options;
+        options.faxHoldSeconds = 60;
+        options.stepHook = [this](const std::string& step) { gates.reach(step); };
+        service = std::make_unique<http::JobService>(*documents, *store, *spool, *partners, clock, options);
+    }
+
+    // A fax job to a directory partner, held for its window, which has ended.
+    std::string heldFaxDueNow() {
+        auto sample = Poco::JSON::Parser()
+                          .parse(testing_support::readFile(
+                              testing_support::sourcePath("templates/physician-contact/sample.json")))
+                          .extract<Poco::JSON::Object::Ptr>();
+        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+        body->set("sheet", "physician-contact");
+        body->set("fields", sample->getObject("fields"));
+        Poco::JSON::Object::Ptr delivery = new Poco::JSON::Object;
+        delivery->set("channel", "fax");
+        delivery->set("partner", "toko-shirakaba");
+        body->set("delivery", delivery);
+        auto submitted = service->submit(body, "", "", "cm-test");
+        REQUIRE(submitted.isOk());
+        REQUIRE(submitted->job.state == jobs::JobState::Held);
+        clock.advanceSeconds(61);
+        return submitted->job.id;
+    }
+
+    // Files of the job anywhere in the fax spool.
+    int spooledFiles(const std::string& id) const {
+        int found = 0;
+        for (const char* sub : {"tmp", "new", "done", "failed"}) {
+            std::vector<std::string> names;
+            Poco::File(spool->path("fax", sub)).list(names);
+            for (const auto& name : names)
+                if (name.rfind(id, 0) == 0) ++found;
+        }
+        return found;
+    }
+
+    jobs::JobState state(const std::string& id) const { return store->get(id)->state; }
+};
+
+// Exactly one side won: a cancelled job left nothing in the spool, and a
+// dispatched one is in new/ with the cancel refused as a Conflict.
+void checkOneWinner(Fixture& f, const std::string& id, const Status& cancelled) {
+    if (cancelled.isOk()) {
+        CHECK(f.state(id) == jobs::JobState::Cancelled);
+        CHECK(f.spooledFiles(id) == 0);
+    } else {
+        CHECK(cancelled.code() == Status::Code::Conflict);
+        CHECK(f.state(id) == jobs::JobState::Spooled);
+        CHECK(f.spool->locate("fax", id).value() == spool::SpoolLocation::New);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("A cancel before the dispatcher's round wins and nothing is spooled", "[jobs][issue21]") {
+    Fixture f;
+    const std::string id = f.heldFaxDueNow();
+    Status cancelled = f.service->cancel(id, "cm-test");
+    REQUIRE(cancelled.isOk());
+    CHECK(f.service->releaseDueHeld().value() == 0);
+    checkOneWinner(f, id, cancelled);
+}
+
+TEST_CASE("A cancel after the dispatcher sent the fax is refused", "[jobs][issue21]") {
+    Fixture f;
+    const std::string id = f.heldFaxDueNow();
+    CHECK(f.service->releaseDueHeld().value() == 1);
+    Status cancelled = f.service->cancel(id, "cm-test");
+    REQUIRE_FALSE(cancelled.isOk());
+    checkOneWinner(f, id, cancelled);
+}
+
+TEST_CASE("A cancel that read the job held loses to a dispatcher that claimed it meanwhile", "[jobs][issue21]") {
+    Fixture f;
+    const std::string id = f.heldFaxDueNow();
+    f.gates.close("cancel.read");
+    f.gates.close("dispatch.claimed");
+    Status cancelled;
+    std::thread canceller([&] { cancelled = f.service->cancel(id, "cm-test"); });
+    f.gates.waitArrived("cancel.read");
+    std::thread dispatcher([&] { f.service->releaseDueHeld(); });
+    f.gates.waitArrived("dispatch.claimed");
+    // Both paused: the cancel read "held", the dispatcher has claimed the job.
+    f.gates.open("cancel.read");
+    canceller.join();
+    CHECK(cancelled.code() == Status::Code::Conflict);
+    f.gates.open("dispatch.claimed");
+    dispatcher.join();
+    checkOneWinner(f, id, cancelled);
+}
+
+TEST_CASE("A cancel that read the job held loses to a dispatcher that finished meanwhile", "[jobs][issue21]") {
+    Fixture f;
+    const std::string id = f.heldFaxDueNow();
+    f.gates.close("cancel.read");
+    Status cancelled;
+    std::thread canceller([&] { cancelled = f.service->cancel(id, "cm-test"); });
+    f.gates.waitArrived("cancel.read");
+    CHECK(f.service->releaseDueHeld().value() == 1);
+    f.gates.open("cancel.read");
+    canceller.join();
+    checkOneWinner(f, id, cancelled);
+    CHECK_FALSE(cancelled.isOk());
+}
+
+TEST_CASE("A cancel while the dispatcher holds its claim is refused and the fax goes out once", "[jobs][issue21]") {
+    Fixture f;
+    const std::string id = f.heldFaxDueNow();
+    f.gates.close("dispatch.claimed");
+    std::thread dispatcher([&] { f.service->releaseDueHeld(); });
+    f.gates.waitArrived("dispatch.claimed");
+    Status cancelled = f.service->cancel(id, "cm-test");
+    CHECK(cancelled.code() == Status::Code::Conflict);
+    CHECK(f.spooledFiles(id) == 0);  // not yet written: the claim alone stops the cancel
+    f.gates.open("dispatch.claimed");
+    dispatcher.join();
+    checkOneWinner(f, id, cancelled);
+}
+
+TEST_CASE("A cancel that read the job wins when the dispatcher comes after it", "[jobs][issue21]") {
+    Fixture f;
+    const std::string id = f.heldFaxDueNow();
+    f.gates.close("cancel.read");
+    Status cancelled;
+    std::thread canceller([&] { cancelled = f.service->cancel(id, "cm-test"); });
+    f.gates.waitArrived("cancel.read");
+    f.gates.open("cancel.read");
+    canceller.join();
+    REQUIRE(cancelled.isOk());
+    CHECK(f.service->releaseDueHeld().value() == 0);
+    checkOneWinner(f, id, cancelled);
+}
+
+TEST_CASE("Only a held job can be cancelled, in the store itself", "[jobs][issue21]") {
+    using S = jobs::JobState;
+    for (S from : {S::Accepted, S::Rendering, S::Rendered, S::Spooled, S::Sent, S::Failed, S::Cancelled})
+        CHECK_FALSE(jobs::canTransition(from, S::Cancelled));
+    CHECK(jobs::canTransition(S::Held, S::Cancelled));
+}
