@@ -138,10 +138,13 @@ private:
     }
 
     bool checkNumber(const FieldSpec& f, const Var& v, const std::string& path, FieldValue& out) {
+        // Poco counts a bool as an integer: true is not 1 here.
+        if (v.isBoolean() || v.isString() || !v.isNumeric()) return wrongType(f, path, "数値");
         if (!v.isInteger()) {
             if (v.isNumeric()) {
                 double d = v.convert<double>();
-                if (d != static_cast<double>(static_cast<long long>(d))) return wrongType(f, path, "整数");
+                if (!(d > -1e15 && d < 1e15) || d != static_cast<double>(static_cast<long long>(d)))
+                    return wrongType(f, path, "整数");
             } else {
                 return wrongType(f, path, "数値");
             }

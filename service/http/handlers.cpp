@@ -34,14 +34,19 @@ long long jstMidnightUs(const form::Date& d) {
     return (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
 }
 
+// The years a date in a query may name: the job store holds nothing outside
+// them, and the calendar arithmetic (the month after, midnight in Japan
+// time) stays within what Poco::DateTime accepts.
+bool queryableYear(int year) { return year >= 1900 && year <= 2999; }
+
 // A "from"/"to" query parameter: a date (midnight, Japan time) or a date-time.
 // Absent: nullopt. Malformed: an error for the parameter.
 std::optional<long long> queryTimeUs(const RequestContext& ctx, const char* name,
                                      std::vector<common::FieldError>& errors) {
     const std::string v = ctx.query(name);
     if (v.empty()) return std::nullopt;
-    if (auto d = form::parseIsoDate(v)) return jstMidnightUs(*d);
-    if (auto dt = form::parseIsoDateTimeJst(v))
+    if (auto d = form::parseIsoDate(v); d && queryableYear(d->year)) return jstMidnightUs(*d);
+    if (auto dt = form::parseIsoDateTimeJst(v); dt && queryableYear(dt->date.year))
         return jstMidnightUs(dt->date) + (dt->time.hour * 60LL + dt->time.minute) * 60 * 1000000;
     errors.push_back({name, "invalid_datetime", std::string(name) + " は日付(YYYY-MM-DD)または日時で指定してください。"});
     return std::nullopt;
@@ -300,8 +305,9 @@ void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobV
 void getEvidence(RequestContext& ctx, Services& s) {
     std::string month = ctx.query("month");
     auto first = form::parseIsoDate(month + "-01");
-    if (month.size() != 7 || !first)
-        return fail(ctx, common::Status::invalidArgument("invalid query", {{"month", "invalid_month", "month は YYYY-MM で指定してください。"}}));
+    if (month.size() != 7 || !first || !queryableYear(first->year))
+        return fail(ctx, common::Status::invalidArgument(
+                             "invalid query", {{"month", "invalid_month", "month は YYYY-MM(1900〜2999年)で指定してください。"}}));
     std::string format = ctx.query("format");
     if (!format.empty() && format != "json" && format != "csv")
         throw HttpError{422, "invalid_format", "format は json または csv を指定してください。"};

@@ -44,6 +44,35 @@ std::string optionalString(const Object::Ptr& o, const std::string& key, const s
     return v.extract<std::string>();
 }
 
+// A template id's form (templates/<id>/): lowercase letters, digits and
+// hyphens, at most 64; anything else is a bad field, not an unknown sheet.
+bool isSheetId(const std::string& id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (char c : id)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    return true;
+}
+
+// The cover options a caller may set: each a string, checked by the fax-cover
+// sheet's own rules (options, dates, lengths) so that a bad one is a field
+// error now rather than a job that fails to render.
+const char* const kCoverOptions[] = {"message", "reply_needed", "reply_deadline", "receipt_call_request", "patient_ref"};
+
+void checkCover(const JobRequest& out, const DocumentService& documents, std::vector<FieldError>& errors) {
+    bool typed = true;
+    for (const char* key : kCoverOptions) {
+        if (!out.cover->has(key) || out.cover->get(key).isString()) continue;
+        errors.push_back({std::string("cover.") + key, "wrong_type", std::string("cover.") + key + " は文字列で指定してください。"});
+        typed = false;
+    }
+    if (!typed || out.documents.empty()) return;
+    auto checked = documents.validate("fax-cover", coverFields(out, "2000-01-01T00:00:00+09:00", 1), "cover");
+    if (checked) return;
+    for (const auto& e : checked.status().fieldErrors())
+        for (const char* key : kCoverOptions)
+            if (e.field == std::string("cover.") + key) errors.push_back(e);
+}
+
 // Sheet id -> the value of the cover's "documents" option.
 std::string coverDocumentValue(const std::string& sheetId) {
     static const std::pair<const char*, const char*> kMap[] = {{"admission-info", "admission_info"},
@@ -59,6 +88,10 @@ void parseDocuments(const Object::Ptr& body, const DocumentService& documents, c
                     JobRequest& out, std::vector<FieldError>& errors, Status& notFound) {
     auto addDocument = [&](const std::string& sheetId, const Object::Ptr& fields, const std::string& prefix) {
         JobDocument doc;
+        if (!isSheetId(sheetId)) {
+            errors.push_back({prefix + "sheet", "invalid_sheet", "帳票の種類(sheet)は帳票ID(英小文字・数字・ハイフン、64文字以内)で指定してください。"});
+            return;
+        }
         doc.sheet = documents.templates().find(sheetId);
         if (!doc.sheet) {
             notFound = Status::notFound("帳票「" + sheetId + "」はありません。");
@@ -90,6 +123,10 @@ void parseDocuments(const Object::Ptr& body, const DocumentService& documents, c
         addDocument(body->getValue<std::string>("sheet"), body->getObject("fields"), "");
         return;
     }
+    if (body->has("documents") && !body->getArray("documents")) {
+        errors.push_back({"documents", "wrong_type", "documents は帳票({\"sheet\", \"fields\"})の配列で指定してください。"});
+        return;
+    }
     Array::Ptr list = body->getArray("documents");
     if (!list || list->size() == 0) {
         errors.push_back({"sheet", "required", "帳票(sheet と fields、または documents)を指定してください。"});
@@ -102,7 +139,12 @@ void parseDocuments(const Object::Ptr& body, const DocumentService& documents, c
     for (size_t i = 0; i < list->size(); ++i) {
         const std::string prefix = "documents[" + std::to_string(i) + "].";
         Object::Ptr d = list->getObject(i);
-        if (!d || !d->has("sheet") || !d->get("sheet").isString()) {
+        if (!d) {
+            errors.push_back({"documents[" + std::to_string(i) + "]", "wrong_type",
+                              "帳票は {\"sheet\", \"fields\"} のオブジェクトで指定してください。"});
+            continue;
+        }
+        if (!d->has("sheet") || !d->get("sheet").isString()) {
             errors.push_back({prefix + "sheet", "required", "帳票の種類(sheet)を文字列で指定してください。"});
             continue;
         }
@@ -262,13 +304,14 @@ common::Result<JobRequest> parseJobRequest(const Object::Ptr& body, const Docume
     }
     if (body->has("cover")) {
         out.cover = body->getObject("cover");
-        if (!out.cover)
+        if (!out.cover) {
             errors.push_back({"cover", "wrong_type", "送付状の指定(cover)はオブジェクトで指定してください。"});
-        else if (out.channel != "fax")
+        } else if (out.channel != "fax") {
             errors.push_back({"cover", "not_applicable", "送付状(cover)はFAX送信のときだけ指定できます。"});
-        else
-            unknownKeys(out.cover, {"message", "reply_needed", "reply_deadline", "receipt_call_request", "patient_ref"},
-                        "cover.", errors);
+        } else {
+            unknownKeys(out.cover, {std::begin(kCoverOptions), std::end(kCoverOptions)}, "cover.", errors);
+            checkCover(out, documents, errors);
+        }
     }
     int pages = 0;
     for (const auto& a : out.attachments) pages += a.pages;
@@ -305,7 +348,8 @@ Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso,
     f->set("total_pages", totalPages);
     // Never the name: initials of the first sheet, or the caller's reference.
     std::string ref;
-    if (request.cover && request.cover->has("patient_ref")) ref = request.cover->getValue<std::string>("patient_ref");
+    if (request.cover && request.cover->has("patient_ref") && request.cover->get("patient_ref").isString())
+        ref = request.cover->getValue<std::string>("patient_ref");
     if (ref.empty()) ref = first.text("pt_fax_label");
     copy("patient_ref", ref);
     f->set("reply_needed", "no");
