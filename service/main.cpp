@@ -13,6 +13,8 @@
 #include <Poco/PatternFormatter.h>
 #include <Poco/StreamCopier.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -34,6 +36,18 @@ void setUpLogging() {
     Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(format, new Poco::ConsoleChannel));
     Poco::Logger::root().setChannel(channel);
     Poco::Logger::root().setLevel("information");
+}
+
+// Keeps the heap from growing with what a hostile client sends. glibc raises
+// its mmap threshold each time a large block is freed, so after one 20 MB
+// body every later large buffer comes from an arena and stays resident; and
+// with 64 HTTP threads it opens up to eight arenas a core, each keeping its
+// own free memory. Measured with five passes of hostile requests: RSS went
+// 67 -> 87 -> 99 -> 105 MB with glibc's defaults and stays within 1.5 MB of
+// 38 MB with these (bench/README.md). Called before any thread starts.
+void boundHeap() {
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);  // fixed: blocks of 1 MiB and more go back to the system when freed
+    mallopt(M_ARENA_MAX, 4);
 }
 
 int usage(const std::string& problem) {
@@ -180,6 +194,7 @@ int runTokenNew(std::map<std::string, std::string>& options) {
 
 int main(int argc, char** argv) {
     try {
+        boundHeap();
         setUpLogging();
         std::map<std::string, std::string> options;
         std::string problem;
