@@ -262,7 +262,12 @@ private:
         req.hAlign = hAlignOf(cs.hAlign);
         req.vAlign = vAlignOf(cs.vAlign);
         FitResult fit = fitText(req, measurer_);
-        if (!fit.fits && field) {
+        if (!fit.fits && field && shown == field && isBoxRow(cs, *field)) {
+            // The boxes always print with their marks; only the notes move to the 別紙.
+            req.text = substituteMissing(boxesWithReferences(cs, *field), measurer_, where, doc_.warnings);
+            fit = fitText(req, measurer_);
+            if (!fit.fits) doc_.warnings.push_back("choices_overflow: " + field->key);
+        } else if (!fit.fits && field) {
             // Nothing is cut: the box points to the continuation page, which carries the whole text.
             overflows_.push_back({shown == field ? field->label
                                                  : field->label + " " + std::to_string(cs.item + 1) + " " + shown->label,
@@ -276,8 +281,53 @@ private:
         return cell;
     }
 
+    // A row of ■/□ boxes (not the chosen labels alone, not a table column).
+    static bool isBoxRow(const CellSpec& cs, const FieldSpec& f) {
+        return (f.type == FieldType::Enum || f.type == FieldType::Multi) && cs.format != "label";
+    }
+
+    // The cell's boxes with each chosen option's note replaced by a reference
+    // (※1, ※2 … numbered through the document); the notes go to the 別紙
+    // under the same reference.
+    std::string boxesWithReferences(const CellSpec& cs, const FieldSpec& f) {
+        const FieldValue* v = data_.get(f.key);
+        std::vector<std::string> boxes;
+        for (const auto& o : f.options) {
+            if (!cs.option.empty() && cs.option != o.value) continue;
+            const bool on = isChosen(v, o.value);
+            std::string label = o.label;
+            if (on && !o.noteKey.empty() && data_.has(o.noteKey)) {
+                const std::string ref = "※" + std::to_string(++references_);
+                label += ref;
+                overflows_.push_back({ref + " " + f.label + "(" + o.label + ")",
+                                      common::decodeUtf8(data_.text(o.noteKey)).value_or(U"")});
+            }
+            boxes.push_back((on ? kChecked : kUnchecked) + label);
+        }
+        return join(boxes, "　");
+    }
+
+    // What heads every 別紙 page besides the title: the patient as the sheet's
+    // name cell prints them (its masked stand-in on a masked fax) and the
+    // sheet's 記入日, so that a page that comes loose can be put back.
+    std::string continuationSubject() {
+        std::vector<std::string> parts;
+        for (const auto& page : sheet_.pages)
+            for (const auto& cs : page.cells) {
+                if (cs.field != "pt_name" || !parts.empty()) continue;
+                const FieldSpec* f = sheet_.field(cs.field);
+                const bool masked = options_.mask != MaskMode::None && cs.hasMask;
+                if (masked) f = cs.masked.empty() ? nullptr : sheet_.field(cs.masked);
+                if (f && data_.has(f->key)) parts.push_back("利用者:" + data_.text(f->key) + " 様");
+            }
+        if (const FieldSpec* date = sheet_.field("doc_date"); date && data_.has("doc_date"))
+            parts.push_back(date->label + ":" + formatScalar(*date, "wareki", data_.text("doc_date")));
+        return join(parts, "　");
+    }
+
     // 別紙: each overflowing field under its label, page after page, each page
-    // headed with the sheet title and n/m.
+    // headed with the sheet title, n/m, the patient and the 記入日. A text
+    // that goes on over a page break is headed again with (続き).
     void addContinuationPages() {
         if (overflows_.empty()) return;
         const double left = sheet_.marginMm, top = sheet_.marginMm;
@@ -285,7 +335,8 @@ private:
         const double bottom = sheet_.pageHeightMm - sheet_.marginMm;
         const double size = options_.continuationFontSizePt;
         const double lineMm = size * kLineSpacing / kPtPerMm;
-        const double headerMm = 12;
+        const std::string subject = continuationSubject();
+        const double headerMm = subject.empty() ? 12 : 17;
         std::vector<Page> pages;
         double y = bottom;  // forces a first page
         auto newPage = [&] {
@@ -302,11 +353,14 @@ private:
             TextBlock all = wrapText(o.text, width - 1.6, size, measurer_);
             size_t next = 0;
             while (next < all.lines.size()) {
-                size_t fit = static_cast<size_t>(std::max(1.0, std::floor((bottom - y) / lineMm)));
                 if (y + lineMm > bottom) {
                     newPage();
+                    pages.back().cells.push_back(
+                        textCell(left, y, width, lineMm * 1.3, "【" + o.label + "】(続き)", size));
+                    y += lineMm * 1.5;
                     continue;
                 }
+                size_t fit = static_cast<size_t>(std::max(1.0, std::floor((bottom - y) / lineMm)));
                 Cell c;
                 c.xMm = left;
                 c.yMm = y;
@@ -325,8 +379,14 @@ private:
         for (size_t i = 0; i < pages.size(); ++i) {
             std::string heading = sheet_.title + "　別紙　" + std::to_string(i + 1) + "/" + std::to_string(pages.size());
             Cell h = textCell(left, top, width, 8, heading, 12);
-            h.borders.bottom = true;
-            pages[i].cells.insert(pages[i].cells.begin(), h);
+            if (subject.empty()) {
+                h.borders.bottom = true;
+                pages[i].cells.insert(pages[i].cells.begin(), h);
+            } else {
+                Cell about = textCell(left, top + 8, width, 6, subject, 9);
+                about.borders.bottom = true;
+                pages[i].cells.insert(pages[i].cells.begin(), {h, about});
+            }
             doc_.pages.push_back(std::move(pages[i]));
         }
     }
@@ -372,6 +432,7 @@ private:
     const BuildOptions& options_;
     Document doc_;
     std::vector<Overflow> overflows_;
+    int references_ = 0;  // ※n given to notes moved to the 別紙 so far
 };
 
 }  // namespace

@@ -837,7 +837,10 @@ std::string withoutContinuationHeadings(std::string text, const std::string& tit
         if (std::strchr(".^$|()[]{}*+?\\", c)) escaped += '\\';
         escaped += c;
     }
-    return std::regex_replace(text, std::regex(escaped + "別紙[0-9]+/[0-9]+"), "");
+    // The heading, the patient and 記入日 line under it, and a label repeated
+    // with (続き) where a text goes on over a page break.
+    text = std::regex_replace(text, std::regex(escaped + "別紙[0-9]+/[0-9]+(利用者:.*?様)?(記入日:令和[0-9]+年[0-9]+月[0-9]+日)?"), "");
+    return std::regex_replace(text, std::regex("【(?:(?!】).)+】\\(続き\\)"), "");
 }
 
 // Pages firstPage..lastPage are 別紙 pages headed "<title>　別紙　n/m".
