@@ -68,6 +68,10 @@ struct FieldSpec {
     const OptionSpec* option(const std::string& value) const;
 };
 
+// The patient's name and フリガナ: the name that a fax rendering masks
+// wherever it occurs (layout::NameMask).
+inline constexpr const char* kPatientNameKey = "pt_name";
+inline constexpr const char* kPatientKanaKey = "pt_kana";
 // Keys that are personal on every sheet (sheets.md section P and S1-2): the
 // patient's name, kana, birth date, postal code, address, phone and insured
 // numbers, and the family members' phone numbers. A template marks any other

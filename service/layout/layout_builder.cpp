@@ -187,7 +187,11 @@ class Builder {
 public:
     Builder(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
             const BuildOptions& options)
-        : sheet_(sheet), data_(withDocumentFields(sheet, data, options)), measurer_(measurer), options_(options) {}
+        : sheet_(sheet),
+          data_(withDocumentFields(sheet, data, options)),
+          measurer_(measurer),
+          options_(options),
+          names_(maskedNames(data, options), options.mask) {}
 
     Document build() {
         doc_.sheetId = sheet_.id;
@@ -246,6 +250,12 @@ private:
             cell.fieldKey = field->key;
         } else {
             cell.value = cs.text;
+        }
+        if (field) {
+            // The name hides in family fields and free text as well as in its own
+            // cell; this one place covers every entry cell and so the 別紙 too.
+            printed = names_.apply(printed);
+            cell.value = names_.apply(cell.value);
         }
         std::string where = field ? field->key : "label";
         FitRequest req;
@@ -366,15 +376,26 @@ private:
         return out;
     }
 
+    static std::vector<PersonName> maskedNames(const FormData& data, const BuildOptions& options) {
+        std::vector<PersonName> names = options.maskNames;
+        names.push_back(patientName(data));
+        return names;
+    }
+
     const form::SheetTemplate& sheet_;
     const FormData data_;
     const TextMeasurer& measurer_;
     const BuildOptions& options_;
+    const NameMask names_;
     Document doc_;
     std::vector<Overflow> overflows_;
 };
 
 }  // namespace
+
+PersonName patientName(const FormData& data) {
+    return {data.text(form::kPatientNameKey), data.text(form::kPatientKanaKey)};
+}
 
 Document buildDocument(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
                        const BuildOptions& options) {
