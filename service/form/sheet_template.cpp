@@ -5,6 +5,8 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -178,6 +180,10 @@ FieldSpec parseField(const Object::Ptr& o) {
     f.maxRows = static_cast<int>(getNumber(o, "maxRows", 0));
     if (o->has("requiredWhen")) f.requiredWhen = parseConditions(getArray(o, "requiredWhen"), f.key);
     f.mustBeTrue = getBool(o, "mustBeTrue", false);
+    const bool builtIn = std::any_of(std::begin(kPersonalKeys), std::end(kPersonalKeys),
+                                     [&](const char* k) { return f.key == k; });
+    f.personal = getBool(o, "personal", builtIn);
+    if (builtIn && !f.personal) fail("field '" + f.key + "' is always personal (rules.md §4.1)");
     if (f.mustBeTrue && f.type != FieldType::Bool) fail("field '" + f.key + "': mustBeTrue is for bool fields");
     if (o->has("from")) {
         Array::Ptr from = getArray(o, "from");
@@ -280,11 +286,19 @@ CellSpec parseCell(const Object::Ptr& o, const SheetTemplate& t) {
         if (!f) fail(where + ": unknown field '" + c.field + "'");
         if (!c.option.empty() && !f->option(c.option)) fail(where + ": unknown option '" + c.option + "'");
         if (c.hasMask && !c.masked.empty() && !t.field(c.masked)) fail(where + ": masked names unknown field '" + c.masked + "'");
+        if (c.hasMask && !c.masked.empty() && t.field(c.masked)->personal)
+            fail(where + ": masked names '" + c.masked + "', a personal field itself");
+        const FieldSpec* shown = f;
         if (f->type == FieldType::Table) {
-            bool known = false;
-            for (const auto& col : f->columns) known = known || col.key == c.column;
-            if (!known || c.item < 0 || c.item >= f->maxRows) fail(where + ": bad table column or item");
+            shown = nullptr;
+            for (const auto& col : f->columns)
+                if (col.key == c.column) shown = &col;
+            if (!shown || c.item < 0 || c.item >= f->maxRows) fail(where + ": bad table column or item");
         }
+        // A fax must not carry what identifies the patient (rules.md §4.1).
+        if ((f->personal || shown->personal) && !c.hasMask)
+            fail(where + ": field '" + (shown == f ? f->key : f->key + "." + shown->key) +
+                 "' of template '" + t.id + "' is personal and has no \"masked\" rule");
     }
     if (c.border != "all" && c.border != "none" && c.border.find_first_not_of("trbl") != std::string::npos)
         fail(where + ": bad border '" + c.border + "'");

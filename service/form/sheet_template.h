@@ -60,9 +60,25 @@ struct FieldSpec {
     bool isNote = false;              // generated from an option's note
     bool printed = true;              // false: stored and validated, not printed (PROP items)
     bool mustBeTrue = false;          // bool: false is refused (e.g. consent obtained)
+    // Identifies the patient or reaches the family (rules.md §4.1): every cell
+    // bound to it needs a "masked" rule. Set by "personal": true or by the key
+    // (kPersonalKeys).
+    bool personal = false;
 
     const OptionSpec* option(const std::string& value) const;
 };
+
+// The patient's name and フリガナ: the name that a fax rendering masks
+// wherever it occurs (layout::NameMask).
+inline constexpr const char* kPatientNameKey = "pt_name";
+inline constexpr const char* kPatientKanaKey = "pt_kana";
+// Keys that are personal on every sheet (sheets.md section P and S1-2): the
+// patient's name, kana, birth date, postal code, address, phone and insured
+// numbers, and the family members' phone numbers. A template marks any other
+// personal field with "personal": true.
+inline constexpr const char* kPersonalKeys[] = {
+    "pt_name", "pt_kana", "pt_birth_date", "pt_postal", "pt_address", "pt_phone",
+    "pt_insured_no", "pt_insurer_no", "main_carer_phone", "key_person_phone"};
 
 enum class HAlign { Left, Center, Right };
 enum class VAlign { Top, Middle, Bottom };
@@ -122,8 +138,10 @@ struct SheetTemplate {
 };
 
 // Parses and checks a template. Every cell must sit inside its page's grid,
-// bind a known field, and every row stack must fit the page. Returns
-// InvalidArgument naming the template file and the first problem found.
+// bind a known field, and every row stack must fit the page; a cell bound to
+// a personal field must say how it is masked, by a stand-in that is not
+// personal itself or by "". Returns InvalidArgument naming the template file
+// and the first problem found.
 common::Result<SheetTemplate> parseTemplate(const std::string& json, const std::string& sourceName);
 common::Result<SheetTemplate> loadTemplate(const std::string& path);
 

@@ -202,6 +202,9 @@ common::Result<JobRequest> JobService::requestOf(const jobs::Job& job) const {
 
 common::Result<JobService::Rendered> JobService::renderJob(const jobs::Job& job, const JobRequest& request) const {
     Rendered out;
+    // A masked fax hides every patient of the fax on every page, the cover included.
+    std::vector<layout::PersonName> patients;
+    for (const auto& d : request.documents) patients.push_back(layout::patientName(d.data));
     auto layouts = [&](layout::MaskMode mask) {
         std::vector<layout::Document> docs;
         for (const auto& d : request.documents) {
@@ -209,6 +212,7 @@ common::Result<JobService::Rendered> JobService::renderJob(const jobs::Job& job,
             options.documentId = job.id;
             options.createdIso = job.createdAt;
             options.mask = mask;
+            options.maskNames = patients;
             docs.push_back(documents_.layout(*d.sheet, d.data, options));
         }
         return docs;
@@ -243,6 +247,8 @@ common::Result<JobService::Rendered> JobService::renderJob(const jobs::Job& job,
         layout::BuildOptions options;
         options.documentId = job.id;
         options.createdIso = job.createdAt;
+        options.mask = layoutMask(request.mask);
+        options.maskNames = patients;
         cover = documents_.layout(*coverSheet, data.value(), options);
         if (static_cast<int>(cover.pages.size()) == coverPages) break;
         coverPages = static_cast<int>(cover.pages.size());

@@ -187,7 +187,11 @@ class Builder {
 public:
     Builder(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
             const BuildOptions& options)
-        : sheet_(sheet), data_(withDocumentFields(sheet, data, options)), measurer_(measurer), options_(options) {}
+        : sheet_(sheet),
+          data_(withDocumentFields(sheet, data, options)),
+          measurer_(measurer),
+          options_(options),
+          names_(maskedNames(data, options), options.mask) {}
 
     Document build() {
         doc_.sheetId = sheet_.id;
@@ -247,6 +251,12 @@ private:
         } else {
             cell.value = cs.text;
         }
+        if (field) {
+            // The name hides in family fields and free text as well as in its own
+            // cell; this one place covers every entry cell and so the 別紙 too.
+            printed = names_.apply(printed);
+            cell.value = names_.apply(cell.value);
+        }
         std::string where = field ? field->key : "label";
         FitRequest req;
         req.text = substituteMissing(printed, measurer_, where, doc_.warnings);
@@ -300,7 +310,7 @@ private:
                 const std::string ref = "※" + std::to_string(++references_);
                 label += ref;
                 overflows_.push_back({ref + " " + f.label + "(" + o.label + ")",
-                                      common::decodeUtf8(data_.text(o.noteKey)).value_or(U"")});
+                                      common::decodeUtf8(names_.apply(data_.text(o.noteKey))).value_or(U"")});
             }
             boxes.push_back((on ? kChecked : kUnchecked) + label);
         }
@@ -322,7 +332,7 @@ private:
             }
         if (const FieldSpec* date = sheet_.field("doc_date"); date && data_.has("doc_date"))
             parts.push_back(date->label + ":" + formatScalar(*date, "wareki", data_.text("doc_date")));
-        return join(parts, "　");
+        return names_.apply(join(parts, "　"));
     }
 
     // 別紙: each overflowing field under its label, page after page, each page
@@ -426,16 +436,27 @@ private:
         return out;
     }
 
+    static std::vector<PersonName> maskedNames(const FormData& data, const BuildOptions& options) {
+        std::vector<PersonName> names = options.maskNames;
+        names.push_back(patientName(data));
+        return names;
+    }
+
     const form::SheetTemplate& sheet_;
     const FormData data_;
     const TextMeasurer& measurer_;
     const BuildOptions& options_;
+    const NameMask names_;
     Document doc_;
     std::vector<Overflow> overflows_;
     int references_ = 0;  // ※n given to notes moved to the 別紙 so far
 };
 
 }  // namespace
+
+PersonName patientName(const FormData& data) {
+    return {data.text(form::kPatientNameKey), data.text(form::kPatientKanaKey)};
+}
 
 Document buildDocument(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
                        const BuildOptions& options) {

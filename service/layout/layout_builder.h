@@ -9,20 +9,27 @@
 #include "form/form_data.h"
 #include "form/sheet_template.h"
 #include "layout/document.h"
+#include "layout/name_mask.h"
 #include "layout/text_measurer.h"
 
 namespace layout {
-
-// How personal data prints on a fax (rules.md §4.1). Cells with a "masked"
-// member print their stand-in field instead when the mode is not None.
-enum class MaskMode { None, Initials, Partial };
 
 struct BuildOptions {
     std::string documentId;  // 32 hex digits, from the job
     std::string createdIso;  // from the job, ISO 8601 with offset
     double continuationFontSizePt = 10.5;
+    // Not None: a fax rendering. Cells with a "masked" member print their
+    // stand-in, and the patient's name (pt_name, pt_kana) is masked wherever
+    // it occurs in an entry cell, 別紙 included (NameMask). Labels are the
+    // template's own text and stay as they are.
     MaskMode mask = MaskMode::None;
+    // More names masked the same way: the fax path gives every document of the
+    // fax, and the cover (which holds no patient fields) the documents' names.
+    std::vector<PersonName> maskNames;
 };
+
+// The patient's name and kana as the sheet's data holds them (pt_name, pt_kana).
+PersonName patientName(const form::FormData& data);
 
 Document buildDocument(const form::SheetTemplate& sheet, const form::FormData& data, const TextMeasurer& measurer,
                        const BuildOptions& options);

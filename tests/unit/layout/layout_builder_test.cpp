@@ -132,9 +132,12 @@ TEST_CASE("A fax rendering prints the stand-ins of masked cells", "[layout][mask
     CHECK(printed(cellFor(full, "pt_address")) == "北海道旭川市7条通99丁目");
     Document initials = build(fields, MaskMode::Initials);
     CHECK(printed(cellFor(initials, "pt_fax_label")) == "ア・ハ 様");
-    CHECK(printed(cellFor(initials, "pt_municipality")) == "旭川市");
+    // The city shares the patient's surname, and every occurrence of the name
+    // is masked (rules.md §4.1), the city too.
+    CHECK(printed(cellFor(initials, "pt_municipality")) == "ア市");
     Document partial = build(fields, MaskMode::Partial);
     CHECK(printed(cellFor(partial, "pt_fax_label")) == "旭● 花● 様");
+    CHECK(printed(cellFor(partial, "pt_municipality")) == "旭●市");
     for (const Document* doc : {&initials, &partial})
         for (const auto& c : doc->pages[0].cells)
             for (const auto& l : c.text.lines) {
@@ -142,6 +145,52 @@ TEST_CASE("A fax rendering prints the stand-ins of masked cells", "[layout][mask
                 CHECK(l.text.find("7条通") == std::string::npos);
                 CHECK(l.text.find("昭和15年") == std::string::npos);
             }
+}
+
+TEST_CASE("Issue 13: a masked rendering hides the name in every entry cell and on the 別紙", "[layout][mask]") {
+    std::string memo;
+    for (int i = 0; i < 40; ++i) memo += "旭川様は長女の旭川 春美さんと同居。はなこさんは花子と呼ばれる。アサヒカワ ハナコ。";
+    const std::string fields = R"({"doc_date":"2025-11-20","pt_sex":"female","pt_name":"旭川 花子","pt_kana":"アサヒカワ ハナコ",)"
+                               R"("aids":["other"],"aids_note":"旭川さんの杖","memo":")" + memo + "\"}";
+    auto all = [](const Document& doc) {
+        std::string out;
+        for (const auto& p : doc.pages)
+            for (const auto& c : p.cells) {
+                for (const auto& l : c.text.lines) out += l.text;
+                out += c.value;
+            }
+        return out;
+    };
+    Document full = build(fields);
+    CHECK(all(full).find("旭川 春美") != std::string::npos);
+    for (MaskMode mode : {MaskMode::Initials, MaskMode::Partial}) {
+        Document doc = build(fields, mode);
+        REQUIRE(doc.pages.size() >= 2);
+        CHECK(doc.pages.back().continuation);
+        const std::string text = all(doc);
+        for (const char* part : {"旭川", "花子", "アサヒカワ", "ハナコ", "あさひかわ", "はなこ"}) {
+            INFO(part);
+            CHECK(text.find(part) == std::string::npos);
+        }
+        CHECK(text.find("春美") != std::string::npos);
+        CHECK(text.find("氏名") != std::string::npos);  // labels are the template's own text
+    }
+    CHECK(printed(cellFor(build(fields, MaskMode::Initials), "aids")) == "□なし　□杖　■その他(アさんの杖)");
+    CHECK(printed(cellFor(build(fields, MaskMode::Partial), "aids")) == "□なし　□杖　■その他(旭●さんの杖)");
+}
+
+TEST_CASE("Issue 13: names given in the options are masked on a sheet that does not hold them", "[layout][mask]") {
+    auto obj = Poco::JSON::Parser().parse(R"({"doc_date":"2025-11-20","pt_sex":"male","pt_name":"北野 一郎","memo":"雪原様の件"})")
+                   .extract<Poco::JSON::Object::Ptr>();
+    auto data = form::validateFields(sheet(), obj);
+    REQUIRE(data);
+    FakeMeasurer m;
+    BuildOptions options;
+    options.mask = MaskMode::Initials;
+    options.maskNames = {{"雪原 正夫", "ユキハラ マサオ"}};
+    CHECK(printed(cellFor(buildDocument(sheet(), data.value(), m, options), "memo")) == "ユ様の件");
+    options.mask = MaskMode::None;
+    CHECK(printed(cellFor(buildDocument(sheet(), data.value(), m, options), "memo")) == "雪原様の件");
 }
 
 TEST_CASE("The reply reference comes from the document id", "[layout]") {
