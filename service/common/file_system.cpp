@@ -13,8 +13,9 @@ namespace common {
 
 namespace {
 
+// A full disk or quota is StorageFull, so callers can tell it from a broken disk.
 Status osError(const std::string& what, const std::string& path, int err) {
-    return Status::ioError(what + " " + path + ": " + std::strerror(err));
+    return Status::fromErrno(err, what + " " + path + ": " + std::strerror(err));
 }
 
 // Owns a file descriptor. close() is explicit where its result matters: on

@@ -16,8 +16,9 @@ public:
 
     // Creates or truncates `path` (mode 0600 when created), writes all of
     // `bytes`, fsyncs and closes it. Returns IOError with the path and the OS
-    // reason (e.g. "No space left on device"). On failure the file may be left
-    // partly written: the caller removes it.
+    // reason, or StorageFull when the disk or quota is full (ENOSPC, EDQUOT;
+    // this holds for every call below that writes). On failure the file may
+    // be left partly written: the caller removes it.
     virtual Status writeFileSynced(const std::string& path, const std::string& bytes) = 0;
     // Atomically renames `from` to `to`, replacing `to`. Both must be on the
     // same file system. IOError on failure; the caller syncs the directory.

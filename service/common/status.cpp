@@ -1,5 +1,7 @@
 #include "common/status.h"
 
+#include <cerrno>
+
 namespace common {
 
 std::string Status::codeName() const {
@@ -11,9 +13,15 @@ std::string Status::codeName() const {
     case Code::Unavailable: return "unavailable";
     case Code::TooLarge: return "too_large";
     case Code::IOError: return "io_error";
+    case Code::StorageFull: return "storage_full";
     case Code::Internal: return "internal";
     }
     return "internal";
+}
+
+Status Status::fromErrno(int err, std::string msg) {
+    if (err == ENOSPC || err == EDQUOT) return storageFull(std::move(msg));
+    return ioError(std::move(msg));
 }
 
 std::string Status::toString() const {

@@ -23,7 +23,10 @@ struct FieldError {
 
 class Status {
 public:
-    enum class Code { Ok, InvalidArgument, NotFound, Conflict, Unavailable, TooLarge, IOError, Internal };
+    // StorageFull: a write failed because the disk or the user's quota is full
+    // (ENOSPC, EDQUOT, SQLITE_FULL). Unlike IOError it heals once space is
+    // freed, so the HTTP layer answers 503 with Retry-After.
+    enum class Code { Ok, InvalidArgument, NotFound, Conflict, Unavailable, TooLarge, IOError, StorageFull, Internal };
 
     Status() = default;
     static Status ok() { return Status(); }
@@ -35,6 +38,9 @@ public:
     static Status unavailable(std::string msg) { return Status(Code::Unavailable, std::move(msg)); }
     static Status tooLarge(std::string msg) { return Status(Code::TooLarge, std::move(msg)); }
     static Status ioError(std::string msg) { return Status(Code::IOError, std::move(msg)); }
+    static Status storageFull(std::string msg) { return Status(Code::StorageFull, std::move(msg)); }
+    // IOError, or StorageFull when err (an errno value) is ENOSPC or EDQUOT.
+    static Status fromErrno(int err, std::string msg);
     static Status internal(std::string msg) { return Status(Code::Internal, std::move(msg)); }
 
     bool isOk() const { return code_ == Code::Ok; }

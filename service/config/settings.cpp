@@ -68,6 +68,8 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"print.cupsQueue", [&](auto& c, auto& k) { s.cupsQueue = c.getString(k); }},
         {"print.cupsServer", [&](auto& c, auto& k) { s.cupsServer = c.getString(k); }},
         {"dispatch.pollMs", [&](auto& c, auto& k) { s.dispatchPollMs = readInt(c, k, 10, 10000); }},
+        {"spool.retryFirstMs", [&](auto& c, auto& k) { s.spoolRetryFirstMs = readInt(c, k, 10, 3600000); }},
+        {"spool.retryMaxMs", [&](auto& c, auto& k) { s.spoolRetryMaxMs = readInt(c, k, 10, 3600000); }},
     };
     std::string current;
     try {

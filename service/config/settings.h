@@ -85,6 +85,11 @@ struct Settings {
     std::string cupsServer;
     // dispatch.pollMs: how often held jobs and gateway results are looked at.
     int dispatchPollMs = 250;
+    // spool.retryFirstMs / spool.retryMaxMs: a job that could not be sent out
+    // (e.g. the disk was full) is tried again after retryFirstMs, then twice
+    // as long each time, up to retryMaxMs between tries.
+    int spoolRetryFirstMs = 1000;
+    int spoolRetryMaxMs = 60000;
     // office.businessDays / openTime / closeTime / holidays: the office's
     // business days and hours (運営規程), for the 入院時情報連携加算 deadlines.
     std::string businessDays = "mon,tue,wed,thu,fri";

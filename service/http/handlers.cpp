@@ -374,7 +374,11 @@ void cancelJob(RequestContext& ctx, Services& s) {
 void retryJob(RequestContext& ctx, Services& s) {
     jobOf(ctx, s);
     common::Status retried = s.jobs.retry(ctx.params["id"], actorOf(ctx));
-    if (!retried && retried.code() != common::Status::Code::IOError) return fail(ctx, retried);
+    // An I/O error or a full disk after the job was moved to its new attempt
+    // still accepts the retry: the dispatcher sends it out once it can.
+    const bool sendingFailed = retried.code() == common::Status::Code::IOError ||
+                               retried.code() == common::Status::Code::StorageFull;
+    if (!retried && (!sendingFailed || jobOf(ctx, s).state == jobs::JobState::Failed)) return fail(ctx, retried);
     sendJson(ctx.response, 202, jobView(jobOf(ctx, s), s));
 }
 

@@ -2,7 +2,9 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/ids.h"
@@ -20,6 +22,12 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 const char* kCoverSheet = "fax-cover";
+
+// A job that keeps failing to go out is logged again at most this often, so a
+// full disk does not flood the log with one line per job per retry.
+constexpr long long kUndeliveredLogIntervalUs = 60LL * 1000000;
+
+Poco::Logger& deliveryLog() { return Poco::Logger::get("renkei.delivery"); }
 
 std::string stringify(const Poco::Dynamic::Var& v) {
     std::ostringstream out;
@@ -322,8 +330,10 @@ common::Status JobService::sendOut(const jobs::Job& job, const std::string& acto
         Object::Ptr detail = new Object;
         detail->set("until", common::isoJst(Poco::Timestamp(*hold.heldUntilUs)));
         // Deferred: a held job lost to a power loss is rendered again, and held again at restart.
-        return store_.transition(job.id, jobs::JobState::Held, "held", actor, stringify(detail), hold,
-                                 jobs::Sync::Deferred);
+        Status held = store_.transition(job.id, jobs::JobState::Held, "held", actor, stringify(detail), hold,
+                                        jobs::Sync::Deferred);
+        noteSendOut(job.id, held);
+        return held;
     }
     return deliver(job, actor, rendered);
 }
@@ -333,6 +343,87 @@ common::Status JobService::deliver(const jobs::Job& job, const std::string& acto
     // still be cancelled), cancelled ones never leave.
     if (job.state != jobs::JobState::Rendered)
         return Status::conflict("job " + job.id + " is " + jobs::stateName(job.state) + ", not rendered");
+    {
+        std::lock_guard<std::mutex> lock(deliveryMutex_);
+        // The spool takes one delivery of a job at a time (its temp files are
+        // named after the job), and the dispatcher's retry may meet a retry().
+        if (!delivering_.insert(job.id).second)
+            return Status::unavailable("ジョブ " + job.id + " は送付処理中です。");
+    }
+    struct Release {
+        JobService& service;
+        const std::string& id;
+        ~Release() {
+            std::lock_guard<std::mutex> lock(service.deliveryMutex_);
+            service.delivering_.erase(id);
+        }
+    } release{*this, job.id};
+    Status delivered = deliverOnce(job, actor, rendered);
+    noteSendOut(job.id, delivered);
+    return delivered;
+}
+
+void JobService::noteSendOut(const std::string& jobId, const Status& outcome) {
+    const long long nowUs = clock_.now().epochMicroseconds();
+    int failures = 0;
+    long long delayMs = 0;
+    bool log = false;
+    {
+        std::lock_guard<std::mutex> lock(deliveryMutex_);
+        auto it = undelivered_.find(jobId);
+        if (outcome) {
+            if (it == undelivered_.end()) return;
+            failures = it->second.failures;
+            undelivered_.erase(it);
+            log = true;
+        } else {
+            Undelivered& u = undelivered_[jobId];
+            u.delayMs = u.failures == 0 ? options_.redeliverFirstMs
+                                        : std::min<long long>(u.delayMs * 2, options_.redeliverMaxMs);
+            u.dueUs = nowUs + u.delayMs * 1000;
+            ++u.failures;
+            log = u.failures == 1 || nowUs - u.loggedUs >= kUndeliveredLogIntervalUs;
+            if (log) u.loggedUs = nowUs;
+            failures = u.failures;
+            delayMs = u.delayMs;
+        }
+    }
+    if (!log) return;
+    if (outcome)
+        deliveryLog().information("job %s: sent out after %d failed attempt(s)", jobId, failures);
+    else
+        deliveryLog().warning("job %s: not sent out (attempt %d failed, next in %.1f s): %s", jobId, failures,
+                              delayMs / 1000.0, outcome.toString());
+}
+
+common::Result<int> JobService::redeliverDue() {
+    const long long nowUs = clock_.now().epochMicroseconds();
+    std::vector<std::string> due;
+    {
+        std::lock_guard<std::mutex> lock(deliveryMutex_);
+        for (const auto& [id, u] : undelivered_)
+            if (u.dueUs <= nowUs) due.push_back(id);
+    }
+    int sent = 0;
+    for (const std::string& id : due) {
+        auto job = store_.get(id);
+        if (!job && job.status().code() != Status::Code::NotFound) {
+            noteSendOut(id, job.status());  // unreadable now: the next try comes later
+            continue;
+        }
+        // Gone, or moved on another way (spooled by a retry, failed): nothing
+        // left to send out.
+        if (!job || job->state != jobs::JobState::Rendered) {
+            std::lock_guard<std::mutex> lock(deliveryMutex_);
+            undelivered_.erase(id);
+            continue;
+        }
+        if (sendOut(job.value(), "dispatcher", "")) ++sent;
+    }
+    return sent;
+}
+
+common::Status JobService::deliverOnce(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
     const bool fax = job.channel == "fax";
     if (!fax && printer_) return deliverToCups(job, actor);
     auto where = spool_.locate(job.channel, job.id);
@@ -367,7 +458,9 @@ common::Status JobService::deliver(const jobs::Job& job, const std::string& acto
         }
         Status delivered = spool_.deliver(job.channel, job.id, pdf, stringify(control));
         if (!delivered) {
-            store_.appendEvent(job.id, "spool_error", actor, "{\"reason\":\"io\"}");
+            const bool full = delivered.code() == Status::Code::StorageFull;
+            store_.appendEvent(job.id, "spool_error", actor,
+                               full ? "{\"reason\":\"storage_full\"}" : "{\"reason\":\"io\"}");
             return delivered;
         }
     }
@@ -388,22 +481,27 @@ common::Status JobService::deliverToCups(const jobs::Job& job, const std::string
         return fail(job, "print_unknown", "印刷キューへの送信中に中断しました。印刷されたか確認し、必要なら再送してください。", actor);
     auto pdf = store_.document(job.id, "pdf");
     if (!pdf) return pdf.status();
+    // The file CUPS reads is written before the intent is recorded: a write
+    // that fails (a full disk) then leaves the job as it was, to be tried
+    // again, instead of marked as possibly printed.
+    const std::string path = spool_.path("print", "tmp", job.id + ".cups.pdf");
+    common::PosixFileSystem fs;
+    Status written = fs.writeFileSynced(path, pdf.value());
+    if (!written) {
+        fs.remove(path);
+        return written;
+    }
     delivery->set("cupsQueue", printer_->queue());
     delivery->set("cupsSubmitting", true);
     jobs::JobChanges intent;
     intent.deliveryJson = stringify(delivery);
     Status marked = store_.update(job.id, intent, "print_submitting", actor, "{}");
-    if (!marked) return marked;
-    const std::string path = spool_.path("print", "tmp", job.id + ".cups.pdf");
-    std::string error;
-    common::Result<int> cupsJob = Status::internal("not submitted");
-    {
-        common::PosixFileSystem fs;
-        Status written = fs.writeFileSynced(path, pdf.value());
-        if (!written) return written;
-        cupsJob = printer_->submit(path, job.id);
+    if (!marked) {
         fs.remove(path);
+        return marked;
     }
+    common::Result<int> cupsJob = printer_->submit(path, job.id);
+    fs.remove(path);
     if (!cupsJob) {
         // Refused outright: nothing was queued, so a retry later is safe.
         delivery->remove("cupsSubmitting");
@@ -457,13 +555,22 @@ int JobService::followCups() {
 common::Result<int> JobService::recover() {
     auto pending = store_.unfinished();
     if (!pending) return pending.status();
-    int handled = 0;
+    int tried = 0, unfinished = 0;
+    Status first;
     for (const auto& job : pending.value()) {
         if (job.state == jobs::JobState::Held) continue;  // waits for its hold window
-        process(job, "recovery");
-        ++handled;
+        Status done = process(job, "recovery");
+        if (!done && unfinished++ == 0) first = done;
+        ++tried;
     }
-    return handled;
+    // Said at start even when each job's own line is there: a full disk at
+    // start must not pass unnoticed behind a server that comes up.
+    if (unfinished > 0)
+        Poco::Logger::get("renkei").warning(
+            "recovery left %d of %d job(s) unfinished (first: %s); those not sent out are tried again in the "
+            "background, the others at the next start",
+            unfinished, tried, first.toString());
+    return tried - unfinished;
 }
 
 common::Result<int> JobService::releaseDueHeld() {

@@ -3,7 +3,9 @@
 // before anything is rendered, so a 201 is only sent for a job that survives
 // a crash; recover() finishes at start what a crash interrupted, and nothing
 // is ever spooled twice. Fax jobs wait in "held" for the hold window (the
-// "undo send"), then the dispatcher hands them to the gateway.
+// "undo send"), then the dispatcher hands them to the gateway. A job that
+// could not be sent out (e.g. the disk was full) stays rendered and the
+// dispatcher tries it again with backoff (redeliverDue).
 // Thread-safe: the store serialises writes and every state change is a
 // checked transition, so two threads never both move one job forward.
 #pragma once
@@ -11,6 +13,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -34,6 +37,8 @@ struct JobServiceOptions {
     long long faxHoldSeconds = 60;                     // fax.holdSeconds
     int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
     int submissionQueue = 64;                          // jobs.queue
+    int redeliverFirstMs = 1000;                       // spool.retryFirstMs
+    int redeliverMaxMs = 60000;                        // spool.retryMaxMs
     JobLimits limits;
     // Tests only: called by a thread when it reaches a named step, so that a
     // test can pause it there and drive a race deterministically.
@@ -61,19 +66,31 @@ public:
     // (unknown sheet), InvalidArgument (every field error), Conflict
     // (idempotency key reused with another body, or the same submission
     // within the duplicate window), Unavailable (every render worker busy and
-    // the queue full; nothing is stored), IOError. A job whose render failed
-    // is stored and returned in state failed.
+    // the queue full; nothing is stored), StorageFull (the disk is full;
+    // nothing is stored), IOError. A job whose render failed is stored and
+    // returned in state failed; a job stored but not yet sent out (the spool
+    // could not be written) is returned in state rendered and sent out later
+    // by redeliverDue().
     common::Result<SubmitResult> submit(const Poco::JSON::Object::Ptr& request, const std::string& idempotencyKey,
                                         const std::string& office, const std::string& actor);
 
     // Renders and spools (or holds) a stored job that is not finished. Safe
     // to call again after a crash at any point: it never spools a job twice.
     common::Status process(const jobs::Job& job, const std::string& actor);
-    // Finishes every unfinished job except held ones; returns how many.
+    // Finishes every unfinished job except held ones; returns how many it
+    // finished. Those it could not finish are logged, and those that could
+    // not be sent out are left to redeliverDue().
     common::Result<int> recover();
 
     // Hands every fax job whose hold window has ended to the gateway.
     common::Result<int> releaseDueHeld();
+    // Sends out again every job that stayed rendered because sending it out
+    // failed (a full disk, a spool write error) and whose backoff has ended:
+    // the first retry after redeliverFirstMs, then twice as long each time up
+    // to redeliverMaxMs. Only jobs whose own attempt failed are picked up, so
+    // a submission still on its way to the spool is never raced. Returns how
+    // many went out. Called by the dispatcher; safe from any thread.
+    common::Result<int> redeliverDue();
     // Reads the gateway's and printer's result files and moves jobs to sent
     // or failed. Returns how many jobs changed.
     common::Result<int> collectResults();
@@ -91,7 +108,8 @@ public:
                                   const std::string& actor);
 
     // The job's frozen document: "pdf" (full data), "xlsx" (rendered and
-    // frozen on first download), "fax_pdf" (what the gateway got, masked).
+    // frozen on first download; StorageFull when it cannot be stored), "fax_pdf"
+    // (what the gateway got, masked).
     common::Result<std::string> document(const jobs::Job& job, const std::string& format, const std::string& actor);
 
     jobs::JobStore& store() { return store_; }
@@ -105,9 +123,14 @@ private:
     common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request) const;
     // Holds a rendered fax job for its undo window, or delivers the job.
     // rendered: the outgoing PDF when at hand; empty reads the frozen copy.
+    // A failure leaves the job rendered and due for redeliverDue().
     common::Status sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered);
+    // Delivers a rendered job (deliverOnce), one delivery of a job at a time:
+    // Unavailable while another thread delivers it. A failure makes the job
+    // due for redeliverDue(); a success forgets its backoff.
     // rendered: the outgoing PDF when at hand; empty reads the frozen copy.
     common::Status deliver(const jobs::Job& job, const std::string& actor, const std::string& rendered = {});
+    common::Status deliverOnce(const jobs::Job& job, const std::string& actor, const std::string& rendered);
     common::Status deliverToCups(const jobs::Job& job, const std::string& actor);
     int followCups();
     void step(const std::string& name) const {
@@ -115,6 +138,10 @@ private:
     }
     common::Status fail(const jobs::Job& job, const std::string& code, const std::string& message,
                         const std::string& actor);
+    // Records how sending a job out ended: a failure starts or lengthens its
+    // backoff and is logged (the first time, then at most once a minute per
+    // job); a success after failures is logged and forgets the job.
+    void noteSendOut(const std::string& jobId, const common::Status& outcome);
 
     const DocumentService& documents_;
     jobs::JobStore& store_;
@@ -129,6 +156,17 @@ private:
     std::mutex resultsMutex_;
     std::set<std::string> settledResults_;  // "<id>#<attempt>" already handled; guarded by resultsMutex_
     long long lastPurgeUs_ = 0;             // guarded by resultsMutex_
+
+    // A job that could not be sent out, waiting for its next try.
+    struct Undelivered {
+        long long dueUs = 0;       // next try at or after this time
+        long long delayMs = 0;     // the wait before dueUs; doubles with each failure
+        int failures = 0;
+        long long loggedUs = 0;    // last log line about this job
+    };
+    std::mutex deliveryMutex_;
+    std::map<std::string, Undelivered> undelivered_;  // by job id; guarded by deliveryMutex_
+    std::set<std::string> delivering_;                // jobs in deliverOnce now; guarded by deliveryMutex_
 };
 
 // The job as the API shows it.

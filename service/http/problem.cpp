@@ -16,7 +16,14 @@ void write(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::s
     response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
 }
 
-std::string titleOf(int httpStatus) {
+// A full disk is a 503 like a busy server, but the client should hear why
+// and wait longer: space returns when someone frees it, not in a second.
+const char* const kStorageFull = "storage_full";
+const char* const kStorageFullRetryAfterSeconds = "30";
+
+std::string titleOf(int httpStatus, const std::string& code) {
+    if (code == kStorageFull)
+        return "保存領域(ディスク)に空きがないため処理できませんでした。しばらくしてから再度お試しください。";
     switch (httpStatus) {
     case 400: return "リクエストの形式が正しくありません。";
     case 401: return "認証が必要です。";
@@ -43,7 +50,8 @@ int httpStatusOf(const common::Status& status) {
     case Code::InvalidArgument: return 422;
     case Code::NotFound: return 404;
     case Code::Conflict: return 409;
-    case Code::Unavailable: return 503;
+    case Code::Unavailable:
+    case Code::StorageFull: return 503;
     case Code::TooLarge: return 413;
     default: return 500;
     }
@@ -54,7 +62,7 @@ void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const 
                  const std::vector<common::FieldError>& errors) {
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("type", "https://renkei.invalid/problems/" + code);
-    body.set("title", httpStatus >= 500 || title.empty() ? titleOf(httpStatus) : title);
+    body.set("title", httpStatus >= 500 || title.empty() ? titleOf(httpStatus, code) : title);
     body.set("status", httpStatus);
     body.set("code", code);
     body.set("requestId", requestId);
@@ -69,7 +77,7 @@ void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const 
         }
         body.set("errors", list);
     }
-    if (httpStatus == 503) response.set("Retry-After", "1");
+    if (httpStatus == 503) response.set("Retry-After", code == kStorageFull ? kStorageFullRetryAfterSeconds : "1");
     std::ostringstream out;
     body.stringify(out);
     write(response, httpStatus, "application/problem+json; charset=utf-8", out.str());
@@ -78,7 +86,7 @@ void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const 
 void sendStatus(Poco::Net::HTTPServerResponse& response, const common::Status& status, const std::string& requestId,
                 const std::string& code) {
     int http = httpStatusOf(status);
-    std::string title = http == 422 ? titleOf(422) : status.message();
+    std::string title = http == 422 ? titleOf(422, "") : status.message();
     sendProblem(response, http, code.empty() ? status.codeName() : code, title, requestId, status.fieldErrors());
 }
 

@@ -13,7 +13,8 @@
 namespace http {
 
 // HTTP status for a Status code: InvalidArgument 422, NotFound 404,
-// Conflict 409, Unavailable 503, TooLarge 413, anything else 500.
+// Conflict 409, Unavailable and StorageFull 503 (with Retry-After; the code
+// "storage_full" says the disk is full), TooLarge 413, anything else 500.
 int httpStatusOf(const common::Status& status);
 
 // Sends a problem document. `code` overrides the stable code (default: the

@@ -212,14 +212,16 @@ common::Status makePrivateDir(const std::string& path) {
 struct Server::Impl {
     ~Impl() { stopDispatcher(); }
 
-    // Releases held fax jobs and reads gateway results every pollMs, so a
-    // result is picked up well within 2 seconds.
+    // Releases held fax jobs, sends out again jobs that could not be sent
+    // out (a full disk) once their backoff ends, and reads gateway results
+    // every pollMs, so a result is picked up well within 2 seconds.
     void runDispatcher() {
         std::unique_lock<std::mutex> lock(dispatchMutex);
         while (!stopping) {
             lock.unlock();
             try {
                 jobService->releaseDueHeld();
+                jobService->redeliverDue();
                 jobService->collectResults();
             } catch (const std::exception& e) {
                 Poco::Logger::get("renkei.dispatch").error("dispatch round failed: %s", std::string(e.what()));
@@ -298,6 +300,8 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     options.faxHoldSeconds = settings.faxHoldSeconds;
     options.concurrentSubmissions = settings.jobsConcurrent;
     options.submissionQueue = settings.jobsQueue;
+    options.redeliverFirstMs = settings.spoolRetryFirstMs;
+    options.redeliverMaxMs = settings.spoolRetryMaxMs;
     options.limits.allowAdHocFaxNumbers = settings.faxAllowAdHocNumbers;
     options.limits.defaultMask = *partners::parseMask(settings.faxDefaultMask);
     options.limits.maxDocuments = settings.documentsPerJob;

@@ -293,6 +293,10 @@ auto guarded(const std::string& context, F&& body) -> decltype(body()) {
         return Status::unavailable(context + ": database is busy: " + e.displayText());
     } catch (const Poco::Data::SQLite::TableLockedException& e) {
         return Status::unavailable(context + ": database is busy: " + e.displayText());
+    } catch (const Poco::Data::SQLite::DatabaseFullException& e) {
+        // SQLITE_FULL (ENOSPC or a quota while writing the log or the file):
+        // the transaction is rolled back, and the same call succeeds once there is space.
+        return Status::storageFull(context + ": " + e.displayText());
     } catch (const Poco::Exception& e) {
         return Status::ioError(context + ": " + e.displayText());
     } catch (const std::exception& e) {
@@ -548,7 +552,10 @@ void applyChanges(Session& s, const std::string& id, const std::string& state, b
 // files the database file's mode).
 Status createOwnerOnly(const std::string& path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return Status::ioError("open job store " + path + ": " + std::strerror(errno));
+    if (fd < 0) {
+        const int err = errno;
+        return Status::fromErrno(err, "open job store " + path + ": " + std::strerror(err));
+    }
     ::close(fd);
     return Status::ok();
 }
@@ -616,7 +623,10 @@ struct JobStore::LogFile {
         auto log = std::make_shared<LogFile>();
         // Created owner-only if SQLite has not made it yet (an empty log is a valid one).
         log->fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (log->fd < 0) return Status::ioError("open job store log " + path + ": " + std::strerror(errno));
+        if (log->fd < 0) {
+            const int err = errno;
+            return Status::fromErrno(err, "open job store log " + path + ": " + std::strerror(err));
+        }
         return std::shared_ptr<const LogFile>(std::move(log));
     }
 };
@@ -755,8 +765,10 @@ Status JobStore::syncLog() const {
         auto log = currentLog();
         Status synced = log.status();
         lock.unlock();
-        if (synced && ::fdatasync(log.value()->fd) != 0)
-            synced = Status::ioError("sync job store log " + logPath_ + ": " + std::strerror(errno));
+        if (synced && ::fdatasync(log.value()->fd) != 0) {
+            const int err = errno;
+            synced = Status::fromErrno(err, "sync job store log " + logPath_ + ": " + std::strerror(err));
+        }
         lock.lock();
         syncing_ = false;
         if (synced) syncedRequests_ = std::max(syncedRequests_, covers);

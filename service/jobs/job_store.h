@@ -3,6 +3,8 @@
 // acknowledged with 201 survives a SIGKILL or power loss (see Sync).
 // Thread safety: every method is safe from any thread. The store holds one
 // SQLite connection behind a mutex, so calls run one at a time.
+// Every write returns StorageFull instead of IOError when the disk or quota is
+// full (SQLITE_FULL, ENOSPC, EDQUOT); its transaction is then rolled back.
 #pragma once
 
 #include <condition_variable>

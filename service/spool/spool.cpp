@@ -19,8 +19,12 @@ common::Status checkJob(const std::string& channel, const std::string& jobId) {
     return common::Status::ok();
 }
 
+// An IOError with context, except that a full disk stays StorageFull: the
+// caller tries again once there is space instead of giving up.
 common::Status withContext(const common::Status& status, const std::string& context) {
     if (status.isOk()) return status;
+    if (status.code() == common::Status::Code::StorageFull)
+        return common::Status::storageFull(context + ": " + status.message());
     return common::Status::ioError(context + ": " + status.message());
 }
 
@@ -172,8 +176,8 @@ common::Status Spool::deliver(const std::string& channel, const std::string& job
     // From here the consumer may already have the job, so nothing is undone.
     st = fs_.syncDir(newDir);
     if (!st) {
-        return common::Status::ioError(context + ": files are in new/ but syncing the directory failed (" +
-                                       st.message() + "); check locate() before delivering again");
+        return withContext(st, context + ": files are in new/ but syncing the directory failed; check locate() "
+                                         "before delivering again");
     }
     return common::Status::ok();
 }

@@ -47,8 +47,9 @@ public:
     // fsync. Delivers a job at most once: returns Conflict when locate() says
     // New, Done or Failed. A Partial job is cleaned up and delivered again.
     // InvalidArgument for an unknown channel, a malformed job id or empty
-    // content, before any file is touched. On an IOError before the sidecar's
-    // rename nothing of the job is left in new/ or tmp/. If only the final
+    // content, before any file is touched. A full disk is StorageFull, any
+    // other failure IOError; on either before the sidecar's rename nothing
+    // of the job is left in new/ or tmp/. If only the final
     // directory fsync fails the files are in new/ and the consumer may take
     // them: the error says so, and the caller must check locate() before
     // delivering again.

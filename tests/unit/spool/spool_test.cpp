@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <catch2/catch.hpp>
 
 #include "common/file_system.h"
@@ -33,7 +35,7 @@ public:
         if (writes == failWriteAt) return Status::ioError("injected write failure on " + path);
         if (writes == diskFullAt) {
             real_.writeFileSynced(path, bytes.substr(0, bytes.size() / 2));
-            return Status::ioError("cannot write " + path + ": No space left on device");
+            return Status::storageFull("cannot write " + path + ": No space left on device");
         }
         return real_.writeFileSynced(path, bytes);
     }
@@ -244,7 +246,9 @@ TEST_CASE("A failed write, rename or sync leaves nothing in new/ and nothing in 
             Fixture f;
             f.fs.*fault.at = n;
             Status st = f.spool.deliver("fax", f.jobId, kPdf, kSidecar);
-            CHECK(st.code() == Status::Code::IOError);
+            // A full disk stays recognisable, so the job is tried again once there is space.
+            CHECK(st.code() == (fault.at == &FaultyFileSystem::diskFullAt ? Status::Code::StorageFull
+                                                                           : Status::Code::IOError));
             CHECK_THAT(st.message(), Catch::Contains(f.jobId));
             CHECK(f.entries("fax", "new").empty());
             CHECK(f.entries("fax", "tmp").empty());
@@ -291,4 +295,17 @@ TEST_CASE("PosixFileSystem writes owner-only files and reports missing ones", "[
     CHECK(fs.listDir(dir.file("missing")).status().code() == Status::Code::IOError);
     testing_support::writeFile(dir.file("plain"), "x");
     CHECK(fs.createDirs(dir.file("plain/sub"), 0700).code() == Status::Code::IOError);
+}
+
+TEST_CASE("PosixFileSystem reports a full disk as StorageFull and other failures as IOError", "[spool]") {
+    common::PosixFileSystem fs;
+    // Every write to /dev/full fails with ENOSPC.
+    Status full = fs.writeFileSynced("/dev/full", kPdf);
+    CHECK(full.code() == Status::Code::StorageFull);
+    CHECK_THAT(full.message(), Catch::Contains("/dev/full") && Catch::Contains("No space left on device"));
+    testing_support::TempDir dir;
+    Status missing = fs.writeFileSynced(dir.file("no/such/dir/file"), kPdf);
+    CHECK(missing.code() == Status::Code::IOError);
+    CHECK(Status::fromErrno(EDQUOT, "quota").code() == Status::Code::StorageFull);
+    CHECK(Status::fromErrno(EIO, "broken").code() == Status::Code::IOError);
 }
