@@ -16,6 +16,18 @@ void quietPoDoFo() {
     (void)done;
 }
 
+// "PoDoFo error 22 ePdfError_InvalidDataType". PdfError::ErrorMessage() and
+// ErrorName() return NULL for codes PoDoFo 0.9.8 has no text for (InvalidXRef,
+// InvalidDataType, InvalidKey, ...), and appending NULL to a std::string
+// crashed the server (issue 21).
+std::string pdfErrorText(const PoDoFo::PdfError& e) {
+    const PoDoFo::EPdfError code = e.GetError();
+    std::string text = "PoDoFo error " + std::to_string(static_cast<int>(code));
+    if (const char* name = PoDoFo::PdfError::ErrorName(code)) text += std::string(" ") + name;
+    if (const char* message = PoDoFo::PdfError::ErrorMessage(code)) text += std::string(": ") + message;
+    return text;
+}
+
 }  // namespace
 
 common::Result<int> pdfPageCount(const std::string& pdfBytes) {
@@ -26,8 +38,11 @@ common::Result<int> pdfPageCount(const std::string& pdfBytes) {
         if (doc.GetEncrypted()) return common::Status::invalidArgument("encrypted PDF");
         return doc.GetPageCount();
     } catch (const PoDoFo::PdfError& e) {
-        return common::Status::invalidArgument(std::string("not a readable PDF: ") +
-                                               PoDoFo::PdfError::ErrorMessage(e.GetError()));
+        return common::Status::invalidArgument("not a readable PDF: " + pdfErrorText(e));
+    } catch (const std::exception& e) {
+        return common::Status::invalidArgument(std::string("not a readable PDF: ") + e.what());
+    } catch (...) {
+        return common::Status::invalidArgument("not a readable PDF: unknown exception");
     }
 }
 
@@ -49,7 +64,13 @@ common::Result<std::string> appendPdfs(const std::string& base, const std::vecto
         return std::string(buffer.GetBuffer(), device.GetLength());
     } catch (const PoDoFo::PdfError& e) {
         return common::Status::invalidArgument("attachment " + std::to_string(current + 1) + " cannot be appended: " +
-                                               PoDoFo::PdfError::ErrorMessage(e.GetError()));
+                                               pdfErrorText(e));
+    } catch (const std::exception& e) {
+        return common::Status::invalidArgument("attachment " + std::to_string(current + 1) + " cannot be appended: " +
+                                               e.what());
+    } catch (...) {
+        return common::Status::invalidArgument("attachment " + std::to_string(current + 1) +
+                                               " cannot be appended: unknown exception");
     }
 }
 
