@@ -250,9 +250,14 @@ void parseAttachments(const Object::Ptr& body, const JobLimits& limits, JobReque
             att.bytes.clear();
         }
         auto pages = att.bytes.empty() ? common::Result<int>(Status::invalidArgument("empty"))
-                                       : render::pdfPageCount(att.bytes);
+                                       : render::inspectAttachment(att.name, att.bytes, limits.maxPages);
         if (!pages || pages.value() < 1) {
-            errors.push_back({path + ".contentBase64", "invalid_pdf", "添付は読み取れるPDF(Base64)で指定してください。"});
+            FieldError problem{path + ".contentBase64", "invalid_pdf", "添付は読み取れるPDF(Base64)で指定してください。"};
+            if (!pages && !pages.status().fieldErrors().empty()) {  // the check's own code and message
+                problem.code = pages.status().fieldErrors().front().code;
+                problem.message = pages.status().fieldErrors().front().message;
+            }
+            errors.push_back(problem);
             continue;
         }
         att.pages = pages.value();
