@@ -92,12 +92,12 @@ struct JobService::Rendered {
     int pageCount = 0;   // pages of what goes out
     std::vector<std::string> warnings;
 
-    // The copies to freeze, moved out of the render: the PDF, and for a fax
-    // the fax rendering. The last one is what goes out.
-    std::vector<jobs::FrozenDocument> takeCopies(bool fax) {
+    // The copy frozen when the job is accepted, moved out of the render: the
+    // PDF with full data. A fax is frozen as it goes out (composeFax), since
+    // its cover carries the time it is handed to the gateway.
+    std::vector<jobs::FrozenDocument> takeCopies() {
         std::vector<jobs::FrozenDocument> copies;
         copies.push_back({"pdf", std::move(pdf)});
-        if (fax) copies.push_back({"fax_pdf", std::move(faxPdf)});
         return copies;
     }
 };
@@ -167,7 +167,9 @@ common::Result<SubmitResult> JobService::accept(jobs::Job& job, const JobRequest
     // Rendered before it is stored, so that accepting the job and freezing
     // its documents take one transaction and one sync, and the render turn is
     // given back before any I/O.
-    auto rendered = renderJob(job, request);
+    // A fax is rendered whole here too, so that a request whose fax cannot be
+    // made is refused now; what goes out is composed again when it is sent.
+    auto rendered = renderJob(job, request, job.createdAt);
     slot.value().release();
     if (!rendered && rendered.status().code() == Status::Code::Unavailable) return rendered.status();
     std::vector<jobs::FrozenDocument> frozen;
@@ -176,7 +178,7 @@ common::Result<SubmitResult> JobService::accept(jobs::Job& job, const JobRequest
         job.state = jobs::JobState::Rendered;
         job.pageCount = rendered->pageCount;
         job.warningsJson = warningsJson(rendered->warnings);
-        frozen = rendered->takeCopies(job.channel == "fax");
+        frozen = rendered->takeCopies();
         created = store_.createRendered(job, actor, frozen, renderedDetail(job.pageCount));
     } else {
         created = store_.create(job, actor);  // a failed render is recorded on the job (below)
@@ -188,7 +190,7 @@ common::Result<SubmitResult> JobService::accept(jobs::Job& job, const JobRequest
         return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
     }
     if (!created) return created;
-    if (rendered) sendOut(job, actor, frozen.back().bytes);
+    if (rendered) sendOut(job, actor, job.channel == "fax" ? "" : frozen.back().bytes);
     else fail(job, "render_failed", rendered.status().message(), actor);
     auto now = store_.get(job.id);
     if (!now) return now.status();
@@ -208,7 +210,8 @@ common::Result<JobRequest> JobService::requestOf(const jobs::Job& job) const {
     return request;
 }
 
-common::Result<JobService::Rendered> JobService::renderJob(const jobs::Job& job, const JobRequest& request) const {
+common::Result<JobService::Rendered> JobService::renderJob(const jobs::Job& job, const JobRequest& request,
+                                                           const std::string& sentAtIso) const {
     Rendered out;
     // A masked fax hides every patient of the fax on every page, the cover included.
     std::vector<layout::PersonName> patients;
@@ -249,7 +252,7 @@ common::Result<JobService::Rendered> JobService::renderJob(const jobs::Job& job,
     int coverPages = 1;
     layout::Document cover;
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
-        auto fields = coverFields(request, job.createdAt, coverPages + maskedPages + attachmentPages);
+        auto fields = coverFields(request, sentAtIso, coverPages + maskedPages + attachmentPages);
         auto data = documents_.validate(kCoverSheet, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
@@ -287,8 +290,9 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
     std::string frozenCopy;  // what goes out, when it was frozen before a crash
     if (job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering) {
         const bool fax = job.channel == "fax";
-        // A crash after the copies were frozen: they are what goes out, never a re-render.
-        common::Result<std::string> frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+        // A crash after the copy was frozen: it is what goes out, never a re-render.
+        common::Result<std::string> frozen =
+            fax ? common::Result<std::string>(Status::notFound("composed when sent")) : store_.document(job.id, "pdf");
         if (frozen) {
             auto pages = render::pdfPageCount(frozen.value());
             if (!pages) return pages.status();
@@ -297,7 +301,7 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
         } else {
             auto request = requestOf(job);
             if (!request) return fail(job, "render_failed", request.status().message(), actor);
-            auto rendered = renderJob(job, request.value());
+            auto rendered = renderJob(job, request.value(), job.createdAt);
             if (!rendered) {
                 // Busy is not broken: the job stays accepted and the next start renders it.
                 if (rendered.status().code() != Status::Code::Unavailable)
@@ -305,7 +309,7 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
                 return rendered.status();
             }
             // Frozen with the state change: one transaction, one sync.
-            changes.documents = rendered->takeCopies(fax);
+            changes.documents = rendered->takeCopies();
             changes.pageCount = rendered->pageCount;
             changes.warningsJson = warningsJson(rendered->warnings);
         }
@@ -318,7 +322,9 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
         if (changes.warningsJson) job.warningsJson = *changes.warningsJson;
     }
     if (job.state != jobs::JobState::Rendered) return Status::ok();
-    // The PDF at hand, so deliver() need not read it back; empty when none is.
+    // The PDF at hand, so deliver() need not read it back; empty when none is
+    // (and for a fax, which is composed as it goes out).
+    if (job.channel == "fax") return sendOut(job, actor, "");
     return sendOut(job, actor, changes.documents.empty() ? frozenCopy : changes.documents.back().bytes);
 }
 
@@ -430,12 +436,24 @@ common::Status JobService::deliverOnce(const jobs::Job& job, const std::string& 
     if (!where) return where.status();
     if (where.value() == spool::SpoolLocation::None || where.value() == spool::SpoolLocation::Partial) {
         std::string stored;
-        if (rendered.empty()) {
-            auto frozen = store_.document(job.id, fax ? "fax_pdf" : "pdf");
+        if (fax) {
+            auto composed = composeFax(job);
+            if (!composed) {
+                const Status::Code code = composed.status().code();
+                // Busy, or out of space: sent out again later. Anything else will not mend by itself.
+                if (code == Status::Code::Unavailable || code == Status::Code::StorageFull ||
+                    code == Status::Code::IOError)
+                    return composed.status();
+                fail(job, "render_failed", composed.status().message(), actor);
+                return composed.status();
+            }
+            stored = std::move(composed.value());
+        } else if (rendered.empty()) {
+            auto frozen = store_.document(job.id, "pdf");
             if (!frozen) return frozen.status();
             stored = std::move(frozen.value());
         }
-        const std::string& pdf = rendered.empty() ? stored : rendered;
+        const std::string& pdf = fax || rendered.empty() ? stored : rendered;
         Object::Ptr control = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         control->set("jobId", job.id);
         control->set("sheet", job.sheetId);
@@ -469,6 +487,22 @@ common::Status JobService::deliverOnce(const jobs::Job& job, const std::string& 
     // Deferred: after a power loss, recover() finds the files in the spool and records this again.
     return store_.transition(job.id, jobs::JobState::Spooled, "spooled", actor, stringify(detail), {},
                              jobs::Sync::Deferred);
+}
+
+// The fax as it goes out: its cover says when it was handed to the gateway
+// (after the hold window), and the copy frozen here is what the gateway gets.
+// Composed once: a copy frozen by an earlier try (a crash, a full disk, a
+// retry) is what goes out again.
+common::Result<std::string> JobService::composeFax(const jobs::Job& job) {
+    auto frozen = store_.document(job.id, "fax_pdf");
+    if (frozen || frozen.status().code() != Status::Code::NotFound) return frozen;
+    auto request = requestOf(job);
+    if (!request) return request.status();
+    auto rendered = renderJob(job, request.value(), common::isoJst(clock_.now()));
+    if (!rendered) return rendered.status();
+    Status put = store_.putDocument(job.id, "fax_pdf", rendered->faxPdf);
+    if (!put) return put;
+    return std::move(rendered->faxPdf);
 }
 
 // CUPS has no "submit exactly once": a crash between its answer and our
@@ -654,7 +688,7 @@ common::Status JobService::retry(const std::string& jobId, const std::string& ac
         return Status::conflict("再送できるのは失敗したジョブだけです(現在: " + jobs::stateName(job->state) + ")。");
     Status archived = spool_.archiveAttempt(job->channel, jobId, job->attempt + 1);
     if (!archived) return archived;
-    const bool rendered = store_.document(jobId, job->channel == "fax" ? "fax_pdf" : "pdf").isOk();
+    const bool rendered = store_.document(jobId, "pdf").isOk();
     Object::Ptr detail = new Object;
     detail->set("attempt", job->attempt + 2);
     Status moved = store_.transition(jobId, rendered ? jobs::JobState::Rendered : jobs::JobState::Accepted, "retried",
@@ -712,6 +746,8 @@ common::Result<std::string> JobService::document(const jobs::Job& job, const std
     if (frozen) {
         bytes = std::move(frozen.value());
     } else if (format != "xlsx" || frozen.status().code() != Status::Code::NotFound) {
+        if (frozen.status().code() == Status::Code::NotFound && format == "fax_pdf" && job.channel == "fax")
+            return Status::notFound("ジョブ " + job.id + " のFAXはまだ送信されていません(送信時に作成されます)。");
         if (frozen.status().code() == Status::Code::NotFound)
             return Status::notFound("ジョブ " + job.id + " の " + format + " はありません。");
         return frozen.status();

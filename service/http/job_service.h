@@ -109,7 +109,8 @@ public:
 
     // The job's frozen document: "pdf" (full data), "xlsx" (rendered and
     // frozen on first download; StorageFull when it cannot be stored), "fax_pdf"
-    // (what the gateway got, masked).
+    // (what the gateway got, masked, composed when it was handed over:
+    // NotFound while the fax is still held).
     common::Result<std::string> document(const jobs::Job& job, const std::string& format, const std::string& actor);
 
     jobs::JobStore& store() { return store_; }
@@ -120,7 +121,11 @@ private:
     common::Result<SubmitResult> accept(jobs::Job& job, const JobRequest& request, const std::string& actor);
     common::Result<JobRequest> requestOf(const jobs::Job& job) const;
     struct Rendered;
-    common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request) const;
+    // Renders the job's documents; for a fax also the fax, its cover saying
+    // it was sent at sentAtIso.
+    common::Result<Rendered> renderJob(const jobs::Job& job, const JobRequest& request,
+                                       const std::string& sentAtIso) const;
+    common::Result<std::string> composeFax(const jobs::Job& job);
     // Holds a rendered fax job for its undo window, or delivers the job.
     // rendered: the outgoing PDF when at hand; empty reads the frozen copy.
     // A failure leaves the job rendered and due for redeliverDue().

@@ -15,6 +15,7 @@
 
 #include "common/file_system.h"
 #include "config/settings.h"
+#include "form/wareki.h"
 #include "test_support.h"
 
 namespace {
@@ -221,4 +222,29 @@ TEST_CASE("Only a held job can be cancelled, in the store itself", "[jobs][issue
     for (S from : {S::Accepted, S::Rendering, S::Rendered, S::Spooled, S::Sent, S::Failed, S::Cancelled})
         CHECK_FALSE(jobs::canTransition(from, S::Cancelled));
     CHECK(jobs::canTransition(S::Held, S::Cancelled));
+}
+
+TEST_CASE("The fax cover says when the fax was handed to the gateway, and the stored fax is what went out",
+          "[jobs][issue13]") {
+    Fixture f;
+    const Poco::Timestamp accepted = f.clock.now();
+    const std::string id = f.heldFaxDueNow();  // held 60 s, then the clock moves 61 s on
+    f.clock.advanceSeconds(20 * 60);           // the dispatcher comes round much later
+    const Poco::Timestamp handedOver = f.clock.now();
+    CHECK(f.store->document(id, "fax_pdf").status().code() == Status::Code::NotFound);  // not made while held
+    REQUIRE(f.service->releaseDueHeld().value() == 1);
+
+    auto stored = f.store->document(id, "fax_pdf");
+    REQUIRE(stored.isOk());
+    const std::string spooled = testing_support::readFile(f.spool->path("fax", "new", id + ".pdf"));
+    CHECK(spooled == stored.value());
+    testing_support::writeFile(f.dir.file("fax.pdf"), stored.value());
+    const std::string text = testing_support::stripSpace(testing_support::pdfText(f.dir.file("fax.pdf")));
+    auto shown = [](Poco::Timestamp t) {
+        auto dt = form::parseIsoDateTimeJst(common::isoJst(t));
+        return testing_support::stripSpace(form::formatWarekiDateTime(*dt));
+    };
+    INFO(text.substr(0, 600));
+    CHECK(text.find(shown(handedOver)) != std::string::npos);
+    CHECK(text.find(shown(accepted)) == std::string::npos);
 }
