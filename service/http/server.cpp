@@ -13,7 +13,6 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/RandomStream.h>
 #include <Poco/Stopwatch.h>
 #include <Poco/String.h>
 
@@ -40,18 +39,6 @@
 
 namespace http {
 namespace {
-
-std::string newRequestId() {
-    unsigned char bytes[6];
-    Poco::RandomInputStream().read(reinterpret_cast<char*>(bytes), sizeof bytes);
-    static const char* kHex = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) {
-        id += kHex[b >> 4];
-        id += kHex[b & 15];
-    }
-    return id;
-}
 
 // What the request handler needs from the server, shared by all requests.
 struct RequestEnv {
