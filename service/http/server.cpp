@@ -4,7 +4,6 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -29,6 +28,7 @@
 #include "http/document_service.h"
 #include "http/handlers.h"
 #include "http/job_service.h"
+#include "http/listener.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "auth/token_registry.h"
@@ -242,7 +242,7 @@ struct Server::Impl {
     std::unique_ptr<Services> services;
     Router router;
     std::unique_ptr<RequestEnv> env;
-    std::unique_ptr<Poco::Net::HTTPServer> http;
+    std::unique_ptr<Listener> http;
     int port = 0;
     std::string scheme = "http";
 };
@@ -357,7 +357,7 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         impl->port = socket->address().port();
         impl->scheme = tls ? "https" : "http";
         impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value()});
-        impl->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*impl->env), *socket, params);
+        impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {
         return common::Status::ioError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
@@ -374,7 +374,7 @@ std::string Server::url() const { return impl_->scheme + "://" + address(); }
 
 void Server::stop() {
     if (impl_ && impl_->http) {
-        impl_->http->stopAll(false);
+        impl_->http->stop();
         impl_->http.reset();
     }
     if (impl_) impl_->stopDispatcher();

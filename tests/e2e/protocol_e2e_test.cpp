@@ -1,0 +1,245 @@
+// The HTTP boundary (issue 21): requests whose framing cannot be trusted are
+// refused with a 400 and a closed connection, and a chunked body cut short
+// never becomes a job. These tests speak raw TCP, so they see exactly what the
+// server sends.
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/NumberFormatter.h>
+#include <Poco/String.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "auth/token_registry.h"
+#include "common/clock.h"
+#include "e2e_support.h"
+#include "jobs/job_store.h"
+
+using namespace e2e;
+
+namespace {
+
+struct RawResponse {
+    std::string statusLine;  // "" when the server closed without answering
+    int status = 0;
+    std::map<std::string, std::string> headers;  // names in lower case
+    std::string body;
+    Poco::JSON::Object::Ptr json() const {
+        return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    }
+    std::string code() const {
+        try {
+            return json()->optValue<std::string>("code", "");
+        } catch (const std::exception&) {
+            return "(no problem document)";
+        }
+    }
+};
+
+// One TCP connection to the server, written and read byte for byte.
+class RawClient {
+public:
+    explicit RawClient(int port)
+        : socket_(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port))) {
+        socket_.setReceiveTimeout(Poco::Timespan(5, 0));
+    }
+
+    void send(const std::string& bytes) {
+        size_t sent = 0;
+        while (sent < bytes.size())
+            sent += static_cast<size_t>(
+                socket_.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent)));
+    }
+    // Tells the server nothing more will come (a client that hung up mid-body).
+    void finishSending() { socket_.shutdownSend(); }
+
+    // Reads one response: the head, then Content-Length bytes of body.
+    RawResponse read() {
+        RawResponse r;
+        size_t headEnd;
+        while ((headEnd = buffer_.find("\r\n\r\n")) == std::string::npos)
+            if (!fill()) return r;
+        std::string head = buffer_.substr(0, headEnd);
+        buffer_.erase(0, headEnd + 4);
+        size_t lineEnd = head.find("\r\n");
+        r.statusLine = head.substr(0, lineEnd);
+        if (r.statusLine.size() >= 12) r.status = std::atoi(r.statusLine.substr(9, 3).c_str());
+        while (lineEnd != std::string::npos) {
+            size_t next = head.find("\r\n", lineEnd + 2);
+            std::string line = head.substr(lineEnd + 2, next == std::string::npos ? std::string::npos : next - lineEnd - 2);
+            size_t colon = line.find(':');
+            if (colon != std::string::npos)
+                r.headers[Poco::toLower(line.substr(0, colon))] = Poco::trim(line.substr(colon + 1));
+            lineEnd = next;
+        }
+        size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+        while (buffer_.size() < length)
+            if (!fill()) break;
+        r.body = buffer_.substr(0, length);
+        buffer_.erase(0, std::min(length, buffer_.size()));
+        return r;
+    }
+
+    // True when the server closes the connection (within the receive timeout).
+    bool closedByServer() {
+        if (!buffer_.empty()) return false;
+        return !fill();
+    }
+
+private:
+    bool fill() {
+        char chunk[4096];
+        int n = 0;
+        try {
+            n = socket_.receiveBytes(chunk, sizeof chunk);
+        } catch (const Poco::TimeoutException&) {
+            return false;
+        } catch (const Poco::Exception&) {
+            return false;  // reset
+        }
+        if (n <= 0) return false;
+        buffer_.append(chunk, static_cast<size_t>(n));
+        return true;
+    }
+
+    Poco::Net::StreamSocket socket_;
+    std::string buffer_;
+};
+
+std::string chunked(const std::string& body) {
+    return Poco::NumberFormatter::formatHex(body.size()) + "\r\n" + body + "\r\n0\r\n\r\n";
+}
+
+size_t jobCount(int port, const std::map<std::string, std::string>& headers = {}) {
+    Response list = request(port, "GET", "/api/v1/jobs?limit=500", "", headers);
+    REQUIRE(list.status == 200);
+    return list.json()->getArray("jobs")->size();
+}
+
+struct Tokens {
+    std::string submitter, admin, file;
+};
+
+Tokens writeTokens(const testing_support::TempDir& dir) {
+    auto submitter = auth::newToken("harenire-desk", "harenire", auth::Role::Submitter);
+    auto admin = auth::newToken("it-admin", "harenire", auth::Role::Admin);
+    Tokens t{submitter.token, admin.token, dir.file("tokens.csv")};
+    testing_support::writeFile(t.file, "name,office,role,sha256,status\n" + submitter.line + "\n" + admin.line + "\n");
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("Issue 21: a malformed request line, bad framing or an unknown version gets 400 and the connection closes",
+          "[e2e][protocol]") {
+    TestServer server([](config::Settings& s) { s.timeoutMs = 2000; });
+    const std::string job = printJob("admission-info");
+    const std::string n = std::to_string(job.size());
+    const std::string post = "POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    struct Case {
+        const char* what;
+        std::string bytes;
+        const char* code;
+    };
+    const std::vector<Case> cases = {
+        {"a space in the URI", "GET /api/v1/sheets and more HTTP/1.1\r\nHost: x\r\n\r\n", "malformed_request"},
+        {"no version", "GET /healthz\r\nHost: x\r\n\r\n", "malformed_request"},
+        {"a lower-case version", "GET /healthz http/1.1\r\nHost: x\r\n\r\n", "malformed_request"},
+        {"HTTP/2.0 on an HTTP/1 connection", "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", "unsupported_http_version"},
+        {"HTTP/1.2", "GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n", "unsupported_http_version"},
+        {"a method too long", std::string(40, 'G') + " /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "malformed_request"},
+        {"a method that is not a token", "GE(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "malformed_request"},
+        {"no Host on HTTP/1.1", "GET /healthz HTTP/1.1\r\n\r\n", "invalid_host"},
+        {"two Host headers", "GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "invalid_host"},
+        {"a space before the colon", post + "Content-Length : " + n + "\r\n\r\n" + job, "malformed_request"},
+        {"a non-numeric Content-Length", post + "Content-Length: abc\r\n\r\n" + job, "invalid_content_length"},
+        {"a negative Content-Length", post + "Content-Length: -" + n + "\r\n\r\n" + job, "invalid_content_length"},
+        {"a signed Content-Length", post + "Content-Length: +" + n + "\r\n\r\n" + job, "invalid_content_length"},
+        {"a Content-Length list", post + "Content-Length: " + n + ", " + n + "\r\n\r\n" + job, "invalid_content_length"},
+        {"two different Content-Lengths",
+         post + "Content-Length: " + n + "\r\nContent-Length: " + std::to_string(job.size() + 1) + "\r\n\r\n" + job + " ",
+         "invalid_content_length"},
+        {"Content-Length with chunked",
+         post + "Content-Length: " + n + "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(job), "invalid_transfer_encoding"},
+        {"chunked with Content-Length first",
+         post + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" + chunked(job), "invalid_transfer_encoding"},
+        {"an unknown transfer coding", post + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunked(job),
+         "invalid_transfer_encoding"},
+        {"chunked on HTTP/1.0",
+         "POST /api/v1/jobs HTTP/1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+             chunked(job),
+         "invalid_transfer_encoding"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        RawClient client(server.port());
+        client.send(c.bytes);
+        RawResponse r = client.read();
+        CHECK(r.statusLine == "HTTP/1.1 400 Bad Request");
+        CHECK(r.headers["content-type"].find("application/problem+json") == 0);
+        CHECK(r.code() == c.code);
+        CHECK(Poco::toLower(r.headers["connection"]) == "close");
+        CHECK(client.closedByServer());
+    }
+    CHECK(server.get("/healthz").status == 200);
+    CHECK(jobCount(server.port()) == 0);
+}
+
+TEST_CASE("Issue 21: a chunked body that ends without its last chunk never becomes a job", "[e2e][protocol]") {
+    TestServer server([](config::Settings& s) { s.timeoutMs = 2000; });
+    const std::string job = printJob("admission-info");
+    const std::string head =
+        "POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string hex = Poco::NumberFormatter::formatHex(job.size());
+    {
+        INFO("a whole chunked body in two chunks is accepted");
+        RawClient client(server.port());
+        const std::string a = job.substr(0, 100), b = job.substr(100);
+        client.send(head + Poco::NumberFormatter::formatHex(a.size()) + "\r\n" + a + "\r\n" +
+                    Poco::NumberFormatter::formatHex(b.size()) + ";ext=1\r\n" + b + "\r\n0\r\n\r\n");
+        CHECK(client.read().status == 201);
+    }
+    struct Case {
+        const char* what;
+        std::string body;
+    };
+    const std::vector<Case> cases = {
+        {"the last chunk missing", hex + "\r\n" + job + "\r\n"},
+        {"cut inside a chunk", Poco::NumberFormatter::formatHex(job.size() + 500) + "\r\n" + job},
+        {"cut inside the last chunk line", hex + "\r\n" + job + "\r\n0"},
+        {"a chunk size that is not hex", hex + "\r\n" + job + "\r\nzz\r\n"},
+        {"no CRLF after the chunk data", hex + "\r\n" + job + "XX0\r\n\r\n"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        RawClient client(server.port());
+        client.send(head + c.body);
+        client.finishSending();
+        RawResponse r = client.read();
+        CHECK(r.statusLine == "HTTP/1.1 400 Bad Request");
+        CHECK(r.code() == "incomplete_body");
+    }
+    CHECK(server.get("/healthz").status == 200);
+    CHECK(jobCount(server.port()) == 1);
+}
+
+TEST_CASE("Issue 21: a request body the handler leaves unread does not spoil the next request on the connection",
+          "[e2e][protocol]") {
+    testing_support::TempDir dir;
+    Tokens t = writeTokens(dir);
+    TestServer server([&](config::Settings& s) { s.tokensFile = t.file; });
+    const std::string job = printJob("admission-info");
+    RawClient client(server.port());
+    client.send("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rk_wrong-token-0123456789\r\n"
+                "Content-Type: application/json\r\nContent-Length: " +
+                std::to_string(job.size()) + "\r\n\r\n" + job);
+    CHECK(client.read().status == 401);
+    client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(client.read().statusLine == "HTTP/1.1 200 OK");
+}
