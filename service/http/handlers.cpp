@@ -507,6 +507,7 @@ void listAudit(RequestContext& ctx, Services& s) {
         if (!e.jobId.empty()) o->set("jobId", e.jobId);
         o->set("client", e.client);
         o->set("status", e.status);
+        o->set("count", e.count);
         list->add(o);
     }
     Object::Ptr body = new Object;

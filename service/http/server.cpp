@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/file_system.h"
 #include "form/template_registry.h"
+#include "http/auth_failure_limiter.h"
 #include "http/document_service.h"
 #include "http/handlers.h"
 #include "http/job_service.h"
@@ -46,12 +47,15 @@ struct RequestEnv {
     const config::Settings& settings;
     jobs::JobStore& store;
     std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
+    AuthFailureLimiter& authFailures;
 };
 
 // Every request goes through here: limits, authentication, routing, the
 // audit trail, and turning anything unexpected into a JSON 500 that names
 // only the request id. Logs the method, the route, the status and the time,
-// never a body, a query or a field value.
+// never a body, a query or a field value. An API request nobody was
+// authenticated for is counted by AuthFailureLimiter instead of audited one
+// by one, so unauthenticated traffic adds a bounded number of audit rows.
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit RequestHandler(const RequestEnv& env) : env_(env) {}
@@ -67,6 +71,7 @@ public:
         std::string jobId;
         auth::Principal principal;
         bool api = false;
+        bool authFailed = false;  // answered 401 or 429, and counted as a failure
         try {
             Poco::URI uri(request.getURI());
             const std::string path = uri.getPath();
@@ -80,7 +85,7 @@ public:
             if (!withinHeaderLimits(request)) {
                 sendProblem(response, 431, "headers_too_large", "リクエストヘッダーが大きすぎます。", requestId);
             } else if (api && !authenticate(request, response, requestId, principal)) {
-                // answered 401
+                authFailed = true;
             } else if (match == Router::Match::NotFound) {
                 sendProblem(response, 404, "not_found", "", requestId);
             } else if (match == Router::Match::MethodNotAllowed) {
@@ -109,7 +114,10 @@ public:
             const std::string location = response.get("Location");
             jobId = location.substr(location.rfind('/') + 1);
         }
-        if (api) audit(request, route, jobId, principal, status);
+        if (api && !principal.name.empty())
+            audit(request, route, jobId, principal, status);
+        else if (api && !authFailed)
+            env_.authFailures.refused(request.clientAddress().host().toString(), status);
         log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), route, status,
                           watch.elapsed() / 1000.0);
     }
@@ -127,7 +135,8 @@ private:
                static_cast<long long>(bytes) <= env_.settings.maxHeaderBytes;
     }
 
-    // Sets principal from the bearer token, or answers 401 and returns false.
+    // Sets principal from the bearer token, or answers 401 (429 with
+    // Retry-After past the address's failure limit) and returns false.
     bool authenticate(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                       const std::string& requestId, auth::Principal& principal) const {
         if (env_.tokens->size() == 0) {  // development on loopback: see Server::start
@@ -142,6 +151,13 @@ private:
         if (found) {
             principal = *found;
             return true;
+        }
+        const int retryAfterSeconds = env_.authFailures.failed(request.clientAddress().host().toString());
+        if (retryAfterSeconds > 0) {
+            response.set("Retry-After", std::to_string(retryAfterSeconds));
+            sendProblem(response, 429, "too_many_requests",
+                        "認証の失敗が多すぎます。しばらくしてから再度お試しください。", requestId);
+            return false;
         }
         response.set("WWW-Authenticate", header.empty() ? "Bearer realm=\"renkei\""
                                                         : "Bearer realm=\"renkei\", error=\"invalid_token\"");
@@ -208,11 +224,21 @@ struct Server::Impl {
             try {
                 jobService->releaseDueHeld();
                 jobService->collectResults();
+                writeAuthFailures(false);
             } catch (const std::exception& e) {
                 Poco::Logger::get("renkei.dispatch").error("dispatch round failed: %s", std::string(e.what()));
             }
             lock.lock();
             dispatchWake.wait_for(lock, std::chrono::milliseconds(settings.dispatchPollMs), [this] { return stopping; });
+        }
+    }
+
+    // Writes the ended windows of unauthenticated requests to the audit trail
+    // (every window when `all`, at shutdown).
+    void writeAuthFailures(bool all) {
+        for (const jobs::AuditEntry& entry : authFailures->takeEnded(all)) {
+            common::Status appended = store->appendAudit(entry);
+            if (!appended) Poco::Logger::get("renkei.auth").error("audit row not written: %s", appended.toString());
         }
     }
 
@@ -236,6 +262,7 @@ struct Server::Impl {
     common::PosixFileSystem fs;
     std::unique_ptr<DocumentService> documents;
     std::unique_ptr<jobs::JobStore> store;
+    std::unique_ptr<AuthFailureLimiter> authFailures;
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<spool::CupsPrinter> printer;
     std::unique_ptr<JobService> jobService;
@@ -271,6 +298,9 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     auto store = jobs::JobStore::open(settings.dbPath(), impl->clock);
     if (!store) return store.status();
     impl->store = std::move(store.value());
+    impl->authFailures = std::make_unique<AuthFailureLimiter>(
+        impl->clock, AuthFailureLimits{settings.authMaxFailures, settings.authFailureWindowSeconds,
+                                       settings.authTrackedAddresses});
     impl->spool = std::make_unique<spool::Spool>(settings.spoolDir(), impl->fs);
     common::Status prepared = impl->spool->prepare();
     if (!prepared) return prepared;
@@ -356,7 +386,8 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         params->setServerName("renkei");
         impl->port = socket->address().port();
         impl->scheme = tls ? "https" : "http";
-        impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value()});
+        impl->env.reset(
+            new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value(), *impl->authFailures});
         impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {
@@ -377,7 +408,10 @@ void Server::stop() {
         impl_->http->stop();
         impl_->http.reset();
     }
-    if (impl_) impl_->stopDispatcher();
+    if (impl_) {
+        impl_->stopDispatcher();
+        impl_->writeAuthFailures(true);  // no request is served any more
+    }
 }
 
 common::Status Server::reloadPartners() {

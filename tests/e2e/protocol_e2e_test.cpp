@@ -1,13 +1,11 @@
 // The HTTP boundary (issue 21): requests whose framing cannot be trusted are
-// refused with a 400 and a closed connection, and a chunked body cut short
-// never becomes a job. These tests speak raw TCP, so they see exactly what the
-// server sends.
+// refused with a 400 and a closed connection, a chunked body cut short never
+// becomes a job, every answer carries its reason phrase, failed
+// authentications are limited per address and audited in bounded form.
+// These tests speak raw TCP, so they see exactly what the server sends.
 #include <catch2/catch.hpp>
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberFormatter.h>
 #include <Poco/String.h>
@@ -112,6 +110,21 @@ private:
     std::string buffer_;
 };
 
+// One request on its own connection ("Connection: close"), answered in full.
+RawResponse exchange(int port, const std::string& method, const std::string& path, const std::string& body = "",
+                     const std::map<std::string, std::string>& headers = {}) {
+    std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    for (const auto& [k, v] : headers) request += k + ": " + v + "\r\n";
+    if (!body.empty() || method == "POST") {
+        if (!headers.count("Content-Type")) request += "Content-Type: application/json\r\n";
+        request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    request += "\r\n" + body;
+    RawClient client(port);
+    client.send(request);
+    return client.read();
+}
+
 std::string chunked(const std::string& body) {
     return Poco::NumberFormatter::formatHex(body.size()) + "\r\n" + body + "\r\n0\r\n\r\n";
 }
@@ -133,6 +146,8 @@ Tokens writeTokens(const testing_support::TempDir& dir) {
     testing_support::writeFile(t.file, "name,office,role,sha256,status\n" + submitter.line + "\n" + admin.line + "\n");
     return t;
 }
+
+std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
 }  // namespace
 
@@ -242,4 +257,124 @@ TEST_CASE("Issue 21: a request body the handler leaves unread does not spoil the
     CHECK(client.read().status == 401);
     client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(client.read().statusLine == "HTTP/1.1 200 OK");
+}
+
+TEST_CASE("Issue 21: every status the server answers carries its reason phrase", "[e2e][protocol]") {
+    testing_support::TempDir dir;
+    Tokens t = writeTokens(dir);
+    std::map<int, RawResponse> seen;
+    {
+        TestServer open([](config::Settings& s) { s.maxBodyBytes = 65536; });
+        const int port = open.port();
+        std::string job = printJob("admission-info");
+        std::string once = job;
+        once.replace(once.find("\"allow_duplicate\":true"), 22, "\"allow_duplicate\":false");
+        seen[200] = exchange(port, "GET", "/healthz");
+        seen[201] = exchange(port, "POST", "/api/v1/jobs", once);
+        seen[409] = exchange(port, "POST", "/api/v1/jobs", once);
+        seen[400] = exchange(port, "POST", "/api/v1/jobs", "{\"sheet\":");
+        seen[404] = exchange(port, "GET", "/no/such/path");
+        seen[405] = exchange(port, "DELETE", "/api/v1/sheets");
+        seen[413] = exchange(port, "POST", "/api/v1/jobs", std::string(70000, ' ') + job);
+        seen[415] = exchange(port, "POST", "/api/v1/jobs", job, {{"Content-Type", "text/plain"}});
+        seen[422] = exchange(port, "POST", "/api/v1/jobs", printJob("admission-info", "{\"doc_date\":\"x\"}"));
+        std::map<std::string, std::string> many;
+        for (int i = 0; i < 80; ++i) many["X-Filler-" + std::to_string(i)] = "x";
+        seen[431] = exchange(port, "GET", "/api/v1/sheets", "", many);
+    }
+    {
+        TestServer guarded([&](config::Settings& s) { s.tokensFile = t.file; });
+        const int port = guarded.port();
+        seen[403] = exchange(port, "GET", "/api/v1/audit", "", bearer(t.submitter));
+        for (int i = 0; i < 40 && !seen.count(429); ++i) {
+            RawResponse r = exchange(port, "GET", "/api/v1/sheets", "", bearer("rk_wrong-token-0123456789"));
+            seen[r.status] = r;
+        }
+    }
+    const std::map<int, std::string> phrases = {
+        {200, "OK"},
+        {201, "Created"},
+        {400, "Bad Request"},
+        {401, "Unauthorized"},
+        {403, "Forbidden"},
+        {404, "Not Found"},
+        {405, "Method Not Allowed"},
+        {409, "Conflict"},
+        {413, "Request Entity Too Large"},
+        {415, "Unsupported Media Type"},
+        {422, "Unprocessable Entity"},
+        {429, "Too Many Requests"},
+        {431, "Request Header Fields Too Large"},
+    };
+    for (const auto& [status, phrase] : phrases) {
+        INFO(status);
+        CHECK(seen[status].statusLine == "HTTP/1.1 " + std::to_string(status) + " " + phrase);
+    }
+}
+
+TEST_CASE("Issue 21: failed authentications past the limit get 429 with Retry-After; a valid token still works",
+          "[e2e][protocol][auth]") {
+    testing_support::TempDir dir;
+    Tokens t = writeTokens(dir);
+    TestServer server([&](config::Settings& s) {
+        s.tokensFile = t.file;
+        s.authMaxFailures = 5;
+        s.authFailureWindowSeconds = 3600;  // so the test does not straddle a window's end
+    });
+    const auto wrong = bearer("rk_wrong-token-0123456789");
+    for (int i = 0; i < 5; ++i) {
+        INFO(i);
+        REQUIRE(exchange(server.port(), "GET", "/api/v1/jobs", "", i % 2 ? wrong : std::map<std::string, std::string>{})
+                    .status == 401);
+    }
+    RawResponse limited = exchange(server.port(), "GET", "/api/v1/jobs", "", wrong);
+    CHECK(limited.statusLine == "HTTP/1.1 429 Too Many Requests");
+    CHECK(limited.code() == "too_many_requests");
+    REQUIRE(limited.headers.count("retry-after"));
+    const int retryAfter = std::atoi(limited.headers["retry-after"].c_str());
+    CHECK(retryAfter >= 1);
+    CHECK(retryAfter <= 3600);
+    CHECK(exchange(server.port(), "GET", "/api/v1/jobs", "", wrong).status == 429);
+    CHECK(exchange(server.port(), "GET", "/api/v1/jobs", "", bearer(t.submitter)).status == 200);
+    CHECK(exchange(server.port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("Issue 21: failed authentications add a bounded number of audit rows", "[e2e][protocol][auth]") {
+    testing_support::TempDir dir;
+    Tokens t = writeTokens(dir);
+    const std::string dataDir = dir.file("data");
+    constexpr int kFailures = 150;
+    {
+        TestServer server([&](config::Settings& s) {
+            s.tokensFile = t.file;
+            s.dataDir = dataDir;
+        });
+        for (int i = 0; i < kFailures; ++i)
+            exchange(server.port(), "POST", "/api/v1/jobs", "{}", bearer("rk_wrong-token-" + std::to_string(i) + "-abcdef"));
+        REQUIRE(exchange(server.port(), "GET", "/api/v1/sheets", "", bearer(t.submitter)).status == 200);
+    }  // stopped: every counted window is written
+    common::SystemClock clock;
+    auto store = jobs::JobStore::open(dataDir + "/renkei.db", clock);
+    REQUIRE(store);
+    jobs::AuditFilter all;
+    all.limit = jobs::kMaxListLimit;
+    auto rows = store.value()->audit(all);
+    REQUIRE(rows);
+    size_t refused = 0, served = 0;
+    int counted = 0;
+    for (const auto& row : rows.value()) {
+        if (row.status == 401 || row.status == 429) {
+            ++refused;
+            counted += row.count;
+            CHECK(row.client == "127.0.0.1");
+            CHECK(row.office.empty());
+        }
+        if (row.status == 200) ++served;
+    }
+    CHECK(served == 1);
+    // One row per answer and window (401, then 429 past the limit); the run
+    // may straddle the end of a window.
+    CHECK(refused >= 1);
+    CHECK(refused <= 4);
+    CHECK(counted == kFailures);
 }
