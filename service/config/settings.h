@@ -60,7 +60,8 @@ struct Settings {
     // addresses share one counter (audited as client "*"), never answered 429.
     // Bounds the memory the counting takes (about 100 bytes per address).
     int authTrackedAddresses = 10000;
-    // tls.certificateFile / tls.privateKeyFile (PEM): serve HTTPS.
+    // tls.certificateFile / tls.privateKeyFile (PEM): serve HTTPS: TLS 1.3, and
+    // TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 suites only.
     std::string tlsCertificateFile;
     std::string tlsPrivateKeyFile;
     // server.behindTlsProxy: plain HTTP on a non-loopback address is allowed only

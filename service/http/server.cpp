@@ -195,6 +195,15 @@ private:
     const RequestEnv& env_;
 };
 
+// TLS 1.2 suites: Mozilla's "intermediate" list (forward secrecy and AEAD
+// only) without its DHE suites, for which Poco 1.11 would use its built-in
+// 1024-bit group. TLS 1.3 keeps OpenSSL's default suites, all of them AEAD
+// with forward secrecy; this list does not touch them.
+const char* const kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 void logPartnerProblems(const std::vector<partners::LineProblem>& problems) {
     for (const auto& p : problems)
         Poco::Logger::get("renkei.partners").warning("partner directory line %d left out: %s", p.line, p.message);
@@ -362,11 +371,15 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         if (tls) {
             static std::once_flag sslOnce;
             std::call_once(sslOnce, [] { Poco::Net::initializeSSL(); });
-            Poco::Net::Context::Ptr context = new Poco::Net::Context(
-                Poco::Net::Context::TLS_SERVER_USE, settings.tlsPrivateKeyFile, settings.tlsCertificateFile, "",
-                Poco::Net::Context::VERIFY_NONE, 9, false, "HIGH:!aNULL:!MD5:!RC4");
-            context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                                      Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+            Poco::Net::Context::Params tlsParams;
+            tlsParams.privateKeyFile = settings.tlsPrivateKeyFile;
+            tlsParams.certificateFile = settings.tlsCertificateFile;
+            tlsParams.verificationMode = Poco::Net::Context::VERIFY_NONE;  // no client certificates
+            tlsParams.loadDefaultCAs = false;
+            tlsParams.cipherList = kTls12Ciphers;
+            Poco::Net::Context::Ptr context =
+                new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tlsParams);
+            context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
             socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
         } else {
             socket = std::make_unique<Poco::Net::ServerSocket>();

@@ -1,11 +1,15 @@
 // The HTTP boundary (issue 21): requests whose framing cannot be trusted are
 // refused with a 400 and a closed connection, a chunked body cut short never
 // becomes a job, every answer carries its reason phrase, failed
-// authentications are limited per address and audited in bounded form.
-// These tests speak raw TCP, so they see exactly what the server sends.
+// authentications are limited per address and audited in bounded form, and
+// TLS 1.2 offers only forward-secret AEAD suites. These tests speak raw TCP,
+// so they see exactly what the server sends.
 #include <catch2/catch.hpp>
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberFormatter.h>
 #include <Poco/String.h>
@@ -377,4 +381,44 @@ TEST_CASE("Issue 21: failed authentications add a bounded number of audit rows",
     CHECK(refused >= 1);
     CHECK(refused <= 4);
     CHECK(counted == kFailures);
+}
+
+namespace {
+
+// Whether a TLS 1.2 handshake offering only `ciphers` succeeds.
+bool tls12HandshakeSucceeds(int port, const std::string& ciphers) {
+    Poco::Net::Context::Params params;
+    params.verificationMode = Poco::Net::Context::VERIFY_NONE;
+    params.cipherList = ciphers;
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    context->disableProtocols(Poco::Net::Context::PROTO_TLSV1_3);  // the cipher list governs TLS 1.2 only
+    try {
+        Poco::Net::SecureStreamSocket socket(
+            Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), context);
+        socket.completeHandshake();
+        return true;
+    } catch (const Poco::Exception&) {
+        return false;
+    }
+}
+
+}  // namespace
+
+TEST_CASE("Issue 21: TLS 1.2 offers only forward-secret AEAD suites", "[e2e][protocol][tls]") {
+    testing_support::TempDir dir;
+    auto made = testing_support::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                                      "-subj", "/CN=localhost", "-keyout", dir.file("key.pem"), "-out", dir.file("cert.pem")});
+    REQUIRE(made.exitCode == 0);
+    TestServer server([&](config::Settings& s) {
+        s.tlsCertificateFile = dir.file("cert.pem");
+        s.tlsPrivateKeyFile = dir.file("key.pem");
+    });
+    Poco::Net::initializeSSL();
+    CHECK(tls12HandshakeSucceeds(server.port(), "ECDHE-RSA-AES128-GCM-SHA256"));
+    CHECK(tls12HandshakeSucceeds(server.port(), "ECDHE-RSA-AES256-GCM-SHA384"));
+    CHECK(tls12HandshakeSucceeds(server.port(), "ECDHE-RSA-CHACHA20-POLY1305"));
+    CHECK_FALSE(tls12HandshakeSucceeds(server.port(), "AES128-SHA256"));           // no forward secrecy
+    CHECK_FALSE(tls12HandshakeSucceeds(server.port(), "AES128-GCM-SHA256"));       // no forward secrecy
+    CHECK_FALSE(tls12HandshakeSucceeds(server.port(), "ECDHE-RSA-AES128-SHA256"));  // CBC, not AEAD
+    CHECK_FALSE(tls12HandshakeSucceeds(server.port(), "ECDHE-RSA-AES256-SHA"));     // CBC, not AEAD
 }
