@@ -16,7 +16,9 @@ void write(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::s
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
     response.setContentType(contentType);
     response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
+    // Flushed now, not when the connection loop drops the response: it may
+    // first skip what the handler left of the request body.
+    response.send().write(body.data(), static_cast<std::streamsize>(body.size())).flush();
 }
 
 std::string titleOf(int httpStatus) {
