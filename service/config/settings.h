@@ -48,7 +48,20 @@ struct Settings {
     // auth.tokensFile: access tokens (hashes only), CSV "name,office,role,sha256,status".
     // Without tokens the API is open, which the server allows on loopback only.
     std::string tokensFile;
-    // tls.certificateFile / tls.privateKeyFile (PEM): serve HTTPS.
+    // auth.maxFailures / auth.failureWindowSeconds: a client address that fails
+    // authentication more than maxFailures times in one window (windows are
+    // aligned to the clock: 12:03:00–12:04:00 for 60 s) is answered 429 with
+    // Retry-After until the window ends; a valid token is still served.
+    // Unauthenticated requests are audited as one row per address, answer and
+    // window, carrying the count, written when the window ends.
+    int authMaxFailures = 20;
+    int authFailureWindowSeconds = 60;
+    // auth.trackedAddresses: addresses counted one by one per window; further
+    // addresses share one counter (audited as client "*"), never answered 429.
+    // Bounds the memory the counting takes (about 100 bytes per address).
+    int authTrackedAddresses = 10000;
+    // tls.certificateFile / tls.privateKeyFile (PEM): serve HTTPS: TLS 1.3, and
+    // TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 suites only.
     std::string tlsCertificateFile;
     std::string tlsPrivateKeyFile;
     // server.behindTlsProxy: plain HTTP on a non-loopback address is allowed only

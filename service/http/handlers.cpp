@@ -126,6 +126,10 @@ std::string readBody(RequestContext& ctx, long long limit) {
     // A body that stops short (a client that went quiet) ends the connection.
     if (req.hasContentLength() && static_cast<long long>(body.size()) < req.getContentLength64())
         throw HttpError{408, "request_timeout", "リクエスト本文が途中で止まりました。"};
+    // A chunked body that ended before its last chunk, or broke the chunked
+    // syntax (the listener's body stream goes bad): the part that arrived may
+    // well parse as a whole request, so none of it is used.
+    if (in.bad()) throw HttpError{400, "incomplete_body", "リクエスト本文が途中で終わっているか、chunked の形式が正しくありません。"};
     return body;
 }
 
@@ -513,6 +517,7 @@ void listAudit(RequestContext& ctx, Services& s) {
         if (!e.jobId.empty()) o->set("jobId", e.jobId);
         o->set("client", e.client);
         o->set("status", e.status);
+        o->set("count", e.count);
         list->add(o);
     }
     Object::Ptr body = new Object;

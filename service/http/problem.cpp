@@ -1,6 +1,7 @@
 #include "http/problem.h"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/RandomStream.h>
 #include <Poco/URI.h>
 
 #include <sstream>
@@ -10,10 +11,14 @@ namespace {
 
 void write(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& contentType,
            const std::string& body) {
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
+    // setStatus() alone keeps the reason the response was made with ("OK"),
+    // which gave "HTTP/1.1 422 OK".
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
     response.setContentType(contentType);
     response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
+    // Flushed now, not when the connection loop drops the response: it may
+    // first skip what the handler left of the request body.
+    response.send().write(body.data(), static_cast<std::streamsize>(body.size())).flush();
 }
 
 // A full disk is a 503 like a busy server, but the client should hear why
@@ -36,12 +41,25 @@ std::string titleOf(int httpStatus, const std::string& code) {
     case 413: return "リクエストが大きすぎます。";
     case 415: return "Content-Type が正しくありません。";
     case 422: return "入力内容に誤りがあります。";
+    case 429: return "リクエストが多すぎます。しばらくしてから再度お試しください。";
     case 503: return "混み合っています。しばらくしてから再度お試しください。";
     default: return "サーバー内部でエラーが発生しました。";
     }
 }
 
 }  // namespace
+
+std::string newRequestId() {
+    unsigned char bytes[6];
+    Poco::RandomInputStream().read(reinterpret_cast<char*>(bytes), sizeof bytes);
+    static const char* kHex = "0123456789abcdef";
+    std::string id;
+    for (unsigned char b : bytes) {
+        id += kHex[b >> 4];
+        id += kHex[b & 15];
+    }
+    return id;
+}
 
 int httpStatusOf(const common::Status& status) {
     using Code = common::Status::Code;

@@ -12,12 +12,16 @@
 
 namespace http {
 
+// A fresh request id (12 hex digits) for the log, X-Request-Id and problem documents.
+std::string newRequestId();
+
 // HTTP status for a Status code: InvalidArgument 422, NotFound 404,
 // Conflict 409, Unavailable and StorageFull 503 (with Retry-After; the code
 // "storage_full" says the disk is full), TooLarge 413, anything else 500.
 int httpStatusOf(const common::Status& status);
 
-// Sends a problem document. `code` overrides the stable code (default: the
+// Sends a problem document with the status and its reason phrase
+// ("422 Unprocessable Entity"). `code` overrides the stable code (default: the
 // Status code name); for 500 the message is replaced by a generic one so no
 // internal detail leaks.
 void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& code,

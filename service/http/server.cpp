@@ -4,7 +4,6 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -13,7 +12,6 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/RandomStream.h>
 #include <Poco/Stopwatch.h>
 #include <Poco/String.h>
 
@@ -27,9 +25,11 @@
 #include "common/clock.h"
 #include "common/file_system.h"
 #include "form/template_registry.h"
+#include "http/auth_failure_limiter.h"
 #include "http/document_service.h"
 #include "http/handlers.h"
 #include "http/job_service.h"
+#include "http/listener.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "auth/token_registry.h"
@@ -41,30 +41,21 @@
 namespace http {
 namespace {
 
-std::string newRequestId() {
-    unsigned char bytes[6];
-    Poco::RandomInputStream().read(reinterpret_cast<char*>(bytes), sizeof bytes);
-    static const char* kHex = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) {
-        id += kHex[b >> 4];
-        id += kHex[b & 15];
-    }
-    return id;
-}
-
 // What the request handler needs from the server, shared by all requests.
 struct RequestEnv {
     const Router& router;
     const config::Settings& settings;
     jobs::JobStore& store;
     std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
+    AuthFailureLimiter& authFailures;
 };
 
 // Every request goes through here: limits, authentication, routing, the
 // audit trail, and turning anything unexpected into a JSON 500 that names
 // only the request id. Logs the method, the route, the status and the time,
-// never a body, a query or a field value.
+// never a body, a query or a field value. An API request nobody was
+// authenticated for is counted by AuthFailureLimiter instead of audited one
+// by one, so unauthenticated traffic adds a bounded number of audit rows.
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit RequestHandler(const RequestEnv& env) : env_(env) {}
@@ -80,6 +71,7 @@ public:
         std::string jobId;
         auth::Principal principal;
         bool api = false;
+        bool authFailed = false;  // answered 401 or 429, and counted as a failure
         try {
             Poco::URI uri(request.getURI());
             const std::string path = uri.getPath();
@@ -93,7 +85,7 @@ public:
             if (!withinHeaderLimits(request)) {
                 sendProblem(response, 431, "headers_too_large", "リクエストヘッダーが大きすぎます。", requestId);
             } else if (api && !authenticate(request, response, requestId, principal)) {
-                // answered 401
+                authFailed = true;
             } else if (match == Router::Match::NotFound) {
                 sendProblem(response, 404, "not_found", "", requestId);
             } else if (match == Router::Match::MethodNotAllowed) {
@@ -122,7 +114,10 @@ public:
             const std::string location = response.get("Location");
             jobId = location.substr(location.rfind('/') + 1);
         }
-        if (api) audit(request, route, jobId, principal, status);
+        if (api && !principal.name.empty())
+            audit(request, route, jobId, principal, status);
+        else if (api && !authFailed)
+            env_.authFailures.refused(request.clientAddress().host().toString(), status);
         log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), route, status,
                           watch.elapsed() / 1000.0);
     }
@@ -140,7 +135,8 @@ private:
                static_cast<long long>(bytes) <= env_.settings.maxHeaderBytes;
     }
 
-    // Sets principal from the bearer token, or answers 401 and returns false.
+    // Sets principal from the bearer token, or answers 401 (429 with
+    // Retry-After past the address's failure limit) and returns false.
     bool authenticate(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                       const std::string& requestId, auth::Principal& principal) const {
         if (env_.tokens->size() == 0) {  // development on loopback: see Server::start
@@ -155,6 +151,13 @@ private:
         if (found) {
             principal = *found;
             return true;
+        }
+        const int retryAfterSeconds = env_.authFailures.failed(request.clientAddress().host().toString());
+        if (retryAfterSeconds > 0) {
+            response.set("Retry-After", std::to_string(retryAfterSeconds));
+            sendProblem(response, 429, "too_many_requests",
+                        "認証の失敗が多すぎます。しばらくしてから再度お試しください。", requestId);
+            return false;
         }
         response.set("WWW-Authenticate", header.empty() ? "Bearer realm=\"renkei\""
                                                         : "Bearer realm=\"renkei\", error=\"invalid_token\"");
@@ -192,6 +195,15 @@ private:
     const RequestEnv& env_;
 };
 
+// TLS 1.2 suites: Mozilla's "intermediate" list (forward secrecy and AEAD
+// only) without its DHE suites, for which Poco 1.11 would use its built-in
+// 1024-bit group. TLS 1.3 keeps OpenSSL's default suites, all of them AEAD
+// with forward secrecy; this list does not touch them.
+const char* const kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 void logPartnerProblems(const std::vector<partners::LineProblem>& problems) {
     for (const auto& p : problems)
         Poco::Logger::get("renkei.partners").warning("partner directory line %d left out: %s", p.line, p.message);
@@ -223,11 +235,21 @@ struct Server::Impl {
                 jobService->releaseDueHeld();
                 jobService->redeliverDue();
                 jobService->collectResults();
+                writeAuthFailures(false);
             } catch (const std::exception& e) {
                 Poco::Logger::get("renkei.dispatch").error("dispatch round failed: %s", std::string(e.what()));
             }
             lock.lock();
             dispatchWake.wait_for(lock, std::chrono::milliseconds(settings.dispatchPollMs), [this] { return stopping; });
+        }
+    }
+
+    // Writes the ended windows of unauthenticated requests to the audit trail
+    // (every window when `all`, at shutdown).
+    void writeAuthFailures(bool all) {
+        for (const jobs::AuditEntry& entry : authFailures->takeEnded(all)) {
+            common::Status appended = store->appendAudit(entry);
+            if (!appended) Poco::Logger::get("renkei.auth").error("audit row not written: %s", appended.toString());
         }
     }
 
@@ -251,13 +273,14 @@ struct Server::Impl {
     common::PosixFileSystem fs;
     std::unique_ptr<DocumentService> documents;
     std::unique_ptr<jobs::JobStore> store;
+    std::unique_ptr<AuthFailureLimiter> authFailures;
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<spool::CupsPrinter> printer;
     std::unique_ptr<JobService> jobService;
     std::unique_ptr<Services> services;
     Router router;
     std::unique_ptr<RequestEnv> env;
-    std::unique_ptr<Poco::Net::HTTPServer> http;
+    std::unique_ptr<Listener> http;
     int port = 0;
     std::string scheme = "http";
 };
@@ -286,6 +309,9 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     auto store = jobs::JobStore::open(settings.dbPath(), impl->clock);
     if (!store) return store.status();
     impl->store = std::move(store.value());
+    impl->authFailures = std::make_unique<AuthFailureLimiter>(
+        impl->clock, AuthFailureLimits{settings.authMaxFailures, settings.authFailureWindowSeconds,
+                                       settings.authTrackedAddresses});
     impl->spool = std::make_unique<spool::Spool>(settings.spoolDir(), impl->fs);
     common::Status prepared = impl->spool->prepare();
     if (!prepared) return prepared;
@@ -349,11 +375,15 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         if (tls) {
             static std::once_flag sslOnce;
             std::call_once(sslOnce, [] { Poco::Net::initializeSSL(); });
-            Poco::Net::Context::Ptr context = new Poco::Net::Context(
-                Poco::Net::Context::TLS_SERVER_USE, settings.tlsPrivateKeyFile, settings.tlsCertificateFile, "",
-                Poco::Net::Context::VERIFY_NONE, 9, false, "HIGH:!aNULL:!MD5:!RC4");
-            context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                                      Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+            Poco::Net::Context::Params tlsParams;
+            tlsParams.privateKeyFile = settings.tlsPrivateKeyFile;
+            tlsParams.certificateFile = settings.tlsCertificateFile;
+            tlsParams.verificationMode = Poco::Net::Context::VERIFY_NONE;  // no client certificates
+            tlsParams.loadDefaultCAs = false;
+            tlsParams.cipherList = kTls12Ciphers;
+            Poco::Net::Context::Ptr context =
+                new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tlsParams);
+            context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
             socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
         } else {
             socket = std::make_unique<Poco::Net::ServerSocket>();
@@ -373,8 +403,9 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         params->setServerName("renkei");
         impl->port = socket->address().port();
         impl->scheme = tls ? "https" : "http";
-        impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value()});
-        impl->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*impl->env), *socket, params);
+        impl->env.reset(
+            new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value(), *impl->authFailures});
+        impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {
         return common::Status::ioError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
@@ -391,10 +422,13 @@ std::string Server::url() const { return impl_->scheme + "://" + address(); }
 
 void Server::stop() {
     if (impl_ && impl_->http) {
-        impl_->http->stopAll(false);
+        impl_->http->stop();
         impl_->http.reset();
     }
-    if (impl_) impl_->stopDispatcher();
+    if (impl_) {
+        impl_->stopDispatcher();
+        impl_->writeAuthFailures(true);  // no request is served any more
+    }
 }
 
 common::Status Server::reloadPartners() {

@@ -109,17 +109,21 @@ struct JobFilter {
 };
 
 // One access to the API, for the audit trail (医療情報システムの安全管理に関するガイドライン).
+// One audited access, or (count > 1, or route "(any)") the unauthenticated
+// requests one client address made in one window with one answer, e.g. 57
+// failed authentications from 10.0.0.5 between 12:03 and 12:04.
 struct AuditEntry {
     long long seq = 0;
     std::string at;        // set by the store
-    long long atUs = 0;    // set by the store
+    long long atUs = 0;    // set by the store, unless appendAudit is given one (a window's start)
     std::string office;    // partner id of the token's office, "" when unauthenticated
     std::string role;      // "submitter", "admin" or "" when unauthenticated
-    std::string method;
-    std::string route;     // the route pattern or the path
+    std::string method;    // "" for an aggregated row
+    std::string route;     // the route pattern or the path; "(any)" for an aggregated row
     std::string jobId;     // "" when the route names no job
-    std::string client;    // client address
+    std::string client;    // client address; "*" for addresses past the tracking limit
     int status = 0;        // HTTP status answered
+    int count = 1;         // requests this row stands for
 };
 
 struct AuditFilter {

@@ -245,6 +245,12 @@ void addDeliveryAndAudit(Session& s) {
         now;
 }
 
+// Version 3: an audit row can stand for many requests (unauthenticated
+// traffic is audited per client address, answer and minute).
+void addAuditCount(Session& s) {
+    s << "ALTER TABLE audit ADD COLUMN request_count INTEGER NOT NULL DEFAULT 1 CHECK (request_count >= 1)", now;
+}
+
 struct Migration {
     int version;
     void (*apply)(Session&);
@@ -252,6 +258,7 @@ struct Migration {
 const Migration kMigrations[] = {
     {1, createSchemaV1},
     {2, addDeliveryAndAudit},
+    {3, addAuditCount},
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");
@@ -991,13 +998,15 @@ Result<std::vector<Job>> JobStore::dueHeld(long long nowUs) const {
 }
 
 Status JobStore::appendAudit(const AuditEntry& e) {
+    if (e.count < 1) return Status::invalidArgument("audit entry count must be at least 1");
     return durable(guarded("append audit entry", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
-        const Poco::Timestamp t = clock_.now();
-        *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        const Poco::Timestamp t = e.atUs > 0 ? Poco::Timestamp(e.atUs) : clock_.now();
+        *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status, request_count)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             bind(common::isoJst(t)), bind(static_cast<Poco::Int64>(t.epochMicroseconds())), bind(e.office),
-            bind(e.role), bind(e.method), bind(e.route), bind(e.jobId), bind(e.client), bind(e.status), now;
+            bind(e.role), bind(e.method), bind(e.route), bind(e.jobId), bind(e.client), bind(e.status),
+            bind(e.count), now;
         return Status::ok();
     }), Sync::Deferred);
 }
@@ -1007,7 +1016,8 @@ Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const
         return Status::invalidArgument("audit limit must be 1.." + std::to_string(kMaxListLimit));
     return guarded("read audit trail", [&]() -> Result<std::vector<AuditEntry>> {
         std::lock_guard<std::mutex> lock(mutex_);
-        std::string sql = "SELECT seq, at, at_us, office, role, method, route, job_id, client, status FROM audit";
+        std::string sql =
+            "SELECT seq, at, at_us, office, role, method, route, job_id, client, status, request_count FROM audit";
         std::vector<Param> params;
         std::vector<std::string> terms;
         if (filter.office) terms.push_back("office = ?"), params.push_back(*filter.office);
@@ -1021,13 +1031,14 @@ Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const
         Statement st = prepared(*session_, sql, params);
         std::vector<Poco::Int64> seq, atUs;
         std::vector<std::string> at, office, role, method, route, jobId, client;
-        std::vector<int> status;
+        std::vector<int> status, count;
         st, into(seq), into(at), into(atUs), into(office), into(role), into(method), into(route), into(jobId),
-            into(client), into(status);
+            into(client), into(status), into(count);
         st.execute();
         std::vector<AuditEntry> out;
         for (size_t i = 0; i < seq.size(); ++i)
-            out.push_back({seq[i], at[i], atUs[i], office[i], role[i], method[i], route[i], jobId[i], client[i], status[i]});
+            out.push_back({seq[i], at[i], atUs[i], office[i], role[i], method[i], route[i], jobId[i], client[i],
+                           status[i], count[i]});
         return out;
     });
 }

@@ -57,7 +57,7 @@ public:
 
     // Schema version of the open database (kSchemaVersion after open()).
     common::Result<int> schemaVersion() const;
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // Stores a new job and its "accepted" event in one transaction. The store
     // sets createdAt, updatedAt and createdAtUs from its clock. Returns
@@ -138,9 +138,11 @@ public:
     // Jobs in Held whose hold window ended at or before nowUs, oldest first.
     common::Result<std::vector<Job>> dueHeld(long long nowUs) const;
 
-    // Appends one access to the audit trail (time set by the store). Written
-    // with Sync::Deferred: it survives a crash of the process; a power loss
-    // may take the entries written since the last job was accepted.
+    // Appends one access, or one aggregated row, to the audit trail. The time
+    // is entry.atUs when set, else the store's clock. InvalidArgument for a
+    // count below 1. Written with Sync::Deferred: it survives a crash of the
+    // process; a power loss may take the entries written since the last job
+    // was accepted.
     common::Status appendAudit(const AuditEntry& entry);
     // Audit entries matching the filter, newest first.
     common::Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) const;

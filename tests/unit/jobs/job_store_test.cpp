@@ -625,6 +625,57 @@ TEST_CASE("The schema version is recorded and an existing database reopens with 
     CHECK(journal == "wal");
 }
 
+TEST_CASE("Issue 21: an audit row can stand for many requests, at the time it is given", "[jobs][audit]") {
+    Fixture f;
+    AuditEntry window;
+    window.route = "(any)";
+    window.client = "192.0.2.7";
+    window.status = 401;
+    window.count = 57;
+    window.atUs = kStartUs - 60 * 1000000LL;
+    REQUIRE(f.store->appendAudit(window).isOk());
+    AuditEntry single;
+    single.office = "office-a";
+    single.role = "submitter";
+    single.method = "GET";
+    single.route = "/api/v1/jobs";
+    single.client = "127.0.0.1";
+    single.status = 200;
+    REQUIRE(f.store->appendAudit(single).isOk());
+    window.count = 0;
+    CHECK(f.store->appendAudit(window).code() == Status::Code::InvalidArgument);
+
+    auto rows = f.store->audit(AuditFilter{});
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 2);
+    CHECK(rows->at(0).count == 1);
+    CHECK(rows->at(0).atUs == kStartUs);
+    CHECK(rows->at(1).count == 57);
+    CHECK(rows->at(1).atUs == kStartUs - 60 * 1000000LL);
+    CHECK(rows->at(1).client == "192.0.2.7");
+}
+
+TEST_CASE("Issue 21: a version 2 store gains the audit count, its rows counting one request each", "[jobs][audit]") {
+    Fixture f;
+    AuditEntry e;
+    e.route = "/api/v1/jobs";
+    e.client = "127.0.0.1";
+    e.status = 200;
+    REQUIRE(f.store->appendAudit(e).isOk());
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        raw << "ALTER TABLE audit DROP COLUMN request_count", now;
+        raw << "DELETE FROM schema_version WHERE version = 3", now;
+    }
+    f.store = f.openStore();
+    CHECK(*f.store->schemaVersion() == 3);
+    auto rows = f.store->audit(AuditFilter{});
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK(rows->at(0).count == 1);
+}
+
 TEST_CASE("A database written by a newer build is refused", "[jobs]") {
     Fixture f;
     f.store.reset();
