@@ -264,7 +264,10 @@ public:
 private:
     // Serves one request. False when the connection must close.
     bool serveOne(Session& session) {
-        Poco::Net::HTTPServerResponseImpl response(session);
+        // Dropped (and so flushed) as soon as the handler is done, before the
+        // rest of an unread body is skipped.
+        auto owned = std::make_unique<Poco::Net::HTTPServerResponseImpl>(session);
+        Poco::Net::HTTPServerResponseImpl& response = *owned;
         std::unique_ptr<Request> request;
         try {
             request = std::make_unique<Request>(response, session, params_.get());
@@ -297,6 +300,8 @@ private:
             }
             throw;
         }
+        const bool responseKeepAlive = response.getKeepAlive();
+        owned.reset();  // the answer goes out now
         bool bodyDone = request->body().ended();
         if (!bodyDone) {
             socket().setReceiveTimeout(Poco::Timespan(kSkipBodyUs));
@@ -304,7 +309,7 @@ private:
             socket().setReceiveTimeout(params_->getTimeout());
         }
         const bool keepAlive =
-            params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive() && bodyDone;
+            params_->getKeepAlive() && responseKeepAlive && session.canKeepAlive() && bodyDone;
         session.setKeepAlive(keepAlive);
         linger_ = !bodyDone;
         return keepAlive;

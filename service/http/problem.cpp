@@ -16,9 +16,10 @@ void write(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::s
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
     response.setContentType(contentType);
     response.setContentLength(static_cast<std::streamsize>(body.size()));
-    // Flushed now, not when the connection loop drops the response: it may
-    // first skip what the handler left of the request body.
-    response.send().write(body.data(), static_cast<std::streamsize>(body.size())).flush();
+    // Flushed when the connection loop drops the response, after the request
+    // handler has written its audit row: a client that has its answer finds
+    // its request in the audit trail.
+    response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
 }
 
 // A full disk is a 503 like a busy server, but the client should hear why
