@@ -172,6 +172,10 @@ FieldSpec parseField(const Object::Ptr& o) {
     f.charset = getString(o, "charset");
     if (!f.charset.empty() && f.charset != "digits" && f.charset != "katakana")
         fail("field '" + f.key + "': unknown charset '" + f.charset + "'");
+    f.digits = static_cast<int>(getNumber(o, "digits", 0));
+    if (f.digits < 0 || (f.digits > 0 && (f.type != FieldType::Text || f.charset == "katakana")))
+        fail("field '" + f.key + "': digits is a positive count for text fields of digits");
+    if (f.digits > 0) f.charset = "digits";
     f.exclusive = getString(o, "exclusive");
     f.printed = getBool(o, "printed", true);
     f.derive = getString(o, "derive");
