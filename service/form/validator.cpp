@@ -114,9 +114,10 @@ private:
     bool checkText(const FieldSpec& f, const Var& v, const std::string& path, FieldValue& out) {
         std::u32string cps;
         if (!checkString(f, v, path, cps)) return false;
-        // Counted as printed: a variation sequence or a base with its marks is one character.
+        // Counted as printed: a variation sequence or a base with its marks is
+        // one character. A fixed-length number gets its own message below.
         size_t length = common::characterCount(cps);
-        if (f.maxLength > 0 && length > static_cast<size_t>(f.maxLength)) {
+        if (f.digits == 0 && f.maxLength > 0 && length > static_cast<size_t>(f.maxLength)) {
             error(path, "too_long",
                   quoted(f) + "は" + std::to_string(f.maxLength) + "文字以内で入力してください(現在" +
                       std::to_string(length) + "文字)。");
@@ -174,8 +175,10 @@ private:
     static bool inCharset(const std::string& charset, const std::u32string& cps) {
         for (char32_t c : cps) {
             if (charset == "digits" && !(c >= U'0' && c <= U'9')) return false;
-            if (charset == "katakana" &&
-                !((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || c == 0x30FB || c == U' ' || c == 0x3000))
+            // The combining (semi-)voiced marks write kana with no precomposed
+            // form (セ゚, カ゚); the others were composed by checkString.
+            if (charset == "katakana" && !((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || c == 0x30FB ||
+                                           c == 0x3099 || c == 0x309A || c == U' ' || c == 0x3000))
                 return false;
         }
         return true;

@@ -290,6 +290,7 @@ TEST_CASE("Issue 13: marks are composed with their base, variation sequences kep
                                           R"(,"pt_address":"e\u0301\uf929"})"));
     REQUIRE(r);
     CHECK(r->text("pt_kana") == "ガッコウ");                        // passes the katakana charset once composed
+    CHECK(errorFor(R"("pt_kana":"カ\u309Aムイ")", "fields.pt_kana") == "");   // no precomposed カ゚, still katakana
     CHECK(r->text("memo") == "か\u309Aと葛\U000E0100飾");            // no precomposed か゚; the IVS stays
     CHECK(r->text("pt_address") == "\u00E9\uF929");                  // the compatibility ideograph stays as sent
     std::string name;
