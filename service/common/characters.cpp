@@ -40,7 +40,10 @@ bool isDefaultIgnorable(char32_t cp) {
     return u_hasBinaryProperty(static_cast<UChar32>(cp), UCHAR_DEFAULT_IGNORABLE_CODE_POINT) != 0;
 }
 
-bool extendsPrevious(char32_t cp) { return isVariationSelector(cp) || isCombiningMark(cp); }
+bool extendsPrevious(char32_t cp) {
+    if (cp < 0x300) return false;  // the layout asks for every character; Latin-1 has no marks
+    return isVariationSelector(cp) || isCombiningMark(cp);
+}
 
 std::size_t clusterEnd(const std::u32string& text, std::size_t start) {
     std::size_t end = start + 1;

@@ -40,15 +40,13 @@ std::vector<DocumentFonts::Cluster> DocumentFonts::clusters(const std::string& t
         // print nothing rather than 〓; the layout normally drops them already.
         if (common::isDefaultIgnorable(base) && metrics_.slotFor(base) == FontSlot::Missing) continue;
         Cluster cluster{resolve(base), {}, cps.substr(i, end - i)};
-        bool variant = false;
         for (std::size_t k = i + 1; k < end; ++k) {
             char32_t c = cps[k];
             if (common::isVariationSelector(c)) {
-                // The first selector a font lists picks the glyph; others are ignored.
-                FontSlot slot = variant ? FontSlot::Missing : metrics_.slotFor(base, c);
-                if (slot != FontSlot::Missing && cluster.glyph.key == base) {
-                    cluster.glyph = {slot, variationKey(base, c)};
-                    variant = true;
+                // The first selector a font lists picks the glyph; any other is ignored.
+                if (cluster.glyph.key == base) {
+                    FontSlot slot = metrics_.slotFor(base, c);
+                    if (slot != FontSlot::Missing) cluster.glyph = {slot, variationKey(base, c)};
                 }
                 continue;
             }
