@@ -378,6 +378,7 @@ private:
         const std::string& key = f.key;
         const std::string& label = f.label;
         std::string prefix = prefixOf(key);
+        if (f.digits > 0) return digits(static_cast<std::size_t>(f.digits));  // a fixed-length number
         if (f.charset == "digits") {
             std::size_t n = f.designLength > 0 ? f.designLength : (sample.empty() ? 10 : sample.size());
             if (f.maxLength > 0) n = std::min<std::size_t>(n, f.maxLength);

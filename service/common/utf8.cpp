@@ -73,9 +73,4 @@ long long utf8Length(const std::string& s) {
     return decoded ? static_cast<long long>(decoded->size()) : -1;
 }
 
-bool isForbiddenControl(char32_t cp) {
-    if (cp == U'\n' || cp == U'\t') return false;
-    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
-}
-
 }  // namespace common

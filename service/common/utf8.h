@@ -15,7 +15,5 @@ std::string encodeUtf8(char32_t cp);
 std::string encodeUtf8(const std::u32string& s);
 // Number of code points; -1 when s is not valid UTF-8.
 long long utf8Length(const std::string& s);
-// True for C0/C1 controls and DEL other than '\n' and '\t'.
-bool isForbiddenControl(char32_t cp);
 
 }  // namespace common

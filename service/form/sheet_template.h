@@ -51,6 +51,7 @@ struct FieldSpec {
     std::optional<long long> min;
     std::optional<long long> max;
     std::string charset;   // "", "digits", "katakana"
+    int digits = 0;        // > 0: exactly this many half-width digits (implies charset "digits")
     std::vector<OptionSpec> options;  // enum, multi
     std::string exclusive;            // multi: option that excludes all others (e.g. "none")
     std::vector<FieldSpec> columns;   // table: one spec per column

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "common/characters.h"
 #include "common/utf8.h"
 #include "form/wareki.h"
 
@@ -18,6 +19,17 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 bool isObject(const Var& v) { return v.type() == typeid(Object::Ptr); }
+
+// null, "" and text of nothing but spaces (half or full width), tabs and line
+// breaks mean "not filled in": a required field sent as "　" is missing.
+bool isBlank(const Var& v) {
+    if (v.isEmpty()) return true;
+    if (!v.isString()) return false;
+    auto cps = common::decodeUtf8(v.extract<std::string>());
+    return cps && std::all_of(cps->begin(), cps->end(), [](char32_t c) {
+               return c == U' ' || c == U'\t' || c == U'\r' || c == U'\n' || c == 0x3000;
+           });
+}
 bool isArray(const Var& v) { return v.type() == typeid(Array::Ptr); }
 
 std::string quoted(const FieldSpec& f) { return "「" + f.label + "」"; }
@@ -58,33 +70,60 @@ private:
         return false;
     }
 
-    // Common checks for strings: JSON string, valid UTF-8, no control characters.
-    bool checkString(const FieldSpec& f, const Var& v, const std::string& path, std::u32string& decoded) {
+    // Common checks for strings: a JSON string of valid UTF-8 holding only
+    // characters XML and the fonts can carry, and line breaks only where the
+    // field has lines. On success `text` is the value as stored and printed:
+    // CRLF and CR become LF (browsers' textareas and Windows tools send CRLF),
+    // a tab becomes a space, and marks are composed with their base where
+    // Unicode has a precomposed character.
+    bool checkString(const FieldSpec& f, const Var& v, const std::string& path, std::u32string& text) {
         if (!v.isString()) return wrongType(f, path, "文字列");
-        const std::string& s = v.extract<std::string>();
-        auto cps = common::decodeUtf8(s);
+        auto cps = common::decodeUtf8(v.extract<std::string>());
         if (!cps) {
             error(path, "invalid_utf8", quoted(f) + "に不正な文字コード(UTF-8以外)が含まれています。");
             return false;
         }
-        if (std::any_of(cps->begin(), cps->end(), common::isForbiddenControl)) {
-            error(path, "invalid_characters", quoted(f) + "に使用できない制御文字が含まれています。");
+        auto bad = std::find_if(cps->begin(), cps->end(), common::isForbiddenCharacter);
+        if (bad != cps->end()) {
+            const char* kind = common::isNoncharacter(*bad) ? "非文字" : "制御文字";
+            error(path, "invalid_characters",
+                  quoted(f) + "に使用できない" + kind + "(" + common::codePointName(*bad) + ")が含まれています。");
             return false;
         }
-        decoded = std::move(*cps);
+        const bool multiLine = f.type == FieldType::MText;
+        std::u32string out;
+        out.reserve(cps->size());
+        for (size_t i = 0; i < cps->size(); ++i) {
+            char32_t c = (*cps)[i];
+            if (c == U'\r' || c == U'\n') {
+                if (!multiLine) {
+                    error(path, "line_break", quoted(f) + "は1行で入力してください(改行は使えません)。");
+                    return false;
+                }
+                if (c == U'\r' && i + 1 < cps->size() && (*cps)[i + 1] == U'\n') ++i;
+                c = U'\n';
+            } else if (c == U'\t') {
+                c = U' ';
+            }
+            out.push_back(c);
+        }
+        text = common::composeMarks(out);
         return true;
     }
 
     bool checkText(const FieldSpec& f, const Var& v, const std::string& path, FieldValue& out) {
         std::u32string cps;
         if (!checkString(f, v, path, cps)) return false;
-        if (f.maxLength > 0 && cps.size() > static_cast<size_t>(f.maxLength)) {
+        // Counted as printed: a variation sequence or a base with its marks is
+        // one character. A fixed-length number gets its own message below.
+        size_t length = common::characterCount(cps);
+        if (f.digits == 0 && f.maxLength > 0 && length > static_cast<size_t>(f.maxLength)) {
             error(path, "too_long",
                   quoted(f) + "は" + std::to_string(f.maxLength) + "文字以内で入力してください(現在" +
-                      std::to_string(cps.size()) + "文字)。");
+                      std::to_string(length) + "文字)。");
             return false;
         }
-        const std::string& s = v.extract<std::string>();
+        const std::string s = common::encodeUtf8(cps);
         if (f.type == FieldType::Phone && !isPhone(s)) {
             error(path, "invalid_phone", quoted(f) + "は市外局番から始まる電話番号(例: 0166-00-1234)で入力してください。");
             return false;
@@ -92,6 +131,12 @@ private:
         if (!f.charset.empty() && !inCharset(f.charset, cps)) {
             error(path, "invalid_charset",
                   quoted(f) + (f.charset == "digits" ? "は半角数字で入力してください。" : "は全角カタカナで入力してください。"));
+            return false;
+        }
+        if (f.digits > 0 && cps.size() != static_cast<size_t>(f.digits)) {
+            error(path, "wrong_digit_count",
+                  quoted(f) + "は半角数字" + std::to_string(f.digits) + "桁で入力してください(現在" +
+                      std::to_string(cps.size()) + "桁)。");
             return false;
         }
         out.scalar = s;
@@ -102,7 +147,7 @@ private:
                    const std::string& code, const std::string& what, bool (*valid)(const std::string&)) {
         std::u32string cps;
         if (!checkString(f, v, path, cps)) return false;
-        const std::string& s = v.extract<std::string>();
+        const std::string s = common::encodeUtf8(cps);
         if (!valid(s)) {
             error(path, code, quoted(f) + "は正しい" + what + "で入力してください。");
             return false;
@@ -130,8 +175,10 @@ private:
     static bool inCharset(const std::string& charset, const std::u32string& cps) {
         for (char32_t c : cps) {
             if (charset == "digits" && !(c >= U'0' && c <= U'9')) return false;
-            if (charset == "katakana" &&
-                !((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || c == 0x30FB || c == U' ' || c == 0x3000))
+            // The combining (semi-)voiced marks write kana with no precomposed
+            // form (セ゚, カ゚); the others were composed by checkString.
+            if (charset == "katakana" && !((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || c == 0x30FB ||
+                                           c == 0x3099 || c == 0x309A || c == U' ' || c == 0x3000))
                 return false;
         }
         return true;
@@ -234,7 +281,7 @@ private:
                     ok = false;
                     continue;
                 }
-                if (value.isEmpty()) continue;
+                if (isBlank(value)) continue;
                 FieldValue fv;
                 if (check(*col, value, rowPath + "." + key, fv)) values[key] = fv;
                 else ok = false;
@@ -316,8 +363,8 @@ common::Result<FormData> validateFields(const SheetTemplate& sheet, const Object
             errors.push_back({pathOf(shown), "unknown_field", "「" + shown + "」はこの帳票(" + sheet.title + ")にない項目です。"});
             continue;
         }
-        // null and "" mean "not filled in"; an empty list likewise.
-        if (value.isEmpty() || (value.isString() && value.extract<std::string>().empty())) continue;
+        // Blank means "not filled in" (see isBlank); an empty list likewise.
+        if (isBlank(value)) continue;
         FieldValue fv;
         if (!checker.check(*f, value, pathOf(key), fv)) continue;
         if (f->type == FieldType::Multi && fv.list.empty()) continue;  // nothing chosen
@@ -395,13 +442,16 @@ std::string partialMask(const std::string& name) {
     if (!cps) return "";
     std::u32string out;
     size_t inWord = 0;
-    for (char32_t c : *cps) {
+    // By printed character: a base keeps or loses its marks and selector with it.
+    for (size_t i = 0, end; i < cps->size(); i = end) {
+        end = common::clusterEnd(*cps, i);
+        char32_t c = (*cps)[i];
         if (c == U' ' || c == 0x3000) {
             out += c;
             inWord = 0;
             continue;
         }
-        out += (inWord++ % 2 == 1) ? U'●' : c;
+        out += (inWord++ % 2 == 1) ? std::u32string(1, U'●') : cps->substr(i, end - i);
     }
     return common::encodeUtf8(out);
 }
@@ -411,14 +461,16 @@ std::string kanaInitials(const std::string& kana) {
     if (!cps || cps->empty()) return "";
     std::string out;
     bool atWordStart = true;
-    for (char32_t c : *cps) {
+    for (size_t i = 0, end; i < cps->size(); i = end) {
+        end = common::clusterEnd(*cps, i);
+        char32_t c = (*cps)[i];
         if (c == U' ' || c == 0x3000) {
             atWordStart = true;
             continue;
         }
         if (atWordStart) {
             if (!out.empty()) out += "・";
-            out += common::encodeUtf8(c);
+            out += common::encodeUtf8(cps->substr(i, end - i));
             atWordStart = false;
         }
     }

@@ -17,11 +17,15 @@ namespace form {
 // pathPrefix is prepended to field names in errors ("fields" gives
 // "fields.pt_name"). On success returns the values with derived fields added;
 // otherwise InvalidArgument carrying one FieldError per problem.
+// Strings are stored normalised: CRLF and CR as LF in mtext, tabs as spaces,
+// combining marks composed with their base where Unicode has one character
+// for both. A string of nothing but spaces counts as not filled in.
 // Codes: unknown_field, read_only, required, wrong_type, too_long,
-// invalid_utf8, invalid_characters, invalid_date, invalid_time,
-// invalid_datetime, out_of_range, invalid_option, duplicate_option,
-// exclusive_option, note_without_option, invalid_phone, invalid_charset,
-// too_many_rows.
+// invalid_utf8, invalid_characters (controls, noncharacters; the message
+// names the code point), line_break (in a single-line field), invalid_date,
+// invalid_time, invalid_datetime, out_of_range, invalid_option,
+// duplicate_option, exclusive_option, note_without_option, invalid_phone,
+// invalid_charset, wrong_digit_count, too_many_rows.
 common::Result<FormData> validateFields(const SheetTemplate& sheet, const Poco::JSON::Object::Ptr& fields,
                                         const std::string& pathPrefix = "fields");
 

@@ -4,6 +4,8 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
+
 #include "common/utf8.h"
 #include "form/wareki.h"
 #include "http/evidence_report.h"
@@ -56,14 +58,18 @@ std::string actorOf(const RequestContext& ctx) {
     return ctx.principal.name.empty() ? "api" : ctx.principal.name;
 }
 
-// Thrown when input is well-formed JSON apart from bad bytes in some values.
+// Thrown when input is well-formed JSON apart from bad bytes or unpaired
+// surrogate escapes in some values.
 struct FieldErrors {
     std::vector<common::FieldError> errors;
 };
 
-// Marks each invalid UTF-8 byte with U+FFFF (a noncharacter no valid input
-// needs), so the body parses and the damaged values can be found and named.
+// Poco refuses a whole body for an invalid UTF-8 byte or an escaped unpaired
+// surrogate ("\ud800"). To name the values that hold them, each bad byte is
+// replaced by U+FFFF and each such escape by \uFFFE, and the body parsed
+// again: no accepted value may hold these noncharacters (see the validator).
 const char* kBadByte = "\xEF\xBF\xBF";
+const char* kLoneSurrogate = "\xEF\xBF\xBE";
 
 void collectBad(const Poco::Dynamic::Var& v, const std::string& path, std::vector<common::FieldError>& out) {
     if (v.type() == typeid(Object::Ptr)) {
@@ -74,13 +80,49 @@ void collectBad(const Poco::Dynamic::Var& v, const std::string& path, std::vecto
         for (size_t i = 0; i < a->size(); ++i) collectBad(a->get(i), path + "[" + std::to_string(i) + "]", out);
     } else if (v.isString() && v.extract<std::string>().find(kBadByte) != std::string::npos) {
         out.push_back({path, "invalid_utf8", "「" + path + "」に不正な文字コード(UTF-8以外)が含まれています。"});
+    } else if (v.isString() && v.extract<std::string>().find(kLoneSurrogate) != std::string::npos) {
+        out.push_back({path, "invalid_characters",
+                       "「" + path + "」に対になっていないサロゲート(U+D800〜U+DFFF)が含まれています。"});
     }
 }
 
-std::vector<common::FieldError> invalidUtf8Fields(const std::string& body) {
-    if (common::decodeUtf8(body)) return {};
+// The value of the \uXXXX escape at text[at] ("\\u" included), or -1.
+long escapeAt(const std::string& text, size_t at) {
+    if (at + 6 > text.size() || text[at] != '\\' || text[at + 1] != 'u') return -1;
+    long value = 0;
+    for (size_t i = at + 2; i < at + 6; ++i) {
+        char h = static_cast<char>(text[i] | 0x20);  // lower case for letters
+        int digit = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10 : -1;
+        if (digit < 0) return -1;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+std::vector<common::FieldError> invalidCharacterFields(const std::string& body) {
     std::string marked;
+    bool changed = false;
     for (size_t i = 0; i < body.size();) {
+        if (body[i] == '\\') {
+            long unit = escapeAt(body, i);
+            if (unit >= 0xD800 && unit <= 0xDBFF) {
+                long low = escapeAt(body, i + 6);
+                if (low >= 0xDC00 && low <= 0xDFFF) {
+                    marked.append(body, i, 12);
+                    i += 12;
+                    continue;
+                }
+            }
+            if (unit >= 0xD800 && unit <= 0xDFFF) {
+                marked += "\\uFFFE";
+                changed = true;
+                i += 6;
+                continue;
+            }
+            marked.append(body, i, std::min<size_t>(2, body.size() - i));  // "\\" must not start another escape
+            i += 2;
+            continue;
+        }
         size_t len = 1;
         unsigned char c = static_cast<unsigned char>(body[i]);
         if (c >= 0xC2 && c <= 0xF4) len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
@@ -89,9 +131,11 @@ std::vector<common::FieldError> invalidUtf8Fields(const std::string& body) {
             i += len;
         } else {
             marked += kBadByte;
+            changed = true;
             i += 1;
         }
     }
+    if (!changed) return {};
     std::vector<common::FieldError> errors;
     try {
         collectBad(Poco::JSON::Parser().parse(marked), "", errors);
@@ -144,8 +188,8 @@ Object::Ptr readJsonObject(RequestContext& ctx, long long limit) {
         Poco::JSON::Parser parser;
         parsed = parser.parse(body);
     } catch (const std::exception&) {
-        // Poco refuses a body with invalid UTF-8 as a whole; name the fields instead.
-        std::vector<common::FieldError> errors = invalidUtf8Fields(body);
+        // Poco refuses a body with invalid UTF-8 or an unpaired surrogate as a whole; name the fields instead.
+        std::vector<common::FieldError> errors = invalidCharacterFields(body);
         if (!errors.empty()) throw FieldErrors{std::move(errors)};
         throw HttpError{400, "malformed_json", "JSON の構文が正しくありません。"};
     }
@@ -191,6 +235,7 @@ Object::Ptr fieldToJson(const form::FieldSpec& f) {
     if (f.min) o->set("min", *f.min);
     if (f.max) o->set("max", *f.max);
     if (!f.charset.empty()) o->set("charset", f.charset);
+    if (f.digits > 0) o->set("digits", f.digits);
     if (!f.options.empty()) {
         Array::Ptr opts = new Array;
         for (const auto& opt : f.options) {

@@ -3,9 +3,11 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
+#include "common/characters.h"
 #include "common/utf8.h"
 #include "render/pdf_inspect.h"
 
@@ -39,6 +41,16 @@ std::string optionalString(const Object::Ptr& o, const std::string& key, const s
     long long len = v.isString() ? common::utf8Length(v.extract<std::string>()) : -1;
     if (len < 1 || len > maxChars) {
         errors.push_back({path, "wrong_type", path + " は" + std::to_string(maxChars) + "文字以内の文字列で指定してください。"});
+        return "";
+    }
+    // Kept on the job and shown in lists and CSV exports: one line of text
+    // holding nothing a sheet's fields would refuse (see the validator).
+    std::u32string cps = common::decodeUtf8(v.extract<std::string>()).value();
+    auto bad = std::find_if(cps.begin(), cps.end(),
+                            [](char32_t c) { return common::isForbiddenCharacter(c) || c == U'\r' || c == U'\n'; });
+    if (bad != cps.end()) {
+        errors.push_back({path, "invalid_characters",
+                          path + " に使用できない文字(" + common::codePointName(*bad) + ")が含まれています。"});
         return "";
     }
     return v.extract<std::string>();

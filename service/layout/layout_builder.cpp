@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdio>
 
 #include "common/utf8.h"
 #include "form/validator.h"
 #include "form/wareki.h"
+#include "layout/printable_text.h"
 #include "layout/text_fitter.h"
 
 namespace layout {
@@ -168,21 +168,6 @@ struct Overflow {
     std::u32string text;
 };
 
-// Replaces code points no font can draw with 〓, noting each one once.
-std::u32string substituteMissing(const std::string& text, const TextMeasurer& measurer, const std::string& where,
-                                 std::vector<std::string>& warnings) {
-    std::u32string cps = common::decodeUtf8(text).value_or(U"");
-    for (char32_t& c : cps) {
-        if (c == U'\n' || c == U'\t' || measurer.hasGlyph(c)) continue;
-        char hex[16];
-        std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(c));
-        std::string warning = "glyph_substituted: " + where + " " + hex;
-        if (std::find(warnings.begin(), warnings.end(), warning) == warnings.end()) warnings.push_back(warning);
-        c = U'\u3013';
-    }
-    return cps;
-}
-
 class Builder {
 public:
     Builder(const form::SheetTemplate& sheet, const FormData& data, const TextMeasurer& measurer,
@@ -259,7 +244,7 @@ private:
         }
         std::string where = field ? field->key : "label";
         FitRequest req;
-        req.text = substituteMissing(printed, measurer_, where, doc_.warnings);
+        req.text = printableText(printed, measurer_, where, doc_.warnings);
         req.widthMm = std::max(0.0, cell.widthMm - 2 * cell.paddingMm);
         req.heightMm = std::max(0.0, cell.heightMm - 2 * cell.paddingMm);
         req.fontSizePt = cs.fontSizePt > 0 ? cs.fontSizePt : sheet_.fontSizePt;

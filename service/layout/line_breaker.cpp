@@ -1,5 +1,7 @@
 #include "layout/line_breaker.h"
 
+#include "common/characters.h"
+
 namespace layout {
 namespace {
 
@@ -16,6 +18,14 @@ bool isSpace(char32_t c) { return c == U' ' || c == U'\t' || c == U'\u3000'; }
 
 
 
+// The last character of a unit that is not a mark or selector: what the
+// 禁則 rules look at.
+char32_t lastBase(const std::u32string& unit) {
+    for (auto it = unit.rbegin(); it != unit.rend(); ++it)
+        if (!common::extendsPrevious(*it)) return *it;
+    return unit.back();
+}
+
 // Splits one paragraph into units that must not be broken inside.
 std::vector<std::u32string> units(const std::u32string& para) {
     std::vector<std::u32string> out;
@@ -23,7 +33,11 @@ std::vector<std::u32string> units(const std::u32string& para) {
     for (char32_t c : para) {
         if (c == U'\t') c = U' ';
         bool haveLast = !out.empty();
-        char32_t lastChar = haveLast ? out.back().back() : 0;
+        if (haveLast && common::extendsPrevious(c)) {  // a mark or selector stays with its base
+            out.back() += c;
+            continue;
+        }
+        char32_t lastChar = haveLast ? lastBase(out.back()) : 0;
         bool lastIsSpace = haveLast && isSpace(lastChar);
         if (isSpace(c)) inCheckLabel = false;
         if (haveLast && !lastIsSpace && !isSpace(c) &&
@@ -64,7 +78,10 @@ double advanceEmAt(char32_t c, double sizePt, const TextMeasurer& measurer) {
 
 double widthEm(const std::u32string& text, double sizePt, const TextMeasurer& measurer) {
     double w = 0;
-    for (char32_t c : text) w += advanceEmAt(c, sizePt, measurer);
+    // A mark or selector after a base takes no room of its own: the PDF draws
+    // it over the base, and a variant glyph is as wide as its base.
+    for (size_t i = 0; i < text.size(); ++i)
+        if (i == 0 || !common::extendsPrevious(text[i])) w += advanceEmAt(text[i], sizePt, measurer);
     return w;
 }
 
@@ -106,9 +123,12 @@ std::vector<std::u32string> breakLines(const std::u32string& text, double maxWid
                 lineWidth = w;
                 continue;
             }
-            // A unit wider than the whole line (a long number or URL): split it by character.
-            for (char32_t c : unit) {
-                double cw = advanceEmAt(c, sizePt, measurer);
+            // A unit wider than the whole line (a long number or URL): split it
+            // by character, a base always with its marks and selector.
+            for (size_t i = 0, end; i < unit.size(); i = end) {
+                end = common::clusterEnd(unit, i);
+                std::u32string c = unit.substr(i, end - i);
+                double cw = widthEm(c, sizePt, measurer);
                 if (!line.empty() && lineWidth + cw > maxWidthEm + 1e-9) {
                     lines.push_back(line);
                     paragraphHasLine = true;

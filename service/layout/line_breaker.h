@@ -19,11 +19,13 @@ bool isCheckBox(char32_t c);
 // Advance of one code point in em of sizePt, check boxes enlarged.
 double advanceEmAt(char32_t c, double sizePt, const TextMeasurer& measurer);
 
-// Width of text in em at sizePt.
+// Width of text in em at sizePt. Combining marks and variation selectors add
+// nothing: they print over the character before them.
 double widthEm(const std::u32string& text, double sizePt, const TextMeasurer& measurer);
 
 // Breaks text set at sizePt into lines of at most maxWidthEm. '\n' forces a
-// break; a tab counts as a space. Spaces at the end of a line are dropped.
+// break; a tab counts as a space. Spaces at the end of a line are dropped. A
+// character never parts from its combining marks or variation selector.
 std::vector<std::u32string> breakLines(const std::u32string& text, double maxWidthEm, double sizePt,
                                        const TextMeasurer& measurer);
 

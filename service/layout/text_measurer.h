@@ -13,6 +13,9 @@ public:
     virtual double advanceEm(char32_t codePoint) const = 0;
     // True when some font (primary or fallback) can draw the code point.
     virtual bool hasGlyph(char32_t codePoint) const = 0;
+    // True when some font has a glyph for the variation sequence base +
+    // selector (葛 + U+E0100). It is as wide as the base.
+    virtual bool hasVariant(char32_t /*base*/, char32_t /*selector*/) const { return false; }
     // Ascent and descent of the primary font in em (descent positive, below the baseline).
     virtual double ascentEm() const = 0;
     virtual double descentEm() const = 0;

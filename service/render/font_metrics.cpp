@@ -50,6 +50,17 @@ FontSlot FontMetrics::slotFor(char32_t codePoint) const {
     return FontSlot::Missing;
 }
 
+FontSlot FontMetrics::slotFor(char32_t base, char32_t selector) const {
+    if (impl_->primary->variantGlyphId(base, selector) != 0) return FontSlot::Primary;
+    const FontFile* fallback = impl_->loadedFallback();
+    if (fallback && fallback->variantGlyphId(base, selector) != 0) return FontSlot::Fallback;
+    return FontSlot::Missing;
+}
+
+bool FontMetrics::hasVariant(char32_t base, char32_t selector) const {
+    return slotFor(base, selector) != FontSlot::Missing;
+}
+
 const FontFile* FontMetrics::fontFile(FontSlot slot) const {
     switch (slot) {
         case FontSlot::Primary: return impl_->primary.get();

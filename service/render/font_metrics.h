@@ -33,7 +33,13 @@ public:
     double ascentEm() const override;
     double descentEm() const override;
 
+    bool hasVariant(char32_t base, char32_t selector) const override;
+
     FontSlot slotFor(char32_t codePoint) const;
+    // Which font lists the variation sequence base + selector in its cmap:
+    // the primary when it does (IPAex Gothic has the Adobe-Japan1 sequences),
+    // else the fallback (IPAmj Mincho has the Moji-Joho ones), else Missing.
+    FontSlot slotFor(char32_t base, char32_t selector) const;
     const std::string& primaryPath() const;
     const std::string& fallbackPath() const;
     // For the PDF renderer: the font file behind a slot, shared and immutable

@@ -1,5 +1,6 @@
 #include "render/xlsx_renderer.h"
 
+#include "common/characters.h"
 #include "form/wareki.h"
 
 #include <sys/mman.h>  // memfd_create
@@ -88,8 +89,10 @@ std::u32string decodeUtf8(const std::string& s) {
 
 // Advance of a code point in MS Gothic, in em: half width for ASCII, Latin
 // and half-width katakana; full width for kana, kanji, full-width forms and
-// symbols such as ■ and □.
+// symbols such as ■ and □; nothing for a mark or variation selector, which
+// Excel draws over the character before it.
 double advanceEm(char32_t cp) {
+    if (common::extendsPrevious(cp)) return 0;
     if (cp < 0x0370 || (cp >= 0xFF61 && cp <= 0xFF9F)) return 0.5;
     return 1.0;
 }

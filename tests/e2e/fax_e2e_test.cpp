@@ -228,6 +228,24 @@ TEST_CASE("Several documents and a PDF attachment go out in order and are counte
     CHECK(broken.json()->getArray("errors")->getObject(0)->getValue<std::string>("code") == "invalid_pdf");
 }
 
+TEST_CASE("Issue 13: the cover message is checked like a field and its CRLF line breaks print", "[e2e][fax]") {
+    TestServer server;
+    const std::string delivery = R"({"channel":"fax","partner":"toko-shirakaba"})";
+    Response bad = server.post("/api/v1/jobs", faxJob(delivery, R"(,"cover":{"message":"一行目\r\n二行目\ufffe"})"));
+    REQUIRE(bad.status == 422);
+    auto error = bad.json()->getArray("errors")->getObject(0);
+    CHECK(error->getValue<std::string>("field") == "cover.message");
+    CHECK(error->getValue<std::string>("code") == "invalid_characters");
+    CHECK(error->getValue<std::string>("message").find("U+FFFE") != std::string::npos);
+
+    Response ok = server.post("/api/v1/jobs", faxJob(delivery, R"(,"cover":{"message":"一行目\r\n二行目"})"));
+    REQUIRE(ok.status == 201);
+    testing_support::TempDir dir;
+    testing_support::writeFile(dir.file("fax.pdf"), server.get("/api/v1/jobs/" + ok.json()->getValue<std::string>("id") + "/document?format=fax_pdf").body);
+    std::string text = testing_support::pdfText(dir.file("fax.pdf"));
+    CHECK(text.find("一行目\n二行目") != std::string::npos);
+}
+
 TEST_CASE("A receipt confirmation is recorded once the fax went out", "[e2e][fax]") {
     TestServer server([](config::Settings& s) { s.faxHoldSeconds = 0; s.dispatchPollMs = 50; });
     const std::string id = server.post("/api/v1/jobs", faxJob(R"({"channel":"fax","partner":"toko-shirakaba"})")).json()->getValue<std::string>("id");

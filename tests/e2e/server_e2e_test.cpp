@@ -317,6 +317,32 @@ TEST_CASE("Invalid UTF-8 bytes in a field are a 422 naming the field, not a malf
     CHECK(server.post("/api/v1/jobs", "{\"sheet\":\"adm\xff").status == 400);
 }
 
+TEST_CASE("Issue 13: an unpaired surrogate escape or a noncharacter in a field is a 422 naming the field", "[e2e]") {
+    TestServer server;
+    auto withName = [](const std::string& escaped) {
+        std::string body = printJob("admission-info");
+        const std::string name = "\"pt_name\":\"";
+        body.insert(body.find(name) + name.size(), escaped);
+        return body;
+    };
+    for (const char* escaped : {"\\ud800", "\\udc00", "\\uDBFF\\u0041", "\\ufffe", "\\u0007"}) {
+        INFO(escaped);
+        Response r = server.post("/api/v1/jobs", withName(escaped));
+        REQUIRE(r.status == 422);
+        auto errors = r.json()->getArray("errors");
+        REQUIRE(errors->size() == 1);
+        CHECK(errors->getObject(0)->getValue<std::string>("field") == "fields.pt_name");
+        CHECK(errors->getObject(0)->getValue<std::string>("code") == "invalid_characters");
+    }
+    CHECK(server.post("/api/v1/jobs", withName("\\ud842\\udfb7")).status == 201);  // 𠮷, a proper pair
+    CHECK(server.post("/api/v1/jobs", withName("\\\\ud800")).status == 201);       // an escaped backslash, then text
+    std::string ref = printJob("admission-info");
+    ref.insert(1, R"("patient_ref":"A\u0007",)");
+    Response r = server.post("/api/v1/jobs", ref);
+    REQUIRE(r.status == 422);
+    CHECK(r.json()->getArray("errors")->getObject(0)->getValue<std::string>("field") == "patient_ref");
+}
+
 TEST_CASE("Submissions beyond the configured concurrency and queue get 503 with Retry-After and store nothing",
           "[e2e]") {
     TestServer server([](config::Settings& s) {

@@ -1,6 +1,7 @@
 #include "render/pdf/content_stream.h"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace render {
 
@@ -109,6 +110,31 @@ void ContentStream::showGlyphs(const std::string& fontResource, double fontSizeP
     for (std::uint16_t cid : cids) appendHex4(out_, cid);
     out_.append("> Tj\n");
 }
+
+void ContentStream::moveBack(double thousandths) {
+    if (thousandths == 0) return;
+    if (font_.empty()) throw std::logic_error("ContentStream::moveBack before any font was set");
+    out_.push_back('[');
+    appendPdfNumber(out_, thousandths);
+    out_.append("] TJ\n");
+}
+
+void ContentStream::beginActualText(const std::u32string& text) {
+    beginText();
+    // A PDF text string in hex: UTF-16BE after a byte order mark.
+    out_.append("/Span <</ActualText <FEFF");
+    for (char32_t cp : text) {
+        if (cp < 0x10000) {
+            appendHex4(out_, static_cast<std::uint16_t>(cp));
+        } else {
+            appendHex4(out_, static_cast<std::uint16_t>(0xD800 + ((cp - 0x10000) >> 10)));
+            appendHex4(out_, static_cast<std::uint16_t>(0xDC00 + ((cp - 0x10000) & 0x3FF)));
+        }
+    }
+    out_.append(">>> BDC\n");
+}
+
+void ContentStream::endActualText() { out_.append("EMC\n"); }
 
 const std::string& ContentStream::finish() {
     endText();

@@ -21,6 +21,15 @@ public:
     // Shows glyphs (2-byte CIDs of an Identity-H font, resource name such as
     // "F1") where the previous run of the line ended.
     void showGlyphs(const std::string& fontResource, double fontSizePt, const std::vector<std::uint16_t>& cids);
+    // Moves the text position back (left) by thousandths/1000 of the current
+    // font size, forward when negative: a TJ with only a number. Used to draw
+    // a combining mark over the glyph before it. Call after showGlyphs.
+    void moveBack(double thousandths);
+    // Marks the glyphs shown until endActualText() as standing for `text`
+    // (a /Span with /ActualText), for glyphs whose ToUnicode entries would
+    // extract out of order: a base with a combining mark drawn over it.
+    void beginActualText(const std::u32string& text);
+    void endActualText();
     // Moves following glyphs up (positive) or down from the baseline (Ts).
     // Callers set it back to 0 when done, so no state leaks between runs.
     void setRise(double pt);

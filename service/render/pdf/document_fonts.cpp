@@ -4,9 +4,11 @@
 
 #include <stdexcept>
 
-#include "render/pdf/font_file.h"
+#include "common/characters.h"
 #include "common/utf8.h"
 #include "layout/line_breaker.h"
+#include "render/pdf/font_file.h"
+#include "render/pdf/glyph_key.h"
 
 namespace render {
 
@@ -28,6 +30,34 @@ DocumentFonts::Glyph DocumentFonts::resolve(char32_t codePoint) const {
     return {slot == FontSlot::Missing ? FontSlot::Primary : slot, kSubstituteCodePoint};
 }
 
+std::vector<DocumentFonts::Cluster> DocumentFonts::clusters(const std::string& text) const {
+    std::vector<Cluster> out;
+    std::u32string cps = common::decodeUtf8(text).value_or(U"\uFFFD");
+    for (std::size_t i = 0, end; i < cps.size(); i = end) {
+        end = common::clusterEnd(cps, i);
+        char32_t base = cps[i];
+        // Invisible characters no font has (ZWJ, a selector with no base)
+        // print nothing rather than 〓; the layout normally drops them already.
+        if (common::isDefaultIgnorable(base) && metrics_.slotFor(base) == FontSlot::Missing) continue;
+        Cluster cluster{resolve(base), {}, cps.substr(i, end - i)};
+        for (std::size_t k = i + 1; k < end; ++k) {
+            char32_t c = cps[k];
+            if (common::isVariationSelector(c)) {
+                // The first selector a font lists picks the glyph; any other is ignored.
+                if (cluster.glyph.key == base) {
+                    FontSlot slot = metrics_.slotFor(base, c);
+                    if (slot != FontSlot::Missing) cluster.glyph = {slot, variationKey(base, c)};
+                }
+                continue;
+            }
+            FontSlot slot = metrics_.slotFor(c);
+            if (slot != FontSlot::Missing) cluster.marks.push_back({slot, c});  // a mark no font has is left out
+        }
+        out.push_back(std::move(cluster));
+    }
+    return out;
+}
+
 SubsetFont& DocumentFonts::subsetFor(FontSlot slot) {
     if (slot != FontSlot::Fallback) return *primary_;
     if (!fallback_) fallback_ = std::make_unique<SubsetFont>(*metrics_.fontFile(FontSlot::Fallback));
@@ -35,9 +65,9 @@ SubsetFont& DocumentFonts::subsetFor(FontSlot slot) {
 }
 
 void DocumentFonts::collect(const std::string& text, bool shared) {
-    for (char32_t cp : common::decodeUtf8(text).value_or(U"\uFFFD")) {
-        Glyph glyph = resolve(cp);
-        subsetFor(glyph.slot).add(glyph.codePoint, shared);
+    for (const Cluster& cluster : clusters(text)) {
+        subsetFor(cluster.glyph.slot).add(cluster.glyph.key, shared);
+        for (const Glyph& mark : cluster.marks) subsetFor(mark.slot).add(mark.key, shared);
     }
 }
 
@@ -53,11 +83,15 @@ common::Status DocumentFonts::finish() {
 void DocumentFonts::show(ContentStream& out, const std::string& text, double fontSizePt) const {
     std::vector<std::uint16_t> run;  // CIDs of consecutive characters from one font
     FontSlot runSlot = FontSlot::Primary;
-    for (char32_t cp : common::decodeUtf8(text).value_or(U"\uFFFD")) {
-        Glyph glyph = resolve(cp);
-        const SubsetFont* font = glyph.slot == FontSlot::Fallback ? fallback_.get() : primary_.get();
+    auto fontOf = [this](FontSlot slot) -> const SubsetFont& {
+        const SubsetFont* font = slot == FontSlot::Fallback ? fallback_.get() : primary_.get();
         if (!font) throw std::logic_error("DocumentFonts::show: text was not collected");
-        if (layout::isCheckBox(cp) && fontSizePt < layout::kCheckBoxMinPt) {
+        return *font;
+    };
+    for (const Cluster& cluster : clusters(text)) {
+        const Glyph& glyph = cluster.glyph;
+        const SubsetFont& font = fontOf(glyph.slot);
+        if (layout::isCheckBox(glyph.key) && fontSizePt < layout::kCheckBoxMinPt) {
             // A check box stays at least 3 mm wide on a fax: drawn at the
             // minimum box size (the layout reserved that advance), lowered so
             // its centre stays at the centre of the smaller text (0.38 em
@@ -65,7 +99,7 @@ void DocumentFonts::show(ContentStream& out, const std::string& text, double fon
             out.showGlyphs(resourceName(runSlot), fontSizePt, run);
             run.clear();
             out.setRise(-0.38 * (layout::kCheckBoxMinPt - fontSizePt));
-            out.showGlyphs(resourceName(glyph.slot), layout::kCheckBoxMinPt, {font->cid(glyph.codePoint)});
+            out.showGlyphs(resourceName(glyph.slot), layout::kCheckBoxMinPt, {font.cid(glyph.key)});
             out.setRise(0);
             runSlot = glyph.slot;
             continue;
@@ -75,7 +109,28 @@ void DocumentFonts::show(ContentStream& out, const std::string& text, double fon
             run.clear();
             runSlot = glyph.slot;
         }
-        run.push_back(font->cid(glyph.codePoint));
+        run.push_back(font.cid(glyph.key));
+        if (cluster.marks.empty()) continue;
+        // Each mark is drawn from the base's origin, as the fonts design
+        // them (IPAex Gothic's U+309A is a full-width glyph whose ring sits at
+        // the top right), and the pen ends where the base alone would leave
+        // it: the layout gave the cluster the base's advance. Text extraction
+        // would see the mark as a separate, overlapping character, so the
+        // cluster carries its text as /ActualText.
+        run.pop_back();
+        out.showGlyphs(resourceName(runSlot), fontSizePt, run);
+        run.clear();
+        out.beginActualText(cluster.text);
+        out.showGlyphs(resourceName(runSlot), fontSizePt, {font.cid(glyph.key)});
+        const int baseWidth = font.widthOf(glyph.key);
+        for (const Glyph& mark : cluster.marks) {
+            const SubsetFont& markFont = fontOf(mark.slot);
+            out.moveBack(baseWidth);
+            out.showGlyphs(resourceName(mark.slot), fontSizePt, {markFont.cid(mark.key)});
+            out.moveBack(markFont.widthOf(mark.key) - baseWidth);
+            runSlot = mark.slot;
+        }
+        out.endActualText();
     }
     out.showGlyphs(resourceName(runSlot), fontSizePt, run);
 }

@@ -1,6 +1,8 @@
 // DocumentFonts: the fonts one PDF uses. Decides which font draws each
 // character (IPAex Gothic, else the IPAmj Mincho fallback, else the 〓
-// substitute), collects the characters per font in a first pass over the
+// substitute), a variation sequence (葛 + U+E0100) from whichever font lists
+// it, and combining marks over their base; collects the glyphs per font in a
+// first pass over the
 // document, then encodes text runs and writes the embedded subsets. The
 // fallback font is embedded only when some character needs it. Internal to
 // render/; one instance per render() call. The SubsetCache it is given keeps
@@ -10,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "render/font_metrics.h"
@@ -49,9 +52,16 @@ public:
 private:
     struct Glyph {
         FontSlot slot;  // Primary or Fallback, never Missing
-        char32_t codePoint;
+        char32_t key;   // a GlyphKey: code point or variation sequence
+    };
+    // One printed character: a glyph and the combining marks drawn over it.
+    struct Cluster {
+        Glyph glyph;
+        std::vector<Glyph> marks;
+        std::u32string text;  // the code points it stands for
     };
     Glyph resolve(char32_t codePoint) const;
+    std::vector<Cluster> clusters(const std::string& text) const;
     SubsetFont& subsetFor(FontSlot slot);
 
     const FontMetrics& metrics_;

@@ -33,6 +33,11 @@ public:
 
     // Glyph drawing codePoint, or 0 (.notdef) when the font has none.
     std::uint16_t glyphId(char32_t codePoint) const;
+    // Glyph of the variation sequence base + selector (葛 + U+E0100) from the
+    // font's cmap format 14 subtable: the base's own glyph for a default
+    // sequence, the listed glyph for a non-default one, and 0 when the font
+    // does not list the sequence (then the caller decides what to print).
+    std::uint16_t variantGlyphId(char32_t base, char32_t selector) const;
     std::uint16_t numGlyphs() const { return numGlyphs_; }
     // Advance width of a glyph in font units (see unitsPerEm()).
     std::uint16_t advanceUnits(std::uint16_t glyph) const;
@@ -57,6 +62,7 @@ private:
     common::Status readMetrics();
     common::Status readGlyphLocations();
     common::Status readCmap();
+    common::Status readVariationSequences();
 
     std::string path_;
     std::string bytes_;
@@ -67,6 +73,9 @@ private:
     std::vector<std::uint16_t> bmpGlyphs_;  // glyph per BMP code point, 0 = none
     // Code points above U+FFFF, sorted by code point.
     std::vector<std::pair<char32_t, std::uint16_t>> supplementaryGlyphs_;
+    // The cmap format 14 subtable (Unicode variation sequences), checked at
+    // load so lookups can read it without bounds checks; empty when none.
+    std::string_view variationSequences_;
     std::vector<std::uint32_t> glyphOffsets_;  // numGlyphs_ + 1 offsets into 'glyf' (from 'loca')
     std::uint16_t numGlyphs_ = 0;
     std::uint16_t numberOfHMetrics_ = 0;

@@ -17,6 +17,10 @@ inline std::int16_t s16(std::string_view data, std::size_t offset) {
     return static_cast<std::int16_t>(u16(data, offset));
 }
 
+inline std::uint32_t u24(std::string_view data, std::size_t offset) {
+    return (static_cast<std::uint32_t>(static_cast<std::uint8_t>(data[offset])) << 16) | u16(data, offset + 1);
+}
+
 inline std::uint32_t u32(std::string_view data, std::size_t offset) {
     return (static_cast<std::uint32_t>(u16(data, offset)) << 16) | u16(data, offset + 2);
 }

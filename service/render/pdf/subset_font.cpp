@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iterator>
 
+#include "render/pdf/glyph_key.h"
 #include "render/pdf/pdf_file.h"
 #include "render/pdf/truetype_subset.h"
 
@@ -89,7 +90,10 @@ void appendBfchar(std::string& cmap, const std::vector<char32_t>& codePoints, st
             cmap.push_back('<');
             appendHex(cmap, static_cast<std::uint32_t>(firstCid + i), 4);
             cmap.append("> <");
-            appendUtf16Hex(cmap, codePoints[i]);
+            // A variation sequence extracts as its base and selector, so a
+            // copy keeps the variant: <845BDB40DD00> for 葛 + U+E0100.
+            appendUtf16Hex(cmap, baseOf(codePoints[i]));
+            if (char32_t selector = selectorOf(codePoints[i])) appendUtf16Hex(cmap, selector);
             cmap.append(">\n");
         }
         cmap += "endbfchar\n";
@@ -107,7 +111,7 @@ common::Result<std::shared_ptr<const SubsetBase>> buildSubsetBase(const FontFile
                                                                   std::vector<char32_t> codePoints) {
     if (codePoints.size() >= 0xFFFF) return common::Status::internal("too many distinct characters for one font");
     std::vector<std::uint16_t> glyphs(1, 0);  // CID 0: .notdef
-    for (char32_t cp : codePoints) glyphs.push_back(font.glyphId(cp));
+    for (char32_t cp : codePoints) glyphs.push_back(glyphFor(font, cp));
     auto prefix = buildGlyphPrefix(font, std::move(glyphs), kSharedCompressionLevel);
     if (!prefix) return common::Status::internal(font.postScriptName() + " subset: " + prefix.status().message());
     auto base = std::make_shared<SubsetBase>();
@@ -153,7 +157,7 @@ common::Status SubsetFont::finish(SubsetCache& cache) {
     firstCid_ = static_cast<std::uint16_t>(firstCid);
     std::vector<std::uint16_t> glyphs;
     glyphs.reserve(codePoints_.size());
-    for (char32_t cp : codePoints_) glyphs.push_back(font_.glyphId(cp));
+    for (char32_t cp : codePoints_) glyphs.push_back(glyphFor(font_, cp));
     auto subset = buildTrueTypeSubset(font_, base_->glyphs, glyphs);
     if (!subset) return common::Status::internal(font_.postScriptName() + " subset: " + subset.status().message());
     program_ = std::move(subset).value();
@@ -175,6 +179,8 @@ std::uint16_t SubsetFont::cid(char32_t codePoint) const {
     auto it = cids_.find(codePoint);
     return it == cids_.end() ? 0 : it->second;
 }
+
+int SubsetFont::widthOf(char32_t key) const { return toPdfUnits(font_.advanceUnits(glyphFor(font_, key))); }
 
 int SubsetFont::toPdfUnits(int fontUnits) const {
     return static_cast<int>(std::lround(fontUnits * 1000.0 / font_.unitsPerEm()));

@@ -1,5 +1,7 @@
 // SubsetFont: one font file as embedded in one PDF. Collects the code points
-// the document draws with it, gives each a CID, and writes the PDF objects:
+// (GlyphKeys: a code point, or a variation sequence packed into one value,
+// see glyph_key.h) the document draws with it, gives each a CID, and writes
+// the PDF objects:
 // Type0 font (Identity-H) -> CIDFontType2 with /W -> FontDescriptor ->
 // /FontFile2 holding a TrueType subset, plus a ToUnicode CMap so text
 // extracts exactly (UTF-16BE, surrogate pairs beyond the BMP). Internal to
@@ -78,6 +80,8 @@ public:
 
     // CID of a code point passed to add(); call after finish().
     std::uint16_t cid(char32_t codePoint) const;
+    // Advance of the glyph of a key in PDF glyph units (1/1000 em), as /W gives it.
+    int widthOf(char32_t key) const;
     // After finish(): the shared code points, sorted; CID = index + 1.
     const std::vector<char32_t>& sharedCodePoints() const { return sharedCodePoints_; }
 

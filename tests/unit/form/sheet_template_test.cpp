@@ -61,6 +61,13 @@ TEST_CASE("Broken templates are refused with the reason", "[template]") {
         auto t = parseTemplate(withPages(R"([{"rows":2,"cells":[{"at":[0,0],"text":"x","fontSizePt":6}]}])"), "t");
         REQUIRE_FALSE(t);
     }
+    SECTION("a digit count on a field that is not text") {
+        std::string json = withPages(R"([{"rows":2,"cells":[]}])");
+        json.replace(json.find(R"("type":"text")"), 13, R"("type":"number","digits":6)");
+        auto t = parseTemplate(json, "t");
+        REQUIRE_FALSE(t);
+        CHECK_THAT(t.status().message(), Catch::Contains("digits"));
+    }
     SECTION("malformed JSON") { CHECK_FALSE(parseTemplate("{", "t")); }
 }
 

@@ -33,9 +33,11 @@ inline const std::string kTestSheetJson = R"json({
     {"key": "memo", "label": "特記事項", "type": "mtext", "length": 60, "lines": 2},
     {"key": "admitted_at", "label": "入院時刻", "type": "time"},
     {"key": "sent_at", "label": "送付日時", "type": "datetime"},
+    {"key": "insured_no", "label": "被保険者番号", "type": "text", "length": 10, "digits": 10},
     {"key": "visits", "label": "聞き取り", "type": "table", "maxRows": 2, "columns": [
       {"key": "date", "label": "聞き取り日", "type": "date", "required": true},
-      {"key": "conference", "label": "会議出席", "type": "enum", "options": [["no", "無"], ["yes", "有"]], "required": true}]}
+      {"key": "conference", "label": "会議出席", "type": "enum", "options": [["no", "無"], ["yes", "有"]], "required": true},
+      {"key": "note", "label": "聞き取りメモ", "type": "text", "length": 20}]}
   ],
   "pages": [{"name": "1枚目", "rows": 10, "rowHeightMm": 6, "cells": [
     {"at": [0, 0], "span": [1, 12], "text": "テスト帳票", "fontSizePt": 14, "align": "center", "border": "none"},

@@ -5,6 +5,7 @@
 #include "form/sheet_template.h"
 #include "form/validator.h"
 #include "test_sheet.h"
+#include "test_support.h"
 
 using namespace form;
 
@@ -146,4 +147,163 @@ TEST_CASE("Municipality and kana initials are derived from the address and the r
     CHECK(partialMask("旭川 太郎") == "旭● 太●");
     CHECK(partialMask("髙橋𠮷子") == "髙●𠮷●");
     CHECK(kanaInitials("アサヒカワ　ハナコ") == "ア・ハ");
+}
+
+namespace {
+
+struct Case {
+    const char* extra;
+    const char* field;
+    const char* code;
+};
+
+// The errors of a submission, by field path: {code, message}.
+std::map<std::string, std::pair<std::string, std::string>> errorsOf(const Poco::JSON::Object::Ptr& fields) {
+    std::map<std::string, std::pair<std::string, std::string>> out;
+    auto r = validateFields(sheet(), fields);
+    if (!r) for (const auto& e : r.status().fieldErrors()) out[e.field] = {e.code, e.message};
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Issue 13: a character XML or the fonts cannot carry is a 422 naming the field and the code point",
+          "[validator][issue13]") {
+    // JSON escapes, as a client sends them; Poco decodes each to one code point.
+    const std::pair<const char*, const char*> bad[] = {
+        {R"(\u0000)", "U+0000"}, {R"(\u0007)", "U+0007"}, {R"(\u000b)", "U+000B"}, {R"(\u000c)", "U+000C"},
+        {R"(\u001b)", "U+001B"}, {R"(\u007f)", "U+007F"}, {R"(\u0085)", "U+0085"}, {R"(\u009f)", "U+009F"},
+        {R"(\ufffe)", "U+FFFE"}, {R"(\uffff)", "U+FFFF"}, {R"(\ufdd0)", "U+FDD0"}, {R"(\ufdef)", "U+FDEF"},
+        {R"(\ud83f\udffe)", "U+1FFFE"}, {R"(\ud87f\udfff)", "U+2FFFF"}, {R"(\udbff\udfff)", "U+10FFFF"},
+    };
+    // Every kind of string a sheet holds: text, mtext, a note, a table cell.
+    const std::pair<const char*, const char*> places[] = {
+        {R"("pt_name":"旭川%s花子")", "fields.pt_name"},
+        {R"("memo":"一行目%s")", "fields.memo"},
+        {R"("aids":["other"],"aids_note":"%sシルバーカー")", "fields.aids_note"},
+        {R"("visits":[{"date":"2025-11-18","conference":"no","note":"電話%s"}])", "fields.visits[0].note"},
+        {R"("admitted_at":"14:30%s")", "fields.admitted_at"},
+    };
+    for (const auto& [escape, name] : bad) {
+        for (const auto& [pattern, path] : places) {
+            std::string extra = pattern;
+            extra.replace(extra.find("%s"), 2, escape);
+            INFO(extra);
+            std::string body = "{" + std::string(R"("doc_date":"2025-11-20","pt_sex":"female")") +
+                               (std::string(path) == "fields.pt_name" ? "" : R"(,"pt_name":"旭川 花子")") + "," + extra + "}";
+            auto errors = errorsOf(json(body));
+            REQUIRE(errors.count(path) == 1);
+            CHECK(errors[path].first == "invalid_characters");
+            CHECK(errors[path].second.find(name) != std::string::npos);
+            CHECK(errors[path].second.find("」に使用できない") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("Issue 13: a surrogate encoded in UTF-8 is refused with its field, not passed on", "[validator][issue13]") {
+    // Poco's JSON parser refuses an unpaired \ud800 escape outright (the body
+    // is malformed JSON); bytes of a surrogate can only come from elsewhere.
+    for (const char* bytes : {"\xED\xA0\x80", "\xED\xBF\xBF"}) {
+        Poco::JSON::Object::Ptr fields = json("{" + kMinimal + "}");
+        fields->set("memo", std::string("前") + bytes + "後");
+        auto errors = errorsOf(fields);
+        REQUIRE(errors.count("fields.memo") == 1);
+        CHECK(errors["fields.memo"].first == "invalid_utf8");
+    }
+}
+
+TEST_CASE("Issue 13: CRLF and CR in multi-line text are stored as LF and a tab as a space", "[validator][issue13]") {
+    auto r = validateFields(sheet(), json("{" + kMinimal + R"(,"memo":"一行目\r\n二行目\r三行目\n\tタブ",)"
+                                          R"("pt_address":"北海道旭川市\t7条通"})"));
+    REQUIRE(r);
+    CHECK(r->text("memo") == "一行目\n二行目\n三行目\n タブ");
+    CHECK(r->text("pt_address") == "北海道旭川市 7条通");
+    CHECK(r->text("pt_municipality") == "旭川市");
+}
+
+TEST_CASE("Issue 13: a line break in single-line text is refused with the field", "[validator][issue13]") {
+    const Case rows[] = {
+        {R"("pt_address":"北海道\n旭川市")", "fields.pt_address", "line_break"},
+        {R"("pt_address":"北海道\r\n旭川市")", "fields.pt_address", "line_break"},
+        {R"("pt_address":"北海道\r旭川市")", "fields.pt_address", "line_break"},
+        {R"("recipient_fax":"0166-00-1234\n")", "fields.recipient_fax", "line_break"},
+        {R"("visits":[{"date":"2025-11-18","conference":"no","note":"一\n二"}])", "fields.visits[0].note", "line_break"},
+        {R"("memo":"一\n二")", "", ""},
+    };
+    for (const auto& row : rows) {
+        INFO(row.extra);
+        CHECK(errorFor(row.extra, row.field) == row.code);
+    }
+}
+
+TEST_CASE("Issue 13: a required field of nothing but spaces is missing", "[validator][issue13]") {
+    for (const char* blank : {" ", "   ", "\u3000", " \u3000 ", "\t", "\u3000\n"}) {
+        INFO(blank);
+        auto fields = json(R"({"doc_date":"2025-11-20","pt_sex":"female"})");
+        fields->set("pt_name", std::string(blank));
+        auto errors = errorsOf(fields);
+        REQUIRE(errors.count("fields.pt_name") == 1);
+        CHECK(errors["fields.pt_name"].first == "required");
+    }
+    // Optional fields and table cells holding only spaces are simply not filled in.
+    auto r = validateFields(sheet(), json("{" + kMinimal + R"(,"pt_address":"　　","visits":[{"date":"2025-11-18","conference":"no","note":" "}]})"));
+    REQUIRE(r);
+    CHECK_FALSE(r->has("pt_address"));
+    CHECK(r->get("visits")->rows.at(0).count("note") == 0);
+    CHECK(errorFor(R"("visits":[{"date":"　","conference":"no"}])", "fields.visits[0].date") == "required");
+}
+
+TEST_CASE("Issue 13: a number of fixed length has exactly its digits", "[validator][issue13]") {
+    const Case rows[] = {
+        {R"("insured_no":"0000012345")", "", ""},
+        {R"("insured_no":"000012345")", "fields.insured_no", "wrong_digit_count"},
+        {R"("insured_no":"00000123456")", "fields.insured_no", "wrong_digit_count"},
+        {R"("insured_no":"000001234a")", "fields.insured_no", "invalid_charset"},
+        {R"("insured_no":"０００００１２３４５")", "fields.insured_no", "invalid_charset"},
+    };
+    for (const auto& row : rows) {
+        INFO(row.extra);
+        CHECK(errorFor(row.extra, row.field) == row.code);
+    }
+    auto r = validateFields(sheet(), json("{" + kMinimal + R"(,"insured_no":"123"})"));
+    REQUIRE_FALSE(r);
+    CHECK(r.status().fieldErrors().at(0).message == "「被保険者番号」は半角数字10桁で入力してください(現在3桁)。");
+}
+
+TEST_CASE("Issue 13: the real templates fix the lengths of insurance and office numbers", "[validator][issue13]") {
+    auto t = loadTemplate(testing_support::sourcePath("templates/admission-info/template.json"));
+    REQUIRE(t);
+    auto r = validateFields(*t, json(R"({"pt_insured_no":"123456789","pt_insurer_no":"0199999","sender_office_no":"017000099"})"));
+    REQUIRE_FALSE(r);
+    std::map<std::string, std::string> codes;
+    for (const auto& e : r.status().fieldErrors()) codes[e.field] = e.code;
+    CHECK(codes["fields.pt_insured_no"] == "wrong_digit_count");
+    CHECK(codes["fields.pt_insurer_no"] == "wrong_digit_count");
+    CHECK(codes["fields.sender_office_no"] == "wrong_digit_count");
+    CHECK(validateFields(*t, json(R"({"pt_insured_no":"0000012345","pt_insurer_no":"019999","sender_office_no":"0170000999"})"))
+              .status().fieldErrors().size() == codes.size() - 3);  // the rest are required fields left out
+}
+
+TEST_CASE("Issue 13: marks are composed with their base, variation sequences kept and counted once",
+          "[validator][issue13]") {
+    auto r = validateFields(sheet(), json("{" + kMinimal + R"(,"pt_kana":"カ\u3099ッコウ","memo":"か\u309Aと葛\udb40\udd00飾")"
+                                          R"(,"pt_address":"e\u0301\uf929"})"));
+    REQUIRE(r);
+    CHECK(r->text("pt_kana") == "ガッコウ");                        // passes the katakana charset once composed
+    CHECK(errorFor(R"("pt_kana":"カ\u309Aムイ")", "fields.pt_kana") == "");   // no precomposed カ゚, still katakana
+    CHECK(r->text("memo") == "か\u309Aと葛\U000E0100飾");            // no precomposed か゚; the IVS stays
+    CHECK(r->text("pt_address") == "\u00E9\uF929");                  // the compatibility ideograph stays as sent
+    std::string name;
+    for (int i = 0; i < 100; ++i) name += "葛\U000E0100";
+    auto fields = json(R"({"doc_date":"2025-11-20","pt_sex":"male"})");
+    fields->set("pt_name", name);
+    CHECK(validateFields(sheet(), fields));  // 100 characters, 200 code points
+    fields->set("pt_name", name + "葛");
+    CHECK_FALSE(validateFields(sheet(), fields));
+}
+
+TEST_CASE("Issue 13: masking keeps a variation sequence whole", "[validator][issue13]") {
+    CHECK(partialMask("葛\U000E0100西 花子") == "葛\U000E0100● 花●");
+    CHECK(partialMask("か\u309Aえで") == "か\u309A●で");
+    CHECK(kanaInitials("カ\u309Aムイ ハナコ") == "カ\u309A・ハ");
 }

@@ -17,11 +17,21 @@ const form::SheetTemplate& sheet() {
     return t;
 }
 
+// Like the real fonts: no glyph for selectors, ZWJ or U+0359, and 葛 has a
+// variant for U+E0100 only.
+class VariantMeasurer : public FakeMeasurer {
+public:
+    bool hasGlyph(char32_t c) const override {
+        return FakeMeasurer::hasGlyph(c) && !(c >= 0xFE00 && c <= 0xFE0F) && c != 0x200D && c != 0x0359;
+    }
+    bool hasVariant(char32_t base, char32_t selector) const override { return base == U'葛' && selector == 0xE0100; }
+};
+
 Document build(const std::string& fields, MaskMode mask = MaskMode::None) {
     auto obj = Poco::JSON::Parser().parse(fields).extract<Poco::JSON::Object::Ptr>();
     auto data = form::validateFields(sheet(), obj);
     REQUIRE(data);
-    FakeMeasurer m;
+    VariantMeasurer m;
     BuildOptions options;
     options.documentId = "0123456789abcdef0123456789abcdef";
     options.createdIso = "2025-11-20T10:00:00+09:00";
@@ -122,6 +132,23 @@ TEST_CASE("A character no font has becomes 〓 and a warning", "[layout]") {
     CHECK(printed(cellFor(doc, "pt_name")) == "花子〓 様");
     REQUIRE(doc.warnings.size() == 1);
     CHECK(doc.warnings[0] == "glyph_substituted: pt_name U+1F600");
+}
+
+TEST_CASE("Issue 13: a variation sequence prints when a font has it and its base with a warning otherwise",
+          "[layout][issue13]") {
+    Document doc = build(R"({"doc_date":"2025-11-20","pt_sex":"male","pt_name":"葛\udb40\udd00飾 辻\udb40\udd01子"})");
+    CHECK(printed(cellFor(doc, "pt_name")) == "葛\U000E0100飾 辻子 様");
+    REQUIRE(doc.warnings.size() == 1);
+    CHECK(doc.warnings[0] == "variant_unavailable: pt_name U+8FBB U+E0101");
+    CHECK(cellFor(doc, "pt_name").text.lines.at(0).widthPt == Approx(9 * 6.0));  // 葛󠄀飾 辻子 様: five full widths, two half
+}
+
+TEST_CASE("Issue 13: a combining mark prints with its base and invisible characters print nothing",
+          "[layout][issue13]") {
+    Document doc = build(R"({"doc_date":"2025-11-20","pt_sex":"male","pt_name":"か\u309Aえで\u200D\ufe0f","memo":"a\u0359b"})");
+    CHECK(printed(cellFor(doc, "pt_name")) == "か\u309Aえで 様");
+    CHECK(printed(cellFor(doc, "memo")) == "ab");
+    CHECK(doc.warnings == std::vector<std::string>{"mark_omitted: memo U+0359"});
 }
 
 TEST_CASE("A fax rendering prints the stand-ins of masked cells", "[layout][mask]") {

@@ -111,3 +111,16 @@ TEST_CASE("Check boxes under 11.5 pt take the room of an 11.5 pt box", "[linebre
     CHECK(advanceEmAt(U'あ', 9, m) == Approx(1.0));
     CHECK(widthEm(U"■あ□い", 9, m) == Approx(2 * 11.5 / 9 + 2));
 }
+
+TEST_CASE("Issue 13: a character never parts from its variation selector or combining marks", "[linebreak][issue13]") {
+    FakeMeasurer m;
+    CHECK(widthEm(U"葛\U000E0100", 12, m) == Approx(1.0));
+    CHECK(widthEm(U"か\u309A", 12, m) == Approx(1.0));
+    CHECK(widthEm(U"e\u0301", 12, m) == Approx(0.5));
+    CHECK(lines("葛\U000E0100飾区か\u309Aき", 2) == V{"葛\U000E0100飾", "区か\u309A", "き"});
+    CHECK(lines("か\u309Aか\u309Aか\u309A", 1) == V{"か\u309A", "か\u309A", "か\u309A"});
+    // A Latin run wider than the line is split by character, each with its accent.
+    CHECK(lines("e\u0301e\u0301e\u0301e\u0301", 1) == V{"e\u0301e\u0301", "e\u0301e\u0301"});
+    // A closing mark after a marked character still may not start a line.
+    CHECK(lines("あか\u309A」", 2) == V{"あ", "か\u309A」"});
+}

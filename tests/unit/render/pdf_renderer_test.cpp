@@ -620,3 +620,98 @@ TEST_CASE("rendering a typical two-page document is fast", "[.][benchmark]") {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / runs;
     std::cout << "2 pages, 150 cells: " << ms << " ms per document, " << bytes << " bytes\n";
 }
+
+namespace {
+
+// The glyph runs (hex CIDs of each Tj) of a one-page document with these label texts.
+std::vector<std::string> shownRuns(const std::vector<std::string>& texts, std::string* pdfOut = nullptr) {
+    layout::Document doc = baseDocument();
+    layout::Page page;
+    double y = 10;
+    for (const auto& text : texts) page.cells.push_back(textCell(10, y += 10, 80, 10, {text}));
+    doc.pages.push_back(page);
+    std::string pdf = renderPdf(doc);
+    if (pdfOut) *pdfOut = pdf;
+    auto streams = contentStreams(pdf);
+    std::vector<std::string> runs;
+    std::regex show("<([0-9A-F]*)> Tj");
+    for (const auto& content : streams)
+        for (std::sregex_iterator it(content.begin(), content.end(), show), end; it != end; ++it) runs.push_back((*it)[1]);
+    return runs;
+}
+
+}  // namespace
+
+TEST_CASE("Issue 13: variation sequences are read from the fonts' cmap format 14", "[fonts][issue13]") {
+    auto fonts = sharedFonts();
+    const render::FontFile& gothic = *fonts->fontFile(render::FontSlot::Primary);
+    const render::FontFile& mincho = *fonts->fontFile(render::FontSlot::Fallback);
+    // IPAex Gothic lists the Adobe-Japan1 sequences: 葛 + U+E0100 is a glyph of
+    // its own, 葛 + U+E0101 the plain 葛 (a default sequence).
+    CHECK(gothic.variantGlyphId(U'葛', 0xE0100) != 0);
+    CHECK(gothic.variantGlyphId(U'葛', 0xE0100) != gothic.glyphId(U'葛'));
+    CHECK(gothic.variantGlyphId(U'葛', 0xE0101) == gothic.glyphId(U'葛'));
+    CHECK(gothic.variantGlyphId(U'葛', 0xE0102) == 0);
+    // IPAmj Mincho lists the Moji-Joho ones (葛 + U+E0102..U+E0108), not U+E0100.
+    CHECK(mincho.variantGlyphId(U'葛', 0xE0102) != 0);
+    CHECK(mincho.variantGlyphId(U'葛', 0xE0102) != mincho.glyphId(U'葛'));
+    CHECK(mincho.variantGlyphId(U'葛', 0xE0100) == 0);
+    CHECK(gothic.variantGlyphId(U'葛', 0xE01EF) == 0);
+    CHECK(gothic.variantGlyphId(U'あ', 0xE0100) == 0);
+    CHECK(fonts->slotFor(U'葛', 0xE0100) == render::FontSlot::Primary);
+    CHECK(fonts->slotFor(U'葛', 0xE0102) == render::FontSlot::Fallback);
+    CHECK(fonts->slotFor(U'葛', 0xE01EF) == render::FontSlot::Missing);
+
+    TempDir dir;
+    testing_support::writeFile(dir.file("tiny.ttf"), tinyFont());
+    auto tiny = render::FontFile::load(dir.file("tiny.ttf"));
+    REQUIRE(tiny.isOk());
+    CHECK(tiny.value()->variantGlyphId(U'A', 0xFE00) == 0);  // no format 14 subtable at all
+}
+
+TEST_CASE("Issue 13: 葛 with U+E0100 prints a variant glyph, not 葛 and 〓", "[pdf][issue13]") {
+    std::string pdf;
+    auto runs = shownRuns({"葛", "葛\U000E0100", "葛\U000E0102"}, &pdf);
+    REQUIRE(runs.size() == 3);
+    CHECK(runs[0].size() == 4);  // one glyph each
+    CHECK(runs[1].size() == 4);
+    CHECK(runs[1] != runs[0]);   // IPAex Gothic's own variant
+    CHECK(runs[2].size() == 4);
+    CHECK(contentStreams(pdf).at(0).find("/F2") != std::string::npos);  // IPAmj Mincho's Moji-Joho variant
+    TempDir dir;
+    std::string path = writePdf(dir, pdf);
+    std::string text = testing_support::pdfText(path);
+    INFO(text);
+    CHECK(text.find("〓") == std::string::npos);
+    // The variant extracts as its base and selector, so a copy keeps it.
+    CHECK(text.find("葛\U000E0100") != std::string::npos);
+    CHECK(text.find("葛\U000E0102") != std::string::npos);
+    CHECK(fontRows(testing_support::pdfFonts(path)).size() == 2);
+}
+
+TEST_CASE("Issue 13: a combining mark prints over its base and the next character follows at one em",
+          "[pdf][issue13]") {
+    std::string pdf;
+    auto runs = shownRuns({"かき", "か\u309Aき"}, &pdf);
+    const std::string content = contentStreams(pdf).at(0);
+    INFO(content);
+    REQUIRE(runs.size() == 4);  // かき | か, ゚, き
+    CHECK(runs[0].substr(0, 4) == runs[1]);  // か
+    CHECK(runs[0].substr(4) == runs[3]);     // き
+    // Back over か, the mark (as wide as か here), and the pair extracts as its text.
+    CHECK(content.find("/Span <</ActualText <FEFF304B309A>>> BDC\n<" + runs[1] + "> Tj\n[1000] TJ\n<" + runs[2] +
+                       "> Tj\nEMC\n<" + runs[3] + "> Tj") != std::string::npos);
+    TempDir dir;
+    std::string text = testing_support::pdfText(writePdf(dir, pdf));
+    INFO(text);
+    CHECK(text.find("〓") == std::string::npos);
+    CHECK(text.find("か\u309A") != std::string::npos);
+}
+
+TEST_CASE("Issue 13: an invisible character no font has prints nothing", "[pdf][issue13]") {
+    std::string pdf;
+    auto runs = shownRuns({"AB", "A\u200DB\uFE0F", "\U000E0100A\uFEFFB"}, &pdf);
+    REQUIRE(runs.size() == 3);
+    CHECK(runs[1] == runs[0]);
+    CHECK(runs[2] == runs[0]);
+}

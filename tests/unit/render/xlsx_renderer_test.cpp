@@ -2,6 +2,12 @@
 // The workbook is unzipped and its XML parts read with small regex helpers.
 #include "render/xlsx_renderer.h"
 
+#include <Poco/DOM/AutoPtr.h>
+#include <Poco/DOM/DOMParser.h>
+#include <Poco/DOM/Document.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/SAX/SAXException.h>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -13,6 +19,11 @@
 #include <thread>
 #include <vector>
 
+#include "../form/test_sheet.h"
+#include "../layout/fake_measurer.h"
+#include "common/utf8.h"
+#include "form/validator.h"
+#include "layout/layout_builder.h"
 #include "test_support.h"
 
 namespace {
@@ -647,4 +658,56 @@ TEST_CASE("LibreOffice opens the workbook when it is installed") {
     std::string path = renderToFile(makeDocument(), dir);
     auto r = testing_support::run({"/usr/bin/libreoffice", "--headless", "--convert-to", "csv", "--outdir", dir.path(), path});
     CHECK(r.exitCode == 0);
+}
+
+TEST_CASE("Issue 13: no input the validator accepts makes the workbook's XML invalid") {
+    const form::SheetTemplate sheet = form::parseTemplate(kTestSheetJson, "test").value();
+    std::vector<std::u32string> candidates = {
+        U"\t", U"\n", U"\r", U"\r\n", U"\u00A0", U"\uFFFD", U"\uFEFF", U"\u200B", U"\u200D", U"\u2028", U"\u2029",
+        U"\uE000", U"\uF929", U"\U000F0000", U"\U00020BB7", U"葛\U000E0100", U"か\u309A", U"\u309A", U"\U000E0100",
+        U"<&>\"'", U"]]>", U"\uFFFE", U"\uFFFF", U"\uFDD0", U"\uFDEF", U"\U0001FFFE", U"\U0010FFFF"};
+    for (char32_t c = 0; c < 0xA0; ++c) candidates.push_back(std::u32string(1, c));  // C0, ASCII, DEL, C1
+    int accepted = 0;
+    for (const auto& candidate : candidates) {
+        const std::string piece = common::encodeUtf8(candidate);
+        INFO("U+" << std::hex << static_cast<unsigned>(candidate[0]) << " (" << candidate.size() << " code points)");
+        Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
+        fields->set("doc_date", "2025-11-20");
+        fields->set("pt_sex", "female");
+        fields->set("pt_name", "旭川" + piece + "花子");
+        fields->set("memo", "一行目" + piece + "二行目");
+        Poco::JSON::Object::Ptr visit = new Poco::JSON::Object;
+        visit->set("date", "2025-11-18");
+        visit->set("conference", "no");
+        visit->set("note", piece + "電話");
+        Poco::JSON::Array::Ptr visits = new Poco::JSON::Array;
+        visits->add(visit);
+        fields->set("visits", visits);
+        // A single-line field refuses a line break; the others must still come through.
+        if (candidate.find_first_of(U"\r\n") != std::u32string::npos) {
+            fields->set("pt_name", "旭川花子");
+            visit->set("note", "電話");
+        }
+        auto data = form::validateFields(sheet, fields);
+        if (!data) continue;
+        ++accepted;
+        FakeMeasurer measurer;
+        layout::BuildOptions options;
+        options.documentId = "0123456789abcdef0123456789abcdef";
+        options.createdIso = "2025-11-20T10:00:00+09:00";
+        layout::Document doc = layout::buildDocument(sheet, data.value(), measurer, options);
+        TempDir dir;
+        const std::string path = renderToFile(doc, dir);
+        for (const auto& part : zipParts(path)) {
+            if (part.size() < 4 || (part.substr(part.size() - 4) != ".xml" && part.substr(part.size() - 5) != ".rels")) continue;
+            INFO(part);
+            // unzip reads a name as a pattern: "[[]" stands for the "[" of [Content_Types].xml.
+            std::string pattern = part[0] == '[' ? "[[]" + part.substr(1) : part;
+            std::string xml = zipPart(path, pattern);
+            REQUIRE_FALSE(xml.empty());
+            Poco::XML::DOMParser parser;
+            CHECK_NOTHROW(Poco::XML::AutoPtr<Poco::XML::Document>(parser.parseString(xml)));
+        }
+    }
+    CHECK(accepted > 100);  // printable ASCII and the rest above: the loop did check workbooks
 }
