@@ -259,7 +259,7 @@ private:
         FitResult fit = fitText(req, measurer_);
         if (!fit.fits && field && shown == field && isBoxRow(cs, *field)) {
             // The boxes always print with their marks; only the notes move to the 別紙.
-            req.text = substituteMissing(boxesWithReferences(cs, *field), measurer_, where, doc_.warnings);
+            req.text = printableText(boxesWithReferences(cs, *field), measurer_, where, doc_.warnings);
             fit = fitText(req, measurer_);
             if (!fit.fits) doc_.warnings.push_back("choices_overflow: " + field->key);
         } else if (!fit.fits && field) {

@@ -229,7 +229,7 @@ TEST_CASE("Several documents and a PDF attachment go out in order and are counte
 }
 
 TEST_CASE("Issue 13: the cover message is checked like a field and its CRLF line breaks print", "[e2e][fax]") {
-    TestServer server;
+    TestServer server([](config::Settings& s) { s.faxHoldSeconds = 0; });  // the fax is composed as it goes out
     const std::string delivery = R"({"channel":"fax","partner":"toko-shirakaba"})";
     Response bad = server.post("/api/v1/jobs", faxJob(delivery, R"(,"cover":{"message":"一行目\r\n二行目\ufffe"})"));
     REQUIRE(bad.status == 422);
