@@ -360,9 +360,12 @@ private:
                 c.xMm = left;
                 c.yMm = y;
                 c.widthMm = width;
-                c.text = all;
-                c.text.lines.assign(all.lines.begin() + next,
-                                    all.lines.begin() + std::min(all.lines.size(), next + fit));
+                // This page's lines only: copying every line for each page made long texts quadratic.
+                c.text.fontSizePt = all.fontSizePt;
+                c.text.lineHeightPt = all.lineHeightPt;
+                c.text.hAlign = all.hAlign;
+                c.text.lines.assign(std::make_move_iterator(all.lines.begin() + next),
+                                    std::make_move_iterator(all.lines.begin() + std::min(all.lines.size(), next + fit)));
                 c.text.vAlign = VAlign::Top;
                 c.heightMm = c.text.lines.size() * lineMm + 1.6;
                 y += c.heightMm;

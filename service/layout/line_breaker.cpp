@@ -1,5 +1,7 @@
 #include "layout/line_breaker.h"
 
+#include <algorithm>
+
 #include "common/characters.h"
 
 namespace layout {
@@ -18,34 +20,42 @@ bool isSpace(char32_t c) { return c == U' ' || c == U'\t' || c == U'\u3000'; }
 
 
 
+// A piece of a paragraph that must not be broken inside: [begin, end).
+struct Unit {
+    size_t begin;
+    size_t end;
+};
+
 // The last character of a unit that is not a mark or selector: what the
 // 禁則 rules look at.
-char32_t lastBase(const std::u32string& unit) {
-    for (auto it = unit.rbegin(); it != unit.rend(); ++it)
-        if (!common::extendsPrevious(*it)) return *it;
-    return unit.back();
+char32_t lastBase(const std::u32string& para, const Unit& unit) {
+    for (size_t i = unit.end; i > unit.begin; --i)
+        if (!common::extendsPrevious(para[i - 1])) return para[i - 1];
+    return para[unit.end - 1];
 }
 
-// Splits one paragraph into units that must not be broken inside.
-std::vector<std::u32string> units(const std::u32string& para) {
-    std::vector<std::u32string> out;
+// Splits one paragraph (tabs already spaces) into units that must not be
+// broken inside.
+std::vector<Unit> units(const std::u32string& para) {
+    std::vector<Unit> out;
     bool inCheckLabel = false;  // a box and its label stay together up to the next space
-    for (char32_t c : para) {
-        if (c == U'\t') c = U' ';
-        bool haveLast = !out.empty();
+    char32_t lastChar = 0;      // lastBase of the last unit
+    for (size_t i = 0; i < para.size(); ++i) {
+        const char32_t c = para[i];
+        const bool haveLast = !out.empty();
         if (haveLast && common::extendsPrevious(c)) {  // a mark or selector stays with its base
-            out.back() += c;
+            out.back().end = i + 1;
             continue;
         }
-        char32_t lastChar = haveLast ? lastBase(out.back()) : 0;
-        bool lastIsSpace = haveLast && isSpace(lastChar);
+        const bool lastIsSpace = haveLast && isSpace(lastChar);
         if (isSpace(c)) inCheckLabel = false;
         if (haveLast && !lastIsSpace && !isSpace(c) &&
             (inCheckLabel || isNoLineStart(c) || isNoLineEnd(lastChar) || (isLatin(c) && isLatin(lastChar)))) {
-            out.back() += c;
+            out.back().end = i + 1;
         } else {
-            out.push_back(std::u32string(1, c));
+            out.push_back({i, i + 1});
         }
+        lastChar = c;
         if (isCheckBox(c)) inCheckLabel = true;
     }
     return out;
@@ -57,15 +67,30 @@ void trimTrailingSpaces(std::u32string& line) {
 
 }  // namespace
 
+namespace {
+
+// A set of code points looked up by binary search: the 禁則 tables are asked
+// about every character of every text, so a linear search dominated layout.
+class CodePointSet {
+public:
+    explicit CodePointSet(const std::u32string& chars) : sorted_(chars) { std::sort(sorted_.begin(), sorted_.end()); }
+    bool contains(char32_t c) const { return std::binary_search(sorted_.begin(), sorted_.end(), c); }
+
+private:
+    std::u32string sorted_;
+};
+
+}  // namespace
+
 bool isNoLineStart(char32_t c) {
-    static const std::u32string kChars =
-        U"、。，．・：；？！ー）」』】〕］｝〉》〙〗”’,.:;?!)]}ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々ゝゞヽヾ…‥ｰ｡､ｧｨｩｪｫｬｭｮｯ゛゜";
-    return kChars.find(c) != std::u32string::npos;
+    static const CodePointSet kChars(
+        U"、。，．・：；？！ー）」』】〕］｝〉》〙〗”’,.:;?!)]}ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々ゝゞヽヾ…‥ｰ｡､ｧｨｩｪｫｬｭｮｯ゛゜");
+    return kChars.contains(c);
 }
 
 bool isNoLineEnd(char32_t c) {
-    static const std::u32string kChars = U"（「『【〔［｛〈《〘〖“‘([{■□";
-    return kChars.find(c) != std::u32string::npos;
+    static const CodePointSet kChars(U"（「『【〔［｛〈《〘〖“‘([{■□");
+    return kChars.contains(c);
 }
 
 bool isCheckBox(char32_t c) { return c == U'■' || c == U'□'; }
@@ -88,59 +113,57 @@ double widthEm(const std::u32string& text, double sizePt, const TextMeasurer& me
 std::vector<std::u32string> breakLines(const std::u32string& text, double maxWidthEm, double sizePt,
                                        const TextMeasurer& measurer) {
     std::vector<std::u32string> lines;
+    std::u32string para;
     size_t start = 0;
     while (start <= text.size()) {
         size_t end = text.find(U'\n', start);
         if (end == std::u32string::npos) end = text.size();
+        para.assign(text, start, end - start);
+        for (char32_t& c : para)
+            if (c == U'\t') c = U' ';
         std::u32string line;
         double lineWidth = 0;
         bool paragraphHasLine = false;
-        for (const std::u32string& unit : units(text.substr(start, end - start))) {
-            if (line.empty() && paragraphHasLine && isSpace(unit[0])) continue;  // no space at a wrapped line's start
-            double w = widthEm(unit, sizePt, measurer);
+        auto flush = [&](bool trim) {
+            if (trim) trimTrailingSpaces(line);
+            lines.push_back(std::move(line));
+            paragraphHasLine = true;
+            line.clear();
+            lineWidth = 0;
+        };
+        for (const Unit& unit : units(para)) {
+            const char32_t first = para[unit.begin];
+            if (line.empty() && paragraphHasLine && isSpace(first)) continue;  // no space at a wrapped line's start
+            double w = 0;
+            for (size_t i = unit.begin; i < unit.end; ++i)
+                if (i == unit.begin || !common::extendsPrevious(para[i])) w += advanceEmAt(para[i], sizePt, measurer);
             if (lineWidth + w <= maxWidthEm + 1e-9) {
-                line += unit;
+                line.append(para, unit.begin, unit.end - unit.begin);
                 lineWidth += w;
                 continue;
             }
-            if (isSpace(unit[0])) {  // a space at the break point disappears
-                trimTrailingSpaces(line);
-                lines.push_back(line);
-                paragraphHasLine = true;
-                line.clear();
-                lineWidth = 0;
+            if (isSpace(first)) {  // a space at the break point disappears
+                flush(true);
                 continue;
             }
-            if (!line.empty()) {
-                trimTrailingSpaces(line);
-                lines.push_back(line);
-                paragraphHasLine = true;
-                line.clear();
-                lineWidth = 0;
-            }
+            if (!line.empty()) flush(true);
             if (w <= maxWidthEm + 1e-9) {
-                line = unit;
+                line.assign(para, unit.begin, unit.end - unit.begin);
                 lineWidth = w;
                 continue;
             }
             // A unit wider than the whole line (a long number or URL): split it
             // by character, a base always with its marks and selector.
-            for (size_t i = 0, end; i < unit.size(); i = end) {
-                end = common::clusterEnd(unit, i);
-                std::u32string c = unit.substr(i, end - i);
-                double cw = widthEm(c, sizePt, measurer);
-                if (!line.empty() && lineWidth + cw > maxWidthEm + 1e-9) {
-                    lines.push_back(line);
-                    paragraphHasLine = true;
-                    line.clear();
-                    lineWidth = 0;
-                }
-                line += c;
+            for (size_t i = unit.begin, next; i < unit.end; i = next) {
+                next = std::min(common::clusterEnd(para, i), unit.end);
+                double cw = advanceEmAt(para[i], sizePt, measurer);
+                if (!line.empty() && lineWidth + cw > maxWidthEm + 1e-9) flush(false);
+                line.append(para, i, next - i);
                 lineWidth += cw;
             }
         }
         trimTrailingSpaces(line);
-        if (!line.empty() || !paragraphHasLine) lines.push_back(line);
+        if (!line.empty() || !paragraphHasLine) lines.push_back(std::move(line));
         if (end == text.size()) break;
         start = end + 1;
     }

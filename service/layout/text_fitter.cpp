@@ -1,6 +1,7 @@
 #include "layout/text_fitter.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/utf8.h"
 #include "layout/line_breaker.h"
@@ -58,9 +59,18 @@ FitResult fitText(const FitRequest& req, const TextMeasurer& measurer) {
             }
         }
     }
+    // Wrapping only adds to the width the text has on one line, so a text
+    // needs at least that width over the box width lines at any size: sizes
+    // at which even that many do not fit are passed over without breaking the
+    // whole text again (a long note would otherwise be broken at every size).
+    const double oneLineEm = widthEm(req.text, req.fontSizePt, measurer);
+    const bool boxes = req.text.find(U'■') != std::u32string::npos || req.text.find(U'□') != std::u32string::npos;
     std::vector<std::u32string> lines;
     double size = req.fontSizePt;
     for (; size >= req.minFontSizePt - 1e-9; size -= kFontStepPt) {
+        const double leastLines = std::floor(oneLineEm * size / widthPt * (1 - 1e-9));
+        if (!boxes && leastLines > 1 && !fitsHeight(static_cast<size_t>(leastLines), size, heightPt, req.text, measurer))
+            continue;
         lines = breakLines(req.text, widthPt / size, size, measurer);
         if (fitsHeight(lines.size(), size, heightPt, req.text, measurer)) {
             result.fits = true;

@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -69,7 +70,12 @@ public:
 
     // Collect phase: every code point the document will draw with this font;
     // shared: it is part of the sheet's labels, the same in every document.
-    void add(char32_t codePoint, bool shared) { (shared ? sharedCodePoints_ : codePoints_).push_back(codePoint); }
+    // Each code point is kept once, so finish() sorts the distinct ones only
+    // and the cost stays linear in the text.
+    void add(char32_t codePoint, bool shared) {
+        if ((shared ? sharedSeen_ : seen_).insert(codePoint).second)
+            (shared ? sharedCodePoints_ : codePoints_).push_back(codePoint);
+    }
     bool empty() const { return codePoints_.empty() && sharedCodePoints_.empty(); }
 
     // Fixes the CIDs and builds the TrueType subset: the shared code points
@@ -100,6 +106,8 @@ private:
 
     const FontFile& font_;
     std::vector<char32_t> sharedCodePoints_;  // after finish(): sorted, unique
+    std::unordered_set<char32_t> seen_;        // collect phase: what codePoints_ holds
+    std::unordered_set<char32_t> sharedSeen_;  // collect phase: what sharedCodePoints_ holds
     std::vector<char32_t> codePoints_;        // after finish(): sorted, unique, none of the shared ones
     std::shared_ptr<const SubsetBase> base_;
     std::uint16_t firstCid_ = 0;  // CID of codePoints_[0]: after the base's glyphs
