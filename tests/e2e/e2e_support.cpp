@@ -1,5 +1,6 @@
 #include "e2e_support.h"
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -93,6 +94,15 @@ std::string printJob(const std::string& sheet, const std::string& fieldsJson) {
         fields = fieldsJson;
     }
     return R"({"sheet":")" + sheet + R"(","delivery":{"channel":"print"},"allow_duplicate":true,"fields":)" + fields + "}";
+}
+
+std::string base64(const std::string& bytes) {
+    std::ostringstream encoded;
+    Poco::Base64Encoder encoder(encoded);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << bytes;
+    encoder.close();
+    return encoded.str();
 }
 
 }  // namespace e2e

@@ -59,6 +59,9 @@ private:
     std::unique_ptr<http::Server> server_;
 };
 
+// bytes in Base64 on one line, as the API takes attachments.
+std::string base64(const std::string& bytes);
+
 // templates/<sheet>/sample.json as text.
 std::string sample(const std::string& sheet);
 // A print job request for the sheet's sample, with `fields` replaced if given.

@@ -112,15 +112,6 @@ bool names(const Response& r, const std::string& member) {
     return false;
 }
 
-std::string base64(const std::string& bytes) {
-    std::ostringstream out;
-    Poco::Base64Encoder encoder(out);
-    encoder.rdbuf()->setLineLength(0);
-    encoder << bytes;
-    encoder.close();
-    return out.str();
-}
-
 // The member at path (a.b[1].c).
 Poco::Dynamic::Var member(const Poco::Dynamic::Var& root, const std::string& path) {
     Poco::Dynamic::Var node = root;

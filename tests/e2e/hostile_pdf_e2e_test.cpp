@@ -17,15 +17,6 @@ using namespace e2e;
 
 namespace {
 
-std::string base64(const std::string& bytes) {
-    std::ostringstream encoded;
-    Poco::Base64Encoder encoder(encoded);
-    encoder.rdbuf()->setLineLength(0);
-    encoder << bytes;
-    encoder.close();
-    return encoded.str();
-}
-
 // A fax of the admission sheet's sample to a partner from the directory.
 std::string faxJob() {
     std::ostringstream fields;

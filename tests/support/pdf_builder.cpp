@@ -21,7 +21,11 @@ std::string xrefLine(long offset, int generation, char kind) {
     return line;
 }
 
-// Catalog 1, page tree 2 with one page 3 that carries `pageEntries`.
+// A dictionary value nested `depth` deep: <</A<</A ... 1 ... >>>>.
+std::string nestedDictionaries(int depth) { return repeat("<</A", depth) + " 1 " + repeat(">>", depth); }
+
+}  // namespace
+
 PdfBuilder onePage(const std::string& pageEntries) {
     PdfBuilder b;
     b.add("<</Type/Catalog/Pages 2 0 R>>");
@@ -29,11 +33,6 @@ PdfBuilder onePage(const std::string& pageEntries) {
     b.add("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]" + pageEntries + ">>");
     return b;
 }
-
-// A dictionary value nested `depth` deep: <</A<</A ... 1 ... >>>>.
-std::string nestedDictionaries(int depth) { return repeat("<</A", depth) + " 1 " + repeat(">>", depth); }
-
-}  // namespace
 
 int PdfBuilder::add(const std::string& body) {
     objects_.push_back(body);

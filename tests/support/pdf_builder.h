@@ -39,6 +39,9 @@ private:
     std::vector<std::string> objects_;  // "" for a reserved number
 };
 
+// Catalog 1, page tree 2 with one page 3 that carries `pageEntries`.
+PdfBuilder onePage(const std::string& pageEntries);
+
 // A zlib (/FlateDecode) stream of data.
 std::string flate(const std::string& data);
 

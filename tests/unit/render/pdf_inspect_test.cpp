@@ -7,6 +7,7 @@
 #include "render/pdf_inspect.h"
 
 using Catch::Matchers::Contains;
+using testing_support::onePage;
 using testing_support::PdfBuilder;
 using testing_support::simplePdf;
 
@@ -28,15 +29,6 @@ std::string codeOf(const common::Result<int>& r) {
     if (r) return "accepted";
     REQUIRE(r.status().fieldErrors().size() == 1);
     return r.status().fieldErrors()[0].code;
-}
-
-// Catalog 1, pages 2, one page 3 with extra entries.
-PdfBuilder onePage(const std::string& pageEntries) {
-    PdfBuilder b;
-    b.add("<</Type/Catalog/Pages 2 0 R>>");
-    b.add("<</Type/Pages/Kids[3 0 R]/Count 1>>");
-    b.add("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]" + pageEntries + ">>");
-    return b;
 }
 
 }  // namespace
