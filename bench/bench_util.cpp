@@ -177,6 +177,10 @@ int findListeningPid(int port) {
     return found;
 }
 
+bool isLoopbackHost(const std::string& host) {
+    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
 void printJsonLine(const Poco::JSON::Object::Ptr& object) {
     Poco::JSON::Stringifier::condense(object, std::cout);
     std::cout << std::endl;

@@ -58,6 +58,10 @@ double readCpuSeconds(const std::string& pid);
 // (or it belongs to another user).
 int findListeningPid(int port);
 
+// Whether a URL's host is this machine (localhost, 127.x.x.x or ::1): the
+// load-generating modes refuse any other.
+bool isLoopbackHost(const std::string& host);
+
 // Prints one JSON object on one line (the machine-readable summary).
 void printJsonLine(const Poco::JSON::Object::Ptr& object);
 

@@ -25,10 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool isLoopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 // The request body of a print job, as a care manager's system would send it.
 std::string jobBody(const std::string& sheet, const std::string& fieldsJson) {
     return "{\"sheet\":\"" + sheet + "\",\"fields\":" + fieldsJson +
@@ -107,7 +103,7 @@ int runHttp(const Options& options) {
         std::cerr << "renkei-bench http: --url: " << e.displayText() << "\n";
         return 2;
     }
-    if (uri.getScheme() != "http" || !isLoopback(uri.getHost())) {
+    if (uri.getScheme() != "http" || !isLoopbackHost(uri.getHost())) {
         std::cerr << "renkei-bench http: --url must be http:// on this machine (localhost, 127.x.x.x or ::1)\n";
         return 2;
     }

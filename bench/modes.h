@@ -1,4 +1,4 @@
-// The three modes of renkei-bench, each run from main() with the options
+// The four modes of renkei-bench, each run from main() with the options
 // after the mode name. Each prints a human-readable table and then, as its
 // last line, one JSON object; returns the process exit code (0 success, 1 a
 // failure, 2 a usage error). Benchmark code only.
@@ -16,6 +16,13 @@ int runRender(const Options& options);
 //      [--server-pid PID] [--timeout-ms MS] [--token T] PAYLOADS.jsonl
 // (or the token in RENKEI_TOKEN)
 int runHttp(const Options& options);
+
+// hostile --url URL [--passes P] [--connections C] [--requests N] [--seed S]
+//         [--server-pid PID] [--sheet ID] [--templates DIR] [--token T]
+//         [--timeout-ms MS] [--settle-ms MS] [--growth-target-mb M]
+// (or the token in RENKEI_TOKEN). Exit code 1 also when the server answered
+// a hostile request with a 5xx other than 503, or went away.
+int runHostile(const Options& options);
 
 // generate --sheet ID --n N [--seed S] [--templates DIR] [--out FILE]: JSONL on
 // stdout (or FILE), one {"sheet":..., "fields":{...}} per line.

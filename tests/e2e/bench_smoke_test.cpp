@@ -25,3 +25,27 @@ TEST_CASE("renkei-bench http submits a handful of print jobs to a real server", 
     CHECK(json->getObject("status")->getValue<int>("201") == 6);
     CHECK(json->getValue<double>("server_cpu_ms_per_request") > 0);  // the server is this test process
 }
+
+// A smoke run of the hostile mode: one short pass, to prove it runs and
+// prints its summary. Whether memory stays flat is the benchmark's to say
+// over several passes (bench/README.md), not a timed test's.
+TEST_CASE("renkei-bench hostile sends one pass of hostile requests to a real server and sums it up", "[e2e][bench]") {
+    e2e::TestServer server;
+    const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+    auto bench = testing_support::run({RENKEI_BENCH, "hostile", "--url", url,
+                                       "--passes", "1", "--connections", "2", "--requests", "60", "--settle-ms", "0",
+                                       "--templates", testing_support::sourcePath("templates")});
+    INFO(bench.output);
+    REQUIRE(bench.exitCode == 0);  // 1 when any hostile request got a 500
+    const std::string last = bench.output.substr(bench.output.rfind("{\"mode\""));
+    auto json = Poco::JSON::Parser().parse(last).extract<Poco::JSON::Object::Ptr>();
+    CHECK(json->getValue<std::string>("mode") == "hostile");
+    CHECK(json->getValue<int>("passes") == 1);
+    CHECK(json->getValue<int>("requests_per_pass") == 60);
+    long long sent = 0;
+    for (const auto& [code, n] : *json->getObject("status")) sent += n.convert<long long>();
+    CHECK(sent == 60);
+    CHECK(json->getValue<int>("server_errors") == 0);
+    CHECK(json->getArray("server_rss_kb")->size() == 1);
+    CHECK(json->get("growth_kb").isEmpty());  // one pass: no growth to report
+}
