@@ -27,12 +27,17 @@
 #include "common/clock.h"
 #include "common/file_system.h"
 #include "form/template_registry.h"
+#include "auth/session_store.h"
 #include "http/document_service.h"
+#include "http/draft_routes.h"
 #include "http/handlers.h"
 #include "http/job_service.h"
 #include "http/problem.h"
 #include "http/router.h"
+#include "http/static_files.h"
+#include "http/web_session.h"
 #include "auth/token_registry.h"
+#include "jobs/draft_store.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
 #include "render/font_metrics.h"
@@ -59,6 +64,8 @@ struct RequestEnv {
     const config::Settings& settings;
     jobs::JobStore& store;
     std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
+    const WebSessions& web;
+    const StaticFiles& statics;
 };
 
 // Every request goes through here: limits, authentication, routing, the
@@ -92,8 +99,16 @@ public:
             if (found.params.count("id")) jobId = found.params["id"];
             if (!withinHeaderLimits(request)) {
                 sendProblem(response, 431, "headers_too_large", "リクエストヘッダーが大きすぎます。", requestId);
+            } else if (env_.web.refuse(request, response, requestId)) {
+                // answered 403: from another site
+            } else if (path == WebSessions::kPath) {
+                route = path;
+                env_.web.handle(ctx, principal);
             } else if (api && !authenticate(request, response, requestId, principal)) {
                 // answered 401
+            } else if (match == Router::Match::NotFound && !api && env_.statics.enabled()) {
+                route = "(web)";
+                env_.statics.serve(request, response, path, requestId);
             } else if (match == Router::Match::NotFound) {
                 sendProblem(response, 404, "not_found", "", requestId);
             } else if (match == Router::Match::MethodNotAllowed) {
@@ -148,6 +163,13 @@ private:
             return true;
         }
         const std::string header = request.get("Authorization", "");
+        if (header.empty()) {  // the browser interface: its session cookie
+            switch (env_.web.authenticate(request, response, requestId, principal)) {
+            case WebSessions::CookieAuth::Ok: return true;
+            case WebSessions::CookieAuth::Refused: return false;
+            case WebSessions::CookieAuth::None: break;
+            }
+        }
         const std::string scheme = "Bearer ";
         std::optional<auth::Principal> found;
         if (header.size() > scheme.size() && Poco::icompare(header.substr(0, scheme.size()), scheme) == 0)
@@ -255,6 +277,11 @@ struct Server::Impl {
     std::unique_ptr<spool::CupsPrinter> printer;
     std::unique_ptr<JobService> jobService;
     std::unique_ptr<Services> services;
+    std::unique_ptr<jobs::DraftStore> drafts;
+    std::unique_ptr<DraftServices> draftServices;
+    std::unique_ptr<auth::SessionStore> sessions;
+    std::unique_ptr<WebSessions> web;
+    std::unique_ptr<StaticFiles> statics;
     Router router;
     std::unique_ptr<RequestEnv> env;
     std::unique_ptr<Poco::Net::HTTPServer> http;
@@ -325,6 +352,13 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     Impl* raw = impl.get();
     impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
     registerRoutes(impl->router, *impl->services);
+    auto drafts = jobs::DraftStore::open(settings.draftsDbPath(), impl->clock,
+                                         {settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
+    if (!drafts) return drafts.status();
+    impl->drafts = std::move(drafts.value());
+    impl->draftServices.reset(new DraftServices{impl->settings, *impl->documents, *impl->store, *impl->drafts});
+    registerDraftRoutes(impl->router, *impl->draftServices);
+    impl->statics = std::make_unique<StaticFiles>(settings.webDir);
     std::vector<auth::TokenLine> tokenProblems;
     auto tokens = settings.tokensFile.empty()
                       ? auth::TokenRegistry::parse("name,office,role,sha256,status\n", tokenProblems)
@@ -373,7 +407,13 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         params->setServerName("renkei");
         impl->port = socket->address().port();
         impl->scheme = tls ? "https" : "http";
-        impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value()});
+        impl->sessions = std::make_unique<auth::SessionStore>(
+            impl->clock, auth::SessionLimits{settings.sessionIdleMinutes * 60LL, settings.sessionMaxHours * 3600LL});
+        impl->web = std::make_unique<WebSessions>(
+            *impl->sessions, tokens.value(), *impl->partners,
+            WebSessionOptions{tokens.value()->size() == 0, tls || settings.behindTlsProxy, settings.behindTlsProxy});
+        impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value(), *impl->web,
+                                       *impl->statics});
         impl->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {
