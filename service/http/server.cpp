@@ -352,10 +352,13 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     Impl* raw = impl.get();
     impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
     registerRoutes(impl->router, *impl->services);
-    auto drafts = jobs::DraftStore::open(settings.draftsDbPath(), impl->clock,
-                                         {settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
-    if (!drafts) return drafts.status();
-    impl->drafts = std::move(drafts.value());
+    impl->drafts = std::make_unique<jobs::DraftStore>(
+        settings.draftsDbPath(), impl->clock,
+        jobs::DraftLimits{settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
+    // Drafts are a convenience: a draft store that cannot be opened (a full
+    // disk) must not keep the server and its jobs down. It is tried again on use.
+    if (common::Status opened = impl->drafts->open(); !opened)
+        Poco::Logger::get("renkei").error("drafts unavailable for now: %s", opened.toString());
     impl->draftServices.reset(new DraftServices{impl->settings, *impl->documents, *impl->store, *impl->drafts});
     registerDraftRoutes(impl->router, *impl->draftServices);
     impl->statics = std::make_unique<StaticFiles>(settings.webDir);

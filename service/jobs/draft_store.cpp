@@ -77,18 +77,23 @@ std::vector<Draft> selectDrafts(Session& s, const std::string& tail, const std::
 
 }  // namespace
 
-DraftStore::DraftStore(std::unique_ptr<Session> session, const common::Clock& clock, DraftLimits limits)
-    : session_(std::move(session)), clock_(clock), limits_(limits) {}
+DraftStore::DraftStore(std::string path, const common::Clock& clock, DraftLimits limits)
+    : path_(std::move(path)), clock_(clock), limits_(limits) {}
 
 DraftStore::~DraftStore() = default;
 
-Result<std::unique_ptr<DraftStore>> DraftStore::open(const std::string& path, const common::Clock& clock,
-                                                     DraftLimits limits) {
-    Status created = createOwnerOnly(path);
+Status DraftStore::open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return openLocked();
+}
+
+Status DraftStore::openLocked() const {
+    if (session_) return Status::ok();
+    Status created = createOwnerOnly(path_);
     if (!created) return created;
-    return guarded("open draft store " + path, [&]() -> Result<std::unique_ptr<DraftStore>> {
+    return guarded("open draft store " + path_, [&]() -> Status {
         std::call_once(registerOnce, [] { Poco::Data::SQLite::Connector::registerConnector(); });
-        auto session = std::make_unique<Session>("SQLite", path);
+        auto session = std::make_unique<Session>("SQLite", path_);
         Session& s = *session;
         int timeoutMs = 0;
         s << "PRAGMA busy_timeout = 5000", into(timeoutMs), now;
@@ -111,7 +116,8 @@ Result<std::unique_ptr<DraftStore>> DraftStore::open(const std::string& path, co
              " updated_us INTEGER NOT NULL)",
             now;
         s << "CREATE INDEX IF NOT EXISTS drafts_by_office ON drafts (office, updated_us)", now;
-        return std::unique_ptr<DraftStore>(new DraftStore(std::move(session), clock, limits));
+        session_ = std::move(session);
+        return Status::ok();
     });
 }
 
@@ -133,6 +139,8 @@ Result<Draft> DraftStore::create(const Draft& draft) {
     if (!sized) return sized;
     return guarded("create draft", [&]() -> Result<Draft> {
         std::lock_guard<std::mutex> lock(mutex_);
+        Status opened = openLocked();
+        if (!opened) return opened;
         Session& s = *session_;
         purgeLocked();
         int count = 0;
@@ -159,6 +167,8 @@ Result<Draft> DraftStore::create(const Draft& draft) {
 Result<Draft> DraftStore::get(const std::string& office, const std::string& id) const {
     return guarded("read draft", [&]() -> Result<Draft> {
         std::lock_guard<std::mutex> lock(mutex_);
+        Status opened = openLocked();
+        if (!opened) return opened;
         auto rows = selectDrafts(*session_, "WHERE id = ? AND office = ?", {id, office}, true);
         if (rows.empty()) return Status::notFound("下書きが見つかりません。");
         return rows.front();
@@ -168,6 +178,8 @@ Result<Draft> DraftStore::get(const std::string& office, const std::string& id) 
 Result<std::vector<Draft>> DraftStore::list(const std::string& office) const {
     return guarded("list drafts", [&]() -> Result<std::vector<Draft>> {
         std::lock_guard<std::mutex> lock(mutex_);
+        Status opened = openLocked();
+        if (!opened) return opened;
         return selectDrafts(*session_, "WHERE office = ? ORDER BY updated_us DESC, id", {office}, false);
     });
 }
@@ -178,6 +190,8 @@ Result<Draft> DraftStore::update(const std::string& office, const std::string& i
     if (!sized) return sized;
     return guarded("update draft", [&]() -> Result<Draft> {
         std::lock_guard<std::mutex> lock(mutex_);
+        Status opened = openLocked();
+        if (!opened) return opened;
         Session& s = *session_;
         auto rows = selectDrafts(s, "WHERE id = ? AND office = ?", {id, office}, false);
         if (rows.empty()) return Status::notFound("下書きが見つかりません。");
@@ -204,6 +218,8 @@ Result<Draft> DraftStore::update(const std::string& office, const std::string& i
 Status DraftStore::remove(const std::string& office, const std::string& id) {
     return guarded("delete draft", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
+        Status opened = openLocked();
+        if (!opened) return opened;
         Poco::Data::Statement st(*session_);
         st << "DELETE FROM drafts WHERE id = ? AND office = ?", bind(id), bind(office);
         if (st.execute() == 0) return Status::notFound("下書きが見つかりません。");

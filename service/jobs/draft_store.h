@@ -3,8 +3,10 @@
 // office and is only ever read, listed, changed or deleted for that office.
 // Drafts are incomplete by nature: their fields are stored as given, not
 // validated. One SQLite file (drafts.db, 0600) beside the job store; drafts
-// not saved for keepDays are deleted. Thread-safe: one connection behind a
-// mutex.
+// not saved for keepDays are deleted. The file is opened on first use, and
+// again after a failure, so a disk that was full when the server started
+// keeps the server up and drafts come back once there is space. Thread-safe:
+// one connection behind a mutex.
 #pragma once
 
 #include <memory>
@@ -43,17 +45,20 @@ struct DraftLimits {
 
 class DraftStore {
 public:
-    // Opens (creating owner-only if needed) the file at path. IOError when it
-    // cannot be opened. The clock must outlive the store.
-    static common::Result<std::unique_ptr<DraftStore>> open(const std::string& path, const common::Clock& clock,
-                                                            DraftLimits limits);
+    // The store of the file at path, not yet opened. The clock must outlive the store.
+    DraftStore(std::string path, const common::Clock& clock, DraftLimits limits);
     ~DraftStore();
     DraftStore(const DraftStore&) = delete;
     DraftStore& operator=(const DraftStore&) = delete;
 
+    // Opens (creating owner-only if needed) the file now rather than on first
+    // use. IOError or StorageFull when it cannot; every call below tries again.
+    common::Status open();
+
     // Stores a new draft for draft.office and returns it with its id,
     // revision and times. TooLarge past maxBytes, Conflict when the office
-    // already keeps perOffice drafts, StorageFull when the disk is full.
+    // already keeps perOffice drafts, StorageFull when the disk is full,
+    // IOError when the file cannot be opened (as every call below).
     common::Result<Draft> create(const Draft& draft);
     // NotFound for an unknown id or another office's draft.
     common::Result<Draft> get(const std::string& office, const std::string& id) const;
@@ -70,14 +75,16 @@ public:
     const DraftLimits& limits() const { return limits_; }
 
 private:
-    DraftStore(std::unique_ptr<Poco::Data::Session> session, const common::Clock& clock, DraftLimits limits);
     common::Status checkSize(const Draft& draft) const;
+    // Opens the file unless it is open; the caller holds mutex_.
+    common::Status openLocked() const;
     void purgeLocked();
 
-    mutable std::mutex mutex_;
-    std::unique_ptr<Poco::Data::Session> session_;  // guarded by mutex_
+    const std::string path_;
     const common::Clock& clock_;
-    DraftLimits limits_;
+    const DraftLimits limits_;
+    mutable std::mutex mutex_;
+    mutable std::unique_ptr<Poco::Data::Session> session_;  // guarded by mutex_; null until opened
 };
 
 }  // namespace jobs
