@@ -58,6 +58,29 @@ std::string newRequestId() {
     return id;
 }
 
+// A request body the answer left unread (a request refused before its body
+// was looked at: 401, 403, 404) would be read as the next request on a
+// keep-alive connection. Reads a small rest away; closes the connection after
+// the answer when the rest is large or of unknown length.
+void finishRequestBody(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+    constexpr long long kDrainBytes = 64 * 1024;
+    if (!response.getKeepAlive()) return;
+    const std::string& method = request.getMethod();
+    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) {
+        // Poco reads such a body up to the end of the connection.
+        if (method != "GET" && method != "HEAD" && method != "DELETE") response.setKeepAlive(false);
+        return;
+    }
+    std::istream& in = request.stream();
+    char buf[8192];
+    long long drained = 0;
+    while (in.good() && drained < kDrainBytes) {
+        in.read(buf, sizeof buf);
+        drained += in.gcount();
+    }
+    if (!in.eof()) response.setKeepAlive(false);
+}
+
 // What the request handler needs from the server, shared by all requests.
 struct RequestEnv {
     const Router& router;
@@ -136,6 +159,11 @@ public:
         if (jobId.empty() && response.has("Location")) {  // a job just created
             const std::string location = response.get("Location");
             jobId = location.substr(location.rfind('/') + 1);
+        }
+        try {
+            finishRequestBody(request, response);
+        } catch (const std::exception&) {
+            response.setKeepAlive(false);
         }
         if (api) audit(request, route, jobId, principal, status);
         log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), route, status,

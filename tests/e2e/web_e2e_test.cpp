@@ -7,6 +7,10 @@
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 
 #include <unistd.h>
 
@@ -349,4 +353,36 @@ TEST_CASE("The schema names what each derived value is computed from", "[e2e][we
         CHECK(from->getElement<std::string>(1) == "doc_date");
     }
     CHECK(sawAge);
+}
+
+TEST_CASE("A refused request's unread body does not become the next request on the connection", "[e2e][web]") {
+    testing_support::TempDir dir;
+    Tokens t = writeTokens(dir);
+    TestServer server([&](config::Settings& s) { s.tokensFile = t.file; });
+    // The browser's autosave after its session ended: a PUT with a body,
+    // answered 401 before the body is read, then the next request on the same
+    // keep-alive connection.
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server.port()));
+    session.setKeepAlive(true);
+    const std::string body = R"({"fields":{"pt_name":"旭川 太郎","life_history":")" + std::string(20000, 'x') + "\"}}";
+    for (const char* method : {"PUT", "POST"}) {
+        INFO(method);
+        Poco::Net::HTTPRequest refused(method, "/api/v1/drafts/0123456789abcdef0123456789abcdef", Poco::Net::HTTPMessage::HTTP_1_1);
+        refused.setContentType("application/json");
+        refused.setContentLength(static_cast<std::streamsize>(body.size()));
+        refused.setKeepAlive(true);
+        session.sendRequest(refused) << body;
+        Poco::Net::HTTPResponse first;
+        std::string ignored;
+        Poco::StreamCopier::copyToString(session.receiveResponse(first), ignored);
+        CHECK(static_cast<int>(first.getStatus()) == 401);
+        Poco::Net::HTTPRequest next("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+        next.setKeepAlive(true);
+        session.sendRequest(next);
+        Poco::Net::HTTPResponse second;
+        std::string health;
+        Poco::StreamCopier::copyToString(session.receiveResponse(second), health);
+        CHECK(static_cast<int>(second.getStatus()) == 200);
+        CHECK(health.find("ok") != std::string::npos);
+    }
 }
