@@ -280,6 +280,18 @@ def scenario(p, server, args):
     p.text_in("#save-status", "保存しました", timeout=10)  # the draft is on the server
     p.shot("filled")
 
+    print("the session ends while typing: sign in again over the page, nothing lost")
+    d.delete_all_cookies()
+    p.fill("interests", "将棋と家庭菜園")
+    p.find("dialog[open] input[type=password]").send_keys(server.token + Keys.ENTER)
+    p.gone("dialog[open]")
+    p.text_in("#save-status", "保存しました", timeout=10)  # the save that met the 401, sent again
+    check(p.find("#f-interests").get_attribute("value") == "将棋と家庭菜園", "typed input lost over the sign-in")
+    saved = server.api("/api/v1/drafts")["drafts"]
+    check(len(saved) == 1, f"drafts: {saved}")
+    check(server.api("/api/v1/drafts/" + saved[0]["id"])["fields"].get("interests") == "将棋と家庭菜園",
+          "the draft lacks what was typed before signing in again")
+
     print("field errors from the server, then fixed")
     p.click("#to-destination")
     p.find("#error-summary")

@@ -6,6 +6,7 @@ let csrfToken = '';
 let onUnauthorized = null;
 
 export function setCsrfToken(token) { csrfToken = token || ''; }
+// fn(error) -> a promise of true when the user signed in again.
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 // A problem document (RFC 9457) or a network failure.
@@ -42,7 +43,12 @@ export async function api(method, path, body, options = {}) {
     let problem = {};
     try { problem = await res.json(); } catch (e) { problem = {}; }
     const error = new ApiError(res.status, problem);
-    if (res.status === 401 && onUnauthorized && !options.noAuthRedirect) onUnauthorized(error);
+    // A 401 is answered before anything is done, so once the user has signed
+    // in again (in a dialog over the page) the same request is simply sent again.
+    if (res.status === 401 && onUnauthorized && !options.noAuthRedirect) {
+      const regained = await onUnauthorized(error);
+      if (regained) return api(method, path, body, { ...options, noAuthRedirect: true });
+    }
     throw error;
   }
   if (options.raw) return res;

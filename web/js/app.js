@@ -175,13 +175,13 @@ window.addEventListener('beforeunload', (event) => {
 // A session that ended while the page was open: sign in again in a dialog,
 // so the page and what was typed stay as they are.
 setUnauthorizedHandler(async (error) => {
-  if (!app.session || !app.session.authRequired) return;
+  if (!app.session || !app.session.authRequired) return false;
   const session = await promptSignIn(error.title);
-  if (session) {
-    app.session = session;
-    setCsrfToken(session.csrfToken || '');
-    renderShell();
-  }
+  if (!session) return false;
+  app.session = session;
+  setCsrfToken(session.csrfToken || '');
+  renderShell();
+  return true;
 });
 
 // A link to the page already shown (its address was updated in place, e.g. a
