@@ -2,7 +2,7 @@
 
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
-import { app } from '../app.js';
+import { app, sheetTitle } from '../app.js';
 import { formatShortDateTime } from '../wareki.js';
 import { stateBadge, destinationText } from './common.js';
 
@@ -48,7 +48,8 @@ export async function showHome(ctx, { chooser = false } = {}) {
         h('h2', { id: 'home-jobs' }, '最近の送信'),
         jobs.jobs.length
           ? h('ul', { class: 'plain-list' }, jobs.jobs.map((j) => h('li', {},
-            h('a', { href: `#/jobs/${j.id}` }, `${formatShortDateTime(j.createdAt)} ${destinationText(j)}`), ' ', stateBadge(j))))
+            h('a', { href: `#/jobs/${j.id}` }, `${formatShortDateTime(j.createdAt)} ${sheetTitle(j.sheet)}`), ' ',
+            h('span', { class: 'muted' }, destinationText(j)), ' ', stateBadge(j))))
           : h('p', { class: 'muted' }, 'まだ送信はありません。'),
         h('p', {}, h('a', { href: '#/jobs' }, '送信履歴の一覧へ')))));
   return null;

@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { h, replace, toast, announce } from '../dom.js';
 import { navigate, sheetTitle } from '../app.js';
-import { eventLabel, RECEIPT_METHODS, receiptMethodLabel, MASK_NOTES } from '../labels.js';
+import { eventLabel, RECEIPT_METHODS, receiptMethodLabel, MASK_NOTES, stateLabel } from '../labels.js';
 import { formatDateTime, formatShortDateTime, parseDate, parseTime, formatWareki, nowJst } from '../wareki.js';
 import { stateBadge, PdfViewer, HoldPanel } from './common.js';
 
@@ -49,14 +49,35 @@ class JobView {
     this.job = job;
     this.events = events.events;
     this.render();
+    this.watch();
   }
 
-  async reload(message) {
+  // While the job is on its way (not held: the countdown follows that), look
+  // again every few seconds and show a new state when there is one.
+  watch() {
+    window.clearTimeout(this.watcher);
+    if (!['accepted', 'rendering', 'rendered', 'spooled'].includes(this.job.state)) return;
+    this.watcher = window.setTimeout(async () => {
+      try {
+        const job = await api('GET', `/api/v1/jobs/${encodeURIComponent(this.id)}`);
+        if (job.state !== this.job.state) {
+          await this.reload(`状態が「${stateLabel(job.state, job.channel)}」になりました。`, { keepFocus: true });
+          return;
+        }
+      } catch (e) {
+        if (e.status === 401) return;
+      }
+      this.watch();
+    }, 5000);
+  }
+
+  async reload(message, { keepFocus = false } = {}) {
     const focusId = document.activeElement && document.activeElement.id;
     await this.load();
     if (message) announce(message);
     const again = focusId && document.getElementById(focusId);
-    (again || this.main.querySelector('h1')).focus();
+    if (again) again.focus();
+    else if (!keepFocus) this.main.querySelector('h1').focus();
   }
 
   render() {
@@ -272,6 +293,7 @@ class JobView {
   }
 
   dispose() {
+    window.clearTimeout(this.watcher);
     if (this.hold) this.hold.stop();
     this.viewer.dispose();
   }
