@@ -73,6 +73,12 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"dispatch.pollMs", [&](auto& c, auto& k) { s.dispatchPollMs = readInt(c, k, 10, 10000); }},
         {"spool.retryFirstMs", [&](auto& c, auto& k) { s.spoolRetryFirstMs = readInt(c, k, 10, 3600000); }},
         {"spool.retryMaxMs", [&](auto& c, auto& k) { s.spoolRetryMaxMs = readInt(c, k, 10, 3600000); }},
+        {"web.dir", [&](auto& c, auto& k) { s.webDir = c.getString(k); }},
+        {"web.sessionIdleMinutes", [&](auto& c, auto& k) { s.sessionIdleMinutes = readInt(c, k, 1, 24 * 60); }},
+        {"web.sessionMaxHours", [&](auto& c, auto& k) { s.sessionMaxHours = readInt(c, k, 1, 7 * 24); }},
+        {"drafts.maxBytes", [&](auto& c, auto& k) { s.draftMaxBytes = readInt(c, k, 1024, 16 << 20); }},
+        {"drafts.perOffice", [&](auto& c, auto& k) { s.draftsPerOffice = readInt(c, k, 1, 100000); }},
+        {"drafts.keepDays", [&](auto& c, auto& k) { s.draftKeepDays = readInt(c, k, 1, 3660); }},
     };
     std::string current;
     try {

@@ -12,6 +12,9 @@ namespace config {
 #ifndef RENKEI_DEFAULT_TEMPLATES_DIR
 #define RENKEI_DEFAULT_TEMPLATES_DIR "templates"
 #endif
+#ifndef RENKEI_DEFAULT_WEB_DIR
+#define RENKEI_DEFAULT_WEB_DIR "web"
+#endif
 #ifndef RENKEI_DEFAULT_PARTNERS_FILE
 #define RENKEI_DEFAULT_PARTNERS_FILE "config/partners.csv"
 #endif
@@ -109,9 +112,22 @@ struct Settings {
     std::string openTime = "09:00";
     std::string closeTime = "18:00";
     std::string holidays;  // comma list of ISO dates
+    // web.dir: the browser interface's static files, served at "/"; "" serves none.
+    std::string webDir = RENKEI_DEFAULT_WEB_DIR;
+    // web.sessionIdleMinutes: a browser session unused this long ends (sign in again).
+    int sessionIdleMinutes = 30;
+    // web.sessionMaxHours: a browser session ends this long after sign-in, used or not.
+    int sessionMaxHours = 12;
+    // drafts.maxBytes: largest draft (its JSON) an office may keep; larger ones get 413.
+    int draftMaxBytes = 256 * 1024;
+    // drafts.perOffice: drafts one office may keep at once; one more is a 409.
+    int draftsPerOffice = 200;
+    // drafts.keepDays: a draft not saved for this many days is deleted.
+    int draftKeepDays = 90;
 
     std::string dbPath() const { return dataDir + "/renkei.db"; }
     std::string spoolDir() const { return dataDir + "/spool"; }
+    std::string draftsDbPath() const { return dataDir + "/drafts.db"; }
 };
 
 // Reads a .properties file over the defaults. Unknown keys are an error (a

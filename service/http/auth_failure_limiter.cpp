@@ -43,6 +43,16 @@ int AuthFailureLimiter::failed(const std::string& address) {
     return retryAfter;
 }
 
+int AuthFailureLimiter::retryAfter(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const long long nowUs = clock_.now().epochMicroseconds();
+    rollLocked(nowUs);
+    auto it = current_.find(address);
+    if (it == current_.end() || it->second.failures <= limits_.maxFailures) return 0;
+    const long long leftUs = windowStartUs_ + windowUs() - nowUs;
+    return static_cast<int>(std::max(1LL, (leftUs + 999999) / 1000000));
+}
+
 void AuthFailureLimiter::refused(const std::string& address, int status) {
     std::lock_guard<std::mutex> lock(mutex_);
     rollLocked(clock_.now().epochMicroseconds());

@@ -37,6 +37,10 @@ public:
     // address is within its limit (answer 401), else the seconds until its
     // window ends, at least 1 (answer 429 with that Retry-After).
     int failed(const std::string& address);
+    // Like failed(), without counting: the seconds an address that is over
+    // its limit must wait, or 0 (the browser sign-in asks before it checks a
+    // token, and counts a wrong one with failed()).
+    int retryAfter(const std::string& address);
     // Counts another unauthenticated request answered `status` (431, 400…),
     // for the audit only.
     void refused(const std::string& address, int status);

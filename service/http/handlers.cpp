@@ -9,6 +9,8 @@
 #include "common/utf8.h"
 #include "form/wareki.h"
 #include "http/evidence_report.h"
+#include "common/clock.h"
+#include "http/fax_preview.h"
 #include "http/problem.h"
 
 #include <Poco/DateTime.h>
@@ -255,6 +257,11 @@ Object::Ptr fieldToJson(const form::FieldSpec& f) {
         o->set("maxRows", f.maxRows);
     }
     if (!f.derive.empty()) o->set("derived", f.derive);
+    if (!f.deriveFrom.empty()) {
+        Array::Ptr from = new Array;
+        for (const auto& k : f.deriveFrom) from->add(k);
+        o->set("derivedFrom", from);
+    }
     if (f.isNote) o->set("note", true);
     if (!f.printed) o->set("printed", false);
     return o;
@@ -294,10 +301,28 @@ void getSheet(RequestContext& ctx, Services& s) {
     sendJson(ctx.response, 200, o);
 }
 
+// ?fax=<partner>: the masked fax the partner would receive (fax_preview.h).
+// The mask comes from the partner, never from the caller.
+void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTemplate& sheet, Format format,
+                           const Object::Ptr& body) {
+    if (format != Format::Pdf) throw HttpError{422, "invalid_format", "FAXのプレビューは format=pdf だけです。"};
+    JobLimits limits;
+    limits.defaultMask = partners::parseMask(s.settings.faxDefaultMask).value_or(partners::MaskMode::Initials);
+    limits.maxDocuments = s.settings.documentsPerJob;
+    limits.maxAttachments = s.settings.attachmentsPerJob;
+    limits.maxPages = s.settings.pagesPerJob;
+    auto doc = renderFaxPreview(s.documents, *s.partners.current(), limits, sheet.id, ctx.query("fax"), body,
+                                common::isoJst(Poco::Timestamp()));
+    if (!doc) return fail(ctx, doc.status());
+    ctx.response.set("X-Page-Count", std::to_string(doc->pageCount));
+    sendBytes(ctx.response, 200, kPdfType, doc->bytes, sheet.id + "-fax-preview.pdf", sheet.title + "_FAXプレビュー.pdf");
+}
+
 void renderSheet(RequestContext& ctx, Services& s) {
     const form::SheetTemplate& sheet = sheetOf(ctx, s);
     Format format = formatOf(ctx, "pdf");
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    if (!ctx.query("fax").empty()) return renderFaxPreviewRoute(ctx, s, sheet, format, body);
     std::vector<common::FieldError> errors;
     for (const auto& [key, value] : *body)
         if (key != "fields") errors.push_back({key, "unknown_field", "「" + key + "」は指定できない項目です。"});
@@ -587,6 +612,18 @@ Handler wrap(Services& s, void (*fn)(RequestContext&, Services&)) {
 }
 
 }  // namespace
+
+Object::Ptr readJsonOrAnswer(RequestContext& ctx, long long limit) {
+    try {
+        return readJsonObject(ctx, limit);
+    } catch (const FieldErrors& e) {
+        sendStatus(ctx.response, common::Status::invalidArgument("invalid input", e.errors), ctx.requestId);
+    } catch (const HttpError& e) {
+        if (e.status == 408 || e.status == 413) ctx.response.setKeepAlive(false);
+        sendProblem(ctx.response, e.status, e.code, e.title, ctx.requestId);
+    }
+    return nullptr;
+}
 
 void registerRoutes(Router& router, Services& s) {
     router.add("GET", "/healthz", [](RequestContext& ctx) {

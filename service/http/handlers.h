@@ -20,4 +20,9 @@ struct Services {
 
 void registerRoutes(Router& router, Services& services);
 
+// Reads the request body as a JSON object with the checks every JSON route
+// makes (413 past limit, 415, 400 for malformed JSON, 422 naming fields with
+// invalid UTF-8). On a problem it answers it and returns null.
+Poco::JSON::Object::Ptr readJsonOrAnswer(RequestContext& ctx, long long limit);
+
 }  // namespace http

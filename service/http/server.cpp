@@ -25,14 +25,19 @@
 #include "common/clock.h"
 #include "common/file_system.h"
 #include "form/template_registry.h"
+#include "auth/session_store.h"
 #include "http/auth_failure_limiter.h"
 #include "http/document_service.h"
+#include "http/draft_routes.h"
 #include "http/handlers.h"
 #include "http/job_service.h"
 #include "http/listener.h"
 #include "http/problem.h"
 #include "http/router.h"
+#include "http/static_files.h"
+#include "http/web_session.h"
 #include "auth/token_registry.h"
+#include "jobs/draft_store.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
 #include "render/font_metrics.h"
@@ -48,6 +53,8 @@ struct RequestEnv {
     jobs::JobStore& store;
     std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
     AuthFailureLimiter& authFailures;
+    const WebSessions& web;
+    const StaticFiles& statics;
 };
 
 // Every request goes through here: limits, authentication, routing, the
@@ -84,8 +91,30 @@ public:
             if (found.params.count("id")) jobId = found.params["id"];
             if (!withinHeaderLimits(request)) {
                 sendProblem(response, 431, "headers_too_large", "リクエストヘッダーが大きすぎます。", requestId);
+            } else if (env_.web.refuse(request, response, requestId)) {
+                // answered 403: from another site
+            } else if (path == WebSessions::kPath) {
+                // Signing in with a token is limited like the bearer header.
+                route = path;
+                const std::string client = request.clientAddress().host().toString();
+                const int wait = request.getMethod() == "POST" ? env_.authFailures.retryAfter(client) : 0;
+                if (wait > 0) {
+                    response.set("Retry-After", std::to_string(wait));
+                    sendProblem(response, 429, "too_many_requests",
+                                "認証の失敗が多すぎます。しばらくしてから再度お試しください。", requestId);
+                    authFailed = true;
+                } else {
+                    env_.web.handle(ctx, principal);
+                    if (request.getMethod() == "POST" && response.getStatus() == 401) {
+                        env_.authFailures.failed(client);
+                        authFailed = true;
+                    }
+                }
             } else if (api && !authenticate(request, response, requestId, principal)) {
                 authFailed = true;
+            } else if (match == Router::Match::NotFound && !api && env_.statics.enabled()) {
+                route = "(web)";
+                env_.statics.serve(request, response, path, requestId);
             } else if (match == Router::Match::NotFound) {
                 sendProblem(response, 404, "not_found", "", requestId);
             } else if (match == Router::Match::MethodNotAllowed) {
@@ -144,6 +173,13 @@ private:
             return true;
         }
         const std::string header = request.get("Authorization", "");
+        if (header.empty()) {  // the browser interface: its session cookie
+            switch (env_.web.authenticate(request, response, requestId, principal)) {
+            case WebSessions::CookieAuth::Ok: return true;
+            case WebSessions::CookieAuth::Refused: return false;
+            case WebSessions::CookieAuth::None: break;
+            }
+        }
         const std::string scheme = "Bearer ";
         std::optional<auth::Principal> found;
         if (header.size() > scheme.size() && Poco::icompare(header.substr(0, scheme.size()), scheme) == 0)
@@ -278,6 +314,11 @@ struct Server::Impl {
     std::unique_ptr<spool::CupsPrinter> printer;
     std::unique_ptr<JobService> jobService;
     std::unique_ptr<Services> services;
+    std::unique_ptr<jobs::DraftStore> drafts;
+    std::unique_ptr<DraftServices> draftServices;
+    std::unique_ptr<auth::SessionStore> sessions;
+    std::unique_ptr<WebSessions> web;
+    std::unique_ptr<StaticFiles> statics;
     Router router;
     std::unique_ptr<RequestEnv> env;
     std::unique_ptr<Listener> http;
@@ -351,6 +392,16 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     Impl* raw = impl.get();
     impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
     registerRoutes(impl->router, *impl->services);
+    impl->drafts = std::make_unique<jobs::DraftStore>(
+        settings.draftsDbPath(), impl->clock,
+        jobs::DraftLimits{settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
+    // Drafts are a convenience: a draft store that cannot be opened (a full
+    // disk) must not keep the server and its jobs down. It is tried again on use.
+    if (common::Status opened = impl->drafts->open(); !opened)
+        Poco::Logger::get("renkei").error("drafts unavailable for now: %s", opened.toString());
+    impl->draftServices.reset(new DraftServices{impl->settings, *impl->documents, *impl->store, *impl->drafts});
+    registerDraftRoutes(impl->router, *impl->draftServices);
+    impl->statics = std::make_unique<StaticFiles>(settings.webDir);
     std::vector<auth::TokenLine> tokenProblems;
     auto tokens = settings.tokensFile.empty()
                       ? auth::TokenRegistry::parse("name,office,role,sha256,status\n", tokenProblems)
@@ -403,8 +454,13 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         params->setServerName("renkei");
         impl->port = socket->address().port();
         impl->scheme = tls ? "https" : "http";
-        impl->env.reset(
-            new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value(), *impl->authFailures});
+        impl->sessions = std::make_unique<auth::SessionStore>(
+            impl->clock, auth::SessionLimits{settings.sessionIdleMinutes * 60LL, settings.sessionMaxHours * 3600LL});
+        impl->web = std::make_unique<WebSessions>(
+            *impl->sessions, tokens.value(), *impl->partners,
+            WebSessionOptions{tokens.value()->size() == 0, tls || settings.behindTlsProxy, settings.behindTlsProxy});
+        impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value(), *impl->authFailures,
+                                       *impl->web, *impl->statics});
         impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {

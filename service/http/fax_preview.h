@@ -1,0 +1,32 @@
+// The fax preview: what a partner will receive of one sheet — the FAX送付状
+// and the sheet masked by the partner's mode (rules.md §4.1), then any
+// attachments — rendered without storing anything. Built the way the job
+// pipeline builds a fax (JobService::renderJob), so the two agree; only the
+// cover's 送信日時 differs (the fax gets the time it is handed over).
+// Thread-safe.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <string>
+
+#include "common/status.h"
+#include "http/document_service.h"
+#include "http/job_request.h"
+#include "partners/partner_directory.h"
+
+namespace http {
+
+// body: {"fields": {...}, optionally "cover", "attachments", "patient_ref"},
+// as in a job request for sheetId faxed to partnerId (a directory partner;
+// never a raw number). Errors as parseJobRequest: NotFound for an unknown
+// sheet, InvalidArgument with every problem ("fields.…", "cover.…",
+// "delivery.partner" for an unknown partner); Unavailable when the render
+// queue is full. sentAtIso is printed as the cover's 送信日時.
+common::Result<RenderedDocument> renderFaxPreview(const DocumentService& documents,
+                                                  const partners::PartnerDirectory& directory,
+                                                  const JobLimits& limits, const std::string& sheetId,
+                                                  const std::string& partnerId, const Poco::JSON::Object::Ptr& body,
+                                                  const std::string& sentAtIso);
+
+}  // namespace http
