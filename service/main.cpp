@@ -24,7 +24,7 @@
 #include "auth/token_registry.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
-#include "http/document_service.h"
+#include "app/document_service.h"
 #include "http/server.h"
 #include "render/font_metrics.h"
 
@@ -141,8 +141,8 @@ int runRender(std::map<std::string, std::string>& options) {
     if (!fonts) return usage(fonts.status().toString());
     render::XlsxOptions xlsx;
     xlsx.fontName = settings->xlsxFont;
-    http::DocumentService documents(templates.value(), fonts.value(), xlsx,
-                                    http::RenderLimits{settings->renderWorkers, settings->renderQueue});
+    app::DocumentService documents(templates.value(), fonts.value(), xlsx,
+                                    app::RenderLimits{settings->renderWorkers, settings->renderQueue});
     Poco::JSON::Object::Ptr request;
     try {
         Poco::FileInputStream in(options["in"]);
@@ -162,7 +162,7 @@ int runRender(std::map<std::string, std::string>& options) {
     const std::string& out = options["out"];
     bool xlsxOut = out.size() > 5 && out.substr(out.size() - 5) == ".xlsx";
     auto doc = documents.render(*templates.value()->find(options["sheet"]), data.value(),
-                                xlsxOut ? http::Format::Xlsx : http::Format::Pdf, "00000000000000000000000000000000",
+                                xlsxOut ? app::Format::Xlsx : app::Format::Pdf, "00000000000000000000000000000000",
                                 "2000-01-01T00:00:00+09:00");
     if (!doc) {
         std::cerr << "renkei: " << doc.status().toString() << "\n";

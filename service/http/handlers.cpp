@@ -8,7 +8,7 @@
 
 #include "common/utf8.h"
 #include "form/wareki.h"
-#include "http/evidence_report.h"
+#include "app/evidence_report.h"
 #include "http/problem.h"
 
 #include <Poco/DateTime.h>
@@ -198,11 +198,11 @@ Object::Ptr readJsonObject(RequestContext& ctx, long long limit) {
     return parsed.extract<Object::Ptr>();
 }
 
-Format formatOf(const RequestContext& ctx, const std::string& def) {
+app::Format formatOf(const RequestContext& ctx, const std::string& def) {
     std::string f = ctx.query("format");
     if (f.empty()) f = def;
-    if (f == "pdf") return Format::Pdf;
-    if (f == "xlsx") return Format::Xlsx;
+    if (f == "pdf") return app::Format::Pdf;
+    if (f == "xlsx") return app::Format::Xlsx;
     throw HttpError{422, "invalid_format", "format は pdf または xlsx を指定してください。"};
 }
 
@@ -296,7 +296,7 @@ void getSheet(RequestContext& ctx, Services& s) {
 
 void renderSheet(RequestContext& ctx, Services& s) {
     const form::SheetTemplate& sheet = sheetOf(ctx, s);
-    Format format = formatOf(ctx, "pdf");
+    app::Format format = formatOf(ctx, "pdf");
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
     std::vector<common::FieldError> errors;
     for (const auto& [key, value] : *body)
@@ -309,7 +309,7 @@ void renderSheet(RequestContext& ctx, Services& s) {
     auto doc = s.documents.render(sheet, data.value(), format, "00000000000000000000000000000000",
                                   "2000-01-01T00:00:00+09:00");
     if (!doc) return fail(ctx, doc.status());
-    const bool pdf = format == Format::Pdf;
+    const bool pdf = format == app::Format::Pdf;
     ctx.response.set("X-Page-Count", std::to_string(doc->pageCount));
     if (!doc->warnings.empty()) ctx.response.set("X-Renkei-Warnings", std::to_string(doc->warnings.size()));
     sendBytes(ctx.response, 200, pdf ? kPdfType : kXlsxType, doc->bytes, sheet.id + (pdf ? ".pdf" : ".xlsx"),
@@ -344,8 +344,8 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
 
 // The job with its billing evidence.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
-    Object::Ptr o = jobToJson(job);
-    o->set("evidence", evidenceOf(job, s.documents.templates(), s.calendar));
+    Object::Ptr o = app::jobToJson(job);
+    o->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
     return o;
 }
 
@@ -381,13 +381,13 @@ void getEvidence(RequestContext& ctx, Services& s) {
             row->set("destination", job.destination);
             row->set("state", jobs::stateName(job.state));
             row->set("createdAt", job.createdAt);
-            row->set("evidence", evidenceOf(job, s.documents.templates(), s.calendar));
+            row->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
             rows->add(row);
         }
         if (static_cast<int>(page->size()) < filter.limit) break;
     }
     if (format == "csv") {
-        sendBytes(ctx.response, 200, "text/csv; charset=utf-8", evidenceCsv(rows), "evidence-" + month + ".csv",
+        sendBytes(ctx.response, 200, "text/csv; charset=utf-8", app::evidenceCsv(rows), "evidence-" + month + ".csv",
                   "加算根拠_" + month + ".csv");
         return;
     }

@@ -26,9 +26,9 @@
 #include "common/file_system.h"
 #include "form/template_registry.h"
 #include "http/auth_failure_limiter.h"
-#include "http/document_service.h"
+#include "app/document_service.h"
 #include "http/handlers.h"
-#include "http/job_service.h"
+#include "app/job_service.h"
 #include "http/listener.h"
 #include "http/problem.h"
 #include "http/router.h"
@@ -271,12 +271,12 @@ struct Server::Impl {
     std::thread dispatcher;
     common::SystemClock clock;
     common::PosixFileSystem fs;
-    std::unique_ptr<DocumentService> documents;
+    std::unique_ptr<app::DocumentService> documents;
     std::unique_ptr<jobs::JobStore> store;
     std::unique_ptr<AuthFailureLimiter> authFailures;
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<spool::CupsPrinter> printer;
-    std::unique_ptr<JobService> jobService;
+    std::unique_ptr<app::JobService> jobService;
     std::unique_ptr<Services> services;
     Router router;
     std::unique_ptr<RequestEnv> env;
@@ -299,8 +299,8 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     render::XlsxOptions xlsx;
     xlsx.fontName = settings.xlsxFont;
     xlsx.tempDir = settings.dataDir + "/tmp";
-    impl->documents = std::make_unique<DocumentService>(templates.value(), fonts.value(), xlsx,
-                                                        RenderLimits{settings.renderWorkers, settings.renderQueue});
+    impl->documents = std::make_unique<app::DocumentService>(templates.value(), fonts.value(), xlsx,
+                                                        app::RenderLimits{settings.renderWorkers, settings.renderQueue});
 
     for (const std::string& dir : {settings.dataDir, settings.dataDir + "/tmp", settings.spoolDir()}) {
         common::Status made = makePrivateDir(dir);
@@ -320,7 +320,7 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     common::Status loaded = impl->partners->reload(problems);
     if (!loaded) return loaded;
     logPartnerProblems(problems);
-    JobServiceOptions options;
+    app::JobServiceOptions options;
     options.duplicateWindowSeconds = settings.duplicateWindowSeconds;
     options.idempotencyKeepSeconds = settings.idempotencyKeepSeconds;
     options.faxHoldSeconds = settings.faxHoldSeconds;
@@ -335,7 +335,7 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
     options.limits.maxPages = settings.pagesPerJob;
     if (!settings.cupsQueue.empty())
         impl->printer = std::make_unique<spool::CupsPrinter>(settings.cupsQueue, settings.cupsServer);
-    impl->jobService = std::make_unique<JobService>(*impl->documents, *impl->store, *impl->spool, *impl->partners,
+    impl->jobService = std::make_unique<app::JobService>(*impl->documents, *impl->store, *impl->spool, *impl->partners,
                                                     impl->clock, options, impl->printer.get());
     auto recovered = impl->jobService->recover();
     if (!recovered) return recovered.status();

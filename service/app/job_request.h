@@ -12,10 +12,10 @@
 
 #include "common/status.h"
 #include "form/form_data.h"
-#include "http/document_service.h"
+#include "app/document_service.h"
 #include "partners/partner_directory.h"
 
-namespace http {
+namespace app {
 
 struct JobLimits {
     bool allowAdHocFaxNumbers = false;  // fax.allowAdHocNumbers
@@ -67,4 +67,4 @@ common::Result<JobRequest> parseJobRequest(const Poco::JSON::Object::Ptr& body, 
 // fax-cover sheet by the caller). sentAtIso is when the job was accepted.
 Poco::JSON::Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso, int totalPages);
 
-}  // namespace http
+}  // namespace app

@@ -1,4 +1,4 @@
-#include "http/evidence_report.h"
+#include "app/evidence_report.h"
 
 #include <Poco/JSON/Parser.h>
 
@@ -8,7 +8,7 @@
 #include "evidence/progress_record.h"
 #include "form/wareki.h"
 
-namespace http {
+namespace app {
 namespace {
 
 using Poco::JSON::Array;
@@ -179,4 +179,4 @@ std::string evidenceCsv(const Array::Ptr& rows) {
     return out.str();
 }
 
-}  // namespace http
+}  // namespace app

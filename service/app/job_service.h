@@ -21,15 +21,15 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "http/document_service.h"
-#include "http/job_request.h"
-#include "http/turn_pool.h"
+#include "app/document_service.h"
+#include "app/job_request.h"
+#include "app/turn_pool.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
 #include "spool/cups_printer.h"
 #include "spool/spool.h"
 
-namespace http {
+namespace app {
 
 struct JobServiceOptions {
     long long duplicateWindowSeconds = 600;            // jobs.duplicateWindowSeconds
@@ -177,4 +177,4 @@ private:
 // The job as the API shows it.
 Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job);
 
-}  // namespace http
+}  // namespace app

@@ -1,4 +1,4 @@
-#include "http/job_request.h"
+#include "app/job_request.h"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Array.h>
@@ -11,7 +11,7 @@
 #include "common/utf8.h"
 #include "render/pdf_inspect.h"
 
-namespace http {
+namespace app {
 namespace {
 
 using common::FieldError;
@@ -376,4 +376,4 @@ Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso,
     return f;
 }
 
-}  // namespace http
+}  // namespace app

@@ -1,4 +1,4 @@
-#include "http/job_service.h"
+#include "app/job_service.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -14,7 +14,7 @@
 #include "common/file_system.h"
 #include "render/pdf_inspect.h"
 
-namespace http {
+namespace app {
 namespace {
 
 using common::Status;
@@ -812,4 +812,4 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     return o;
 }
 
-}  // namespace http
+}  // namespace app

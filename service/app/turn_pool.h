@@ -18,7 +18,7 @@
 
 #include "common/status.h"
 
-namespace http {
+namespace app {
 
 class TurnPool {
 public:
@@ -81,4 +81,4 @@ private:
     std::deque<Waiter*> waiters_;  // first come, first served
 };
 
-}  // namespace http
+}  // namespace app
