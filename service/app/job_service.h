@@ -174,7 +174,4 @@ private:
     std::set<std::string> delivering_;                // jobs in deliverOnce now; guarded by deliveryMutex_
 };
 
-// The job as the API shows it.
-Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job);
-
 }  // namespace app

@@ -9,6 +9,7 @@
 #include "common/utf8.h"
 #include "form/wareki.h"
 #include "app/evidence_report.h"
+#include "http/job_json.h"
 #include "http/problem.h"
 
 #include <Poco/DateTime.h>
@@ -344,7 +345,7 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
 
 // The job with its billing evidence.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
-    Object::Ptr o = app::jobToJson(job);
+    Object::Ptr o = jobToJson(job);
     o->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
     return o;
 }
