@@ -1,0 +1,94 @@
+#include "app/result_collector.h"
+
+#include "app/job_records.h"
+#include "common/ids.h"
+#include "form/wareki.h"
+
+namespace app {
+
+using common::Status;
+using Poco::JSON::Object;
+
+ResultCollector::ResultCollector(jobs::JobStore& store, spool::Spool& spool, const common::Clock& clock,
+                                 const spool::CupsPrinter* printer)
+    : store_(store), spool_(spool), clock_(clock), printer_(printer) {}
+
+int ResultCollector::followCups() {
+    if (!printer_) return 0;
+    jobs::JobFilter filter;
+    filter.state = "spooled";
+    filter.channel = "print";
+    filter.limit = jobs::kMaxListLimit;
+    auto spooled = store_.list(filter);
+    if (!spooled) return 0;
+    int changed = 0;
+    for (const auto& job : spooled.value()) {
+        Object::Ptr delivery = parseObject(job.deliveryJson);
+        if (!delivery->has("cupsJobId")) continue;
+        auto state = printer_->state(delivery->getValue<int>("cupsJobId"));
+        if (!state || !state->isFinal()) continue;
+        delivery->set("cupsState", spool::cupsJobPhaseName(state->phase));
+        delivery->set("cupsReason", state->reason);
+        jobs::JobChanges changes;
+        changes.deliveryJson = stringify(delivery);
+        Status moved;
+        if (state->phase == spool::CupsJobPhase::Completed) {
+            changes.sentAt = common::isoJst(clock_.now());
+            moved = store_.transition(job.id, jobs::JobState::Sent, "sent", "cups", "{}", changes);
+        } else {
+            changes.errorCode = "print_" + spool::cupsJobPhaseName(state->phase);
+            changes.errorMessage = "印刷されませんでした(" + state->reason + ")。";
+            moved = store_.transition(job.id, jobs::JobState::Failed, "failed", "cups", "{}", changes);
+        }
+        if (moved) ++changed;
+    }
+    return changed;
+}
+
+common::Result<int> ResultCollector::collect() {
+    int changed = followCups();
+    for (const char* channel : {"fax", "print"}) {
+        auto results = spool_.results(channel);
+        if (!results) return results.status();
+        for (const auto& r : results.value()) {
+            const std::string key = r.jobId + "#" + common::sha256Hex(r.json);
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                if (settled_.count(key)) continue;
+            }
+            auto job = store_.get(r.jobId);
+            if (job && job->state == jobs::JobState::Spooled) {
+                Object::Ptr result;
+                try {
+                    result = parseObject(r.json);
+                } catch (const Poco::Exception&) {
+                    continue;  // half-written by a careless consumer: look again next time
+                }
+                const bool sent = result->optValue<std::string>("status", "") == "sent" && r.dir == "done";
+                Object::Ptr delivery = parseObject(job->deliveryJson);
+                delivery->set("result", result);
+                jobs::JobChanges changes;
+                changes.deliveryJson = stringify(delivery);
+                std::string finished = result->optValue<std::string>("finishedAt", "");
+                if (!form::parseIsoDateTimeJst(finished)) finished = common::isoJst(clock_.now());
+                Status moved;
+                if (sent) {
+                    changes.sentAt = finished;
+                    moved = store_.transition(r.jobId, jobs::JobState::Sent, "sent", "gateway", r.json, changes);
+                } else {
+                    std::string reason = result->optValue<std::string>("reason", "failed");
+                    changes.errorCode = "delivery_failed";
+                    changes.errorMessage = "送信できませんでした(" + reason + ")。";
+                    moved = store_.transition(r.jobId, jobs::JobState::Failed, "failed", "gateway", r.json, changes);
+                }
+                if (moved) ++changed;
+                else if (moved.code() != Status::Code::Conflict) continue;  // try again next scan
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            settled_.insert(key);
+        }
+    }
+    return changed;
+}
+
+}  // namespace app
