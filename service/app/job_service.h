@@ -96,8 +96,6 @@ public:
     // NotFound while the fax is still held).
     common::Result<std::string> document(const jobs::Job& job, const std::string& format, const std::string& actor);
 
-    jobs::JobStore& store() { return store_; }
-
 private:
     void step(const std::string& name) const {
         if (options_.stepHook) options_.stepHook(name);

@@ -332,7 +332,7 @@ void submitJob(RequestContext& ctx, Services& s) {
 // An office sees only its own jobs; another office's job answers 404 as if
 // it did not exist, so ids cannot be probed.
 jobs::Job jobOf(RequestContext& ctx, Services& s) {
-    auto job = s.jobs.store().get(ctx.params["id"]);
+    auto job = s.queries.get(ctx.params["id"]);
     if (job && ctx.principal.role != auth::Role::Admin && job->office != ctx.principal.office)
         throw HttpError{404, "unknown_job", "ジョブが見つかりません。"};
     if (!job) {
@@ -369,7 +369,7 @@ void getEvidence(RequestContext& ctx, Services& s) {
     if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
     Array::Ptr rows = new Array;
     for (;; filter.offset += filter.limit) {
-        auto page = s.jobs.store().list(filter);
+        auto page = s.queries.list(filter);
         if (!page) return fail(ctx, page.status());
         for (const auto& job : page.value()) {
             if (job.state == jobs::JobState::Cancelled) continue;
@@ -464,7 +464,7 @@ void listPartners(RequestContext& ctx, Services& s) {
 
 void getEvents(RequestContext& ctx, Services& s) {
     jobs::Job job = jobOf(ctx, s);
-    auto events = s.jobs.store().events(job.id);
+    auto events = s.queries.events(job.id);
     if (!events) return fail(ctx, events.status());
     Array::Ptr list = new Array;
     for (const auto& e : events.value()) {
@@ -518,9 +518,9 @@ void listJobs(RequestContext& ctx, Services& s) {
         errors.push_back({"state", "invalid_option", "state の値が正しくありません。"});
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
     if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
-    auto found = s.jobs.store().list(filter);
+    auto found = s.queries.list(filter);
     if (!found) return fail(ctx, found.status());
-    auto total = s.jobs.store().count(filter);
+    auto total = s.queries.count(filter);
     Array::Ptr list = new Array;
     for (const auto& j : found.value()) list->add(jobView(j, s));
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -549,7 +549,7 @@ void listAudit(RequestContext& ctx, Services& s) {
             errors.push_back({"limit", "out_of_range", "limit は1〜500で指定してください。"});
     }
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
-    auto entries = s.jobs.store().audit(filter);
+    auto entries = s.audit.find(filter);
     if (!entries) return fail(ctx, entries.status());
     Array::Ptr list = new Array;
     for (const auto& e : entries.value()) {

@@ -4,7 +4,9 @@
 
 #include "config/settings.h"
 #include "evidence/business_calendar.h"
+#include "app/audit_trail.h"
 #include "app/document_service.h"
+#include "app/job_queries.h"
 #include "app/job_service.h"
 #include "http/router.h"
 
@@ -14,6 +16,8 @@ struct Services {
     const config::Settings& settings;
     const app::DocumentService& documents;
     app::JobService& jobs;
+    const app::JobQueries& queries;
+    app::AuditTrail& audit;
     const partners::PartnerRegistry& partners;
     const evidence::BusinessCalendar& calendar;
 };

@@ -26,8 +26,10 @@
 #include "common/file_system.h"
 #include "form/template_registry.h"
 #include "http/auth_failure_limiter.h"
+#include "app/audit_trail.h"
 #include "app/document_service.h"
 #include "http/handlers.h"
+#include "app/job_queries.h"
 #include "app/job_service.h"
 #include "http/listener.h"
 #include "http/problem.h"
@@ -45,7 +47,7 @@ namespace {
 struct RequestEnv {
     const Router& router;
     const config::Settings& settings;
-    jobs::JobStore& store;
+    app::AuditTrail& audit;
     std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
     AuthFailureLimiter& authFailures;
 };
@@ -177,7 +179,7 @@ private:
         entry.jobId = jobId;
         entry.client = request.clientAddress().host().toString();
         entry.status = status;
-        common::Status appended = env_.store.appendAudit(entry);
+        common::Status appended = env_.audit.record(entry);
         if (!appended) log().error("audit entry not written: %s", appended.toString());
     }
 
@@ -248,7 +250,7 @@ struct Server::Impl {
     // (every window when `all`, at shutdown).
     void writeAuthFailures(bool all) {
         for (const jobs::AuditEntry& entry : authFailures->takeEnded(all)) {
-            common::Status appended = store->appendAudit(entry);
+            common::Status appended = auditTrail->record(entry);
             if (!appended) Poco::Logger::get("renkei.auth").error("audit row not written: %s", appended.toString());
         }
     }
@@ -277,6 +279,8 @@ struct Server::Impl {
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<spool::CupsPrinter> printer;
     std::unique_ptr<app::JobService> jobService;
+    std::unique_ptr<app::JobQueries> queries;
+    std::unique_ptr<app::AuditTrail> auditTrail;
     std::unique_ptr<Services> services;
     Router router;
     std::unique_ptr<RequestEnv> env;
@@ -346,8 +350,10 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
                                                           settings.holidays);
     if (!calendar) return calendar.status();
     impl->calendar = evidence::BusinessCalendar(calendar.value());
-    impl->services.reset(
-        new Services{impl->settings, *impl->documents, *impl->jobService, *impl->partners, impl->calendar});
+    impl->queries = std::make_unique<app::JobQueries>(*impl->store);
+    impl->auditTrail = std::make_unique<app::AuditTrail>(*impl->store);
+    impl->services.reset(new Services{impl->settings, *impl->documents, *impl->jobService, *impl->queries,
+                                      *impl->auditTrail, *impl->partners, impl->calendar});
     Impl* raw = impl.get();
     impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
     registerRoutes(impl->router, *impl->services);
@@ -404,7 +410,7 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         impl->port = socket->address().port();
         impl->scheme = tls ? "https" : "http";
         impl->env.reset(
-            new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value(), *impl->authFailures});
+            new RequestEnv{impl->router, impl->settings, *impl->auditTrail, tokens.value(), *impl->authFailures});
         impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {
