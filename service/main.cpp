@@ -21,10 +21,11 @@
 #include <map>
 #include <string>
 
+#include "app/application.h"
+#include "app/document_service.h"
 #include "auth/token_registry.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
-#include "app/document_service.h"
 #include "http/server.h"
 #include "render/font_metrics.h"
 
@@ -107,8 +108,15 @@ int runServer(std::map<std::string, std::string>& options) {
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    auto server = http::Server::start(settings.value());
+    // The composition root: the application's services from the settings,
+    // then the HTTP server that serves them.
     Poco::Logger& log = Poco::Logger::get("renkei");
+    auto application = app::Application::build(settings.value());
+    if (!application) {
+        log.fatal("cannot start: %s", application.status().toString());
+        return 1;
+    }
+    auto server = http::Server::start(*application.value());
     if (!server) {
         log.fatal("cannot start: %s", server.status().toString());
         return 1;
@@ -118,7 +126,7 @@ int runServer(std::map<std::string, std::string>& options) {
     for (;;) {
         sigwait(&stopSignals, &received);
         if (received != SIGHUP) break;
-        common::Status reloaded = server.value()->reloadPartners();
+        common::Status reloaded = application.value()->reloadPartners();
         if (reloaded)
             log.information("partner directory reloaded");
         else
