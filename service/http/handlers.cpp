@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
@@ -58,6 +59,12 @@ std::optional<long long> queryTimeUs(const RequestContext& ctx, const char* name
 std::string actorOf(const RequestContext& ctx) {
     return ctx.principal.name.empty() ? "api" : ctx.principal.name;
 }
+
+// Thrown by a handler step to answer with a failed Status (sendStatus, which
+// logs a 5xx with its message).
+struct StatusError {
+    common::Status status;
+};
 
 // Thrown when input is well-formed JSON apart from bad bytes or unpaired
 // surrogate escapes in some values.
@@ -338,7 +345,7 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
     if (!job) {
         if (job.status().code() == common::Status::Code::NotFound)
             throw HttpError{404, "unknown_job", "ジョブが見つかりません。"};
-        throw HttpError{500, "internal", ""};
+        throw StatusError{job.status()};
     }
     return job.value();
 }
@@ -521,6 +528,10 @@ void listJobs(RequestContext& ctx, Services& s) {
     auto found = s.queries.list(filter);
     if (!found) return fail(ctx, found.status());
     auto total = s.queries.count(filter);
+    // The page is answered without its total (0) rather than not at all.
+    if (!total)
+        Poco::Logger::get("renkei.http").warning("request %s: jobs not counted: %s", ctx.requestId,
+                                                 total.status().toString());
     Array::Ptr list = new Array;
     for (const auto& j : found.value()) list->add(jobView(j, s));
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -578,6 +589,8 @@ Handler wrap(Services& s, void (*fn)(RequestContext&, Services&)) {
             fn(ctx, s);
         } catch (const FieldErrors& e) {
             sendStatus(ctx.response, common::Status::invalidArgument("invalid input", e.errors), ctx.requestId);
+        } catch (const StatusError& e) {
+            sendStatus(ctx.response, e.status, ctx.requestId);
         } catch (const HttpError& e) {
             // After a body that was cut off or refused for its size, the
             // stream position is unknown: close rather than read on.
