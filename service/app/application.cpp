@@ -19,7 +19,8 @@ void logPartnerProblems(const std::vector<partners::LineProblem>& problems) {
 common::Status makePrivateDir(const std::string& path) {
     try {
         Poco::File(path).createDirectories();
-        ::chmod(path.c_str(), 0700);
+        if (::chmod(path.c_str(), 0700) != 0)  // e.g. a folder someone else owns: it works, but is not private
+            Poco::Logger::get("renkei").warning("data folder %s: cannot make it owner-only (mode 0700)", path);
     } catch (const Poco::Exception& e) {
         return common::Status::ioError("data folder " + path + ": " + e.displayText());
     }
@@ -91,7 +92,7 @@ common::Result<std::unique_ptr<Application>> Application::build(const config::Se
                                                           settings.holidays);
     if (!calendar) return calendar.status();
     app->calendar_ = evidence::BusinessCalendar(calendar.value());
-    app->dispatcher_ = std::make_unique<Dispatcher>(*app->jobs_, settings.dispatchPollMs);
+    app->dispatcher_ = std::make_unique<Dispatcher>(*app->jobs_, app->clock_, settings.dispatchPollMs);
     return common::Result<std::unique_ptr<Application>>(std::move(app));
 }
 

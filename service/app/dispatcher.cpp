@@ -7,7 +7,8 @@
 
 namespace app {
 
-Dispatcher::Dispatcher(JobService& jobs, int pollMs) : jobs_(jobs), pollMs_(pollMs) {}
+Dispatcher::Dispatcher(JobService& jobs, const common::Clock& clock, int pollMs)
+    : jobs_(jobs), pollMs_(pollMs), failures_("renkei.dispatch", clock) {}
 
 Dispatcher::~Dispatcher() { stop(); }
 
@@ -31,9 +32,9 @@ void Dispatcher::run() {
     while (!stopping_) {
         lock.unlock();
         try {
-            jobs_.releaseDueHeld();
-            jobs_.redeliverDue();
-            jobs_.collectResults();
+            failures_.note("releasing held faxes", jobs_.releaseDueHeld().status());
+            failures_.note("sending out jobs again", jobs_.redeliverDue().status());
+            failures_.note("collecting gateway and printer results", jobs_.collectResults().status());
             if (alsoEachRound_) alsoEachRound_();
         } catch (const std::exception& e) {
             Poco::Logger::get("renkei.dispatch").error("dispatch round failed: %s", std::string(e.what()));

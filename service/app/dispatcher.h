@@ -3,7 +3,8 @@
 // out again jobs whose backoff ended, and reads the gateway's and printer's
 // results (so a result is picked up well within 2 seconds), then runs the
 // extra task it was started with (the HTTP layer's audit of unauthenticated
-// traffic). A round that fails is logged and the next one runs as usual.
+// traffic). A step that fails is logged (the first time, then at most once a
+// minute while it goes on) and the next round runs as usual.
 // start() and stop() are called from one thread; the rounds run on the
 // dispatcher's own.
 #pragma once
@@ -13,14 +14,17 @@
 #include <mutex>
 #include <thread>
 
+#include "app/failure_log.h"
 #include "app/job_service.h"
+#include "common/clock.h"
 
 namespace app {
 
 class Dispatcher {
 public:
-    // The service must outlive the dispatcher. pollMs: Settings::dispatchPollMs.
-    Dispatcher(JobService& jobs, int pollMs);
+    // The service and the clock must outlive the dispatcher.
+    // pollMs: Settings::dispatchPollMs.
+    Dispatcher(JobService& jobs, const common::Clock& clock, int pollMs);
     // Stops the thread (see stop()).
     ~Dispatcher();
     Dispatcher(const Dispatcher&) = delete;
@@ -39,6 +43,7 @@ private:
 
     JobService& jobs_;
     const int pollMs_;
+    FailureLog failures_;
     std::function<void()> alsoEachRound_;  // set before the thread starts
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -245,10 +245,21 @@ common::Result<int> JobDelivery::releaseDueHeld() {
         // nothing cancelled can reach the gateway.
         Status claimed =
             store_.transitionFrom(job.id, jobs::JobState::Held, jobs::JobState::Rendered, "released", "dispatcher", "{}");
-        if (!claimed) continue;  // cancelled a moment ago
+        if (!claimed) {
+            // Conflict: cancelled a moment ago. Anything else: still held, and
+            // claimed again next round.
+            if (claimed.code() != Status::Code::Conflict)
+                warnIfFailed(job.id, "not released from its hold window", claimed);
+            continue;
+        }
         step("dispatch.claimed");
         auto fresh = store_.get(job.id);
-        if (fresh && deliver(fresh.value(), "dispatcher")) ++released;
+        if (!fresh) {
+            // Claimed but unread: due for redeliverDue(), like a failed delivery.
+            noteSendOut(job.id, fresh.status());
+            continue;
+        }
+        if (deliver(fresh.value(), "dispatcher")) ++released;
     }
     return released;
 }

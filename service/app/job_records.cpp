@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 
 #include <sstream>
 
@@ -47,6 +48,10 @@ common::Status failJob(jobs::JobStore& store, const jobs::Job& job, const std::s
     Object::Ptr detail = new Object;
     detail->set("reason", code);
     return store.transition(job.id, jobs::JobState::Failed, "failed", actor, stringify(detail), failure);
+}
+
+void warnIfFailed(const std::string& jobId, const std::string& what, const common::Status& status) {
+    if (!status) Poco::Logger::get("renkei.jobs").warning("job %s: %s: %s", jobId, what, status.toString());
 }
 
 }  // namespace app

@@ -32,4 +32,10 @@ std::string renderedDetail(int pageCount);
 common::Status failJob(jobs::JobStore& store, const jobs::Job& job, const std::string& code,
                        const std::string& message, const std::string& actor);
 
+// Logs (renkei.jobs, warning) "job <id>: <what>: <status>" when status is
+// not OK, e.g. what = "not marked failed". For steps whose failure the caller
+// cannot act on: the job stays as it was, and the next round or the next
+// start takes it up again.
+void warnIfFailed(const std::string& jobId, const std::string& what, const common::Status& status);
+
 }  // namespace app

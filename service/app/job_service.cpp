@@ -100,6 +100,7 @@ common::Result<int> JobService::recover() {
     for (const auto& job : pending.value()) {
         if (job.state == jobs::JobState::Held) continue;  // waits for its hold window
         Status done = process(job, "recovery");
+        warnIfFailed(job.id, "not finished at recovery", done);
         if (!done && unfinished++ == 0) first = done;
         ++tried;
     }

@@ -11,7 +11,7 @@ using Poco::JSON::Object;
 
 ResultCollector::ResultCollector(jobs::JobStore& store, spool::Spool& spool, const common::Clock& clock,
                                  const spool::CupsPrinter* printer)
-    : store_(store), spool_(spool), clock_(clock), printer_(printer) {}
+    : store_(store), spool_(spool), clock_(clock), printer_(printer), failures_("renkei.results", clock) {}
 
 int ResultCollector::followCups() {
     if (!printer_) return 0;
@@ -20,12 +20,15 @@ int ResultCollector::followCups() {
     filter.channel = "print";
     filter.limit = jobs::kMaxListLimit;
     auto spooled = store_.list(filter);
+    failures_.note("listing the jobs sent to CUPS", spooled.status());
     if (!spooled) return 0;
     int changed = 0;
+    Status asked;  // the first failure to read a CUPS job's state this round
     for (const auto& job : spooled.value()) {
         Object::Ptr delivery = parseObject(job.deliveryJson);
         if (!delivery->has("cupsJobId")) continue;
         auto state = printer_->state(delivery->getValue<int>("cupsJobId"));
+        if (!state && asked) asked = state.status();
         if (!state || !state->isFinal()) continue;
         delivery->set("cupsState", spool::cupsJobPhaseName(state->phase));
         delivery->set("cupsReason", state->reason);
@@ -40,8 +43,11 @@ int ResultCollector::followCups() {
             changes.errorMessage = "印刷されませんでした(" + state->reason + ")。";
             moved = store_.transition(job.id, jobs::JobState::Failed, "failed", "cups", "{}", changes);
         }
+        // A job that did not move stays spooled and is looked at again next round.
+        failures_.note("recording the CUPS result of job " + job.id, moved);
         if (moved) ++changed;
     }
+    failures_.note("asking CUPS for the state of its jobs", asked);
     return changed;
 }
 
@@ -57,6 +63,10 @@ common::Result<int> ResultCollector::collect() {
                 if (settled_.count(key)) continue;
             }
             auto job = store_.get(r.jobId);
+            if (!job && job.status().code() != Status::Code::NotFound) {
+                failures_.failed("reading job " + r.jobId + " for its result", job.status());
+                continue;  // looked at again next time
+            }
             if (job && job->state == jobs::JobState::Spooled) {
                 Object::Ptr result;
                 try {
@@ -82,7 +92,11 @@ common::Result<int> ResultCollector::collect() {
                     moved = store_.transition(r.jobId, jobs::JobState::Failed, "failed", "gateway", r.json, changes);
                 }
                 if (moved) ++changed;
-                else if (moved.code() != Status::Code::Conflict) continue;  // try again next scan
+                if (!moved && moved.code() != Status::Code::Conflict) {
+                    failures_.failed("recording the result of job " + r.jobId, moved);
+                    continue;  // try again next scan
+                }
+                failures_.succeeded("recording the result of job " + r.jobId);
             }
             std::lock_guard<std::mutex> lock(mutex_);
             settled_.insert(key);

@@ -2,13 +2,15 @@
 // the result files the fax gateway and the print consumer leave in the spool
 // (done/ and failed/, docs/fax-gateway.md) and follows the jobs submitted to a
 // CUPS queue, and moves each spooled job to sent or failed with what was
-// reported. Called by the dispatcher every round; thread-safe.
+// reported. What cannot be read or recorded is logged and looked at again
+// the next round. Called by the dispatcher every round; thread-safe.
 #pragma once
 
 #include <mutex>
 #include <set>
 #include <string>
 
+#include "app/failure_log.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "jobs/job_store.h"
@@ -43,6 +45,7 @@ private:
     const spool::CupsPrinter* printer_;
     std::mutex mutex_;
     std::set<std::string> settled_;  // "<id>#<sha256 of the result>" already handled; guarded by mutex_
+    FailureLog failures_;
 };
 
 }  // namespace app
