@@ -143,7 +143,8 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
                 if (code == Status::Code::Unavailable || code == Status::Code::StorageFull ||
                     code == Status::Code::IOError)
                     return composed.status();
-                failJob(store_, job, "render_failed", composed.status().message(), actor);
+                warnIfFailed(job.id, "not marked failed",
+                             failJob(store_, job, "render_failed", composed.status().message(), actor));
                 return composed.status();
             }
             stored = std::move(composed.value());
@@ -176,8 +177,9 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
         Status delivered = spool_.deliver(job.channel, job.id, pdf, stringify(control));
         if (!delivered) {
             const bool full = delivered.code() == Status::Code::StorageFull;
-            store_.appendEvent(job.id, "spool_error", actor,
-                               full ? "{\"reason\":\"storage_full\"}" : "{\"reason\":\"io\"}");
+            warnIfFailed(job.id, "spool_error event not written",
+                         store_.appendEvent(job.id, "spool_error", actor,
+                                            full ? "{\"reason\":\"storage_full\"}" : "{\"reason\":\"io\"}"));
             return delivered;
         }
     }
@@ -204,8 +206,9 @@ common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::strin
     const std::string path = spool_.path("print", "tmp", job.id + ".cups.pdf");
     common::PosixFileSystem fs;
     Status written = fs.writeFileSynced(path, pdf.value());
+    const char* const kLeftover = "print/tmp/ is emptied by Spool::prepare() at the next start";
     if (!written) {
-        fs.remove(path);
+        common::ignoreStatus(fs.remove(path), kLeftover);
         return written;
     }
     delivery->set("cupsQueue", printer_->queue());
@@ -214,17 +217,19 @@ common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::strin
     intent.deliveryJson = stringify(delivery);
     Status marked = store_.update(job.id, intent, "print_submitting", actor, "{}");
     if (!marked) {
-        fs.remove(path);
+        common::ignoreStatus(fs.remove(path), kLeftover);
         return marked;
     }
     common::Result<int> cupsJob = printer_->submit(path, job.id);
-    fs.remove(path);
+    common::ignoreStatus(fs.remove(path), kLeftover);
     if (!cupsJob) {
         // Refused outright: nothing was queued, so a retry later is safe.
         delivery->remove("cupsSubmitting");
         jobs::JobChanges undo;
         undo.deliveryJson = stringify(delivery);
-        store_.update(job.id, undo, "print_refused", actor, "{}");
+        // Not withdrawn, the intent makes a later retry fail as print_unknown
+        // instead of printing: safe, and said here.
+        warnIfFailed(job.id, "CUPS intent not withdrawn", store_.update(job.id, undo, "print_refused", actor, "{}"));
         return failJob(store_, job, "print_refused", cupsJob.status().message(), actor);
     }
     delivery->set("cupsJobId", cupsJob.value());

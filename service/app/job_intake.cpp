@@ -1,5 +1,7 @@
 #include "app/job_intake.h"
 
+#include <Poco/Logger.h>
+
 #include "app/job_records.h"
 #include "common/ids.h"
 
@@ -48,7 +50,9 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
         std::lock_guard<std::mutex> lock(purgeMutex_);
         if (nowUs - lastPurgeUs_ > 3600LL * 1000000) {
             lastPurgeUs_ = nowUs;
-            store_.purgeIdempotencyKeys(nowUs - options_.idempotencyKeepSeconds * 1000000);
+            common::Status purged = store_.purgeIdempotencyKeys(nowUs - options_.idempotencyKeepSeconds * 1000000);
+            if (!purged)  // old keys stay usable for replays a while longer; tried again in an hour
+                Poco::Logger::get("renkei.jobs").warning("old idempotency keys not purged: %s", purged.toString());
         }
     }
     if (!idempotencyKey.empty()) {
@@ -116,8 +120,12 @@ common::Result<SubmitResult> JobIntake::accept(jobs::Job& job, const JobRequest&
         return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
     }
     if (!created) return created;
-    if (rendered) delivery_.sendOut(job, actor, job.channel == "fax" ? "" : frozen.back().bytes);
-    else failJob(store_, job, "render_failed", rendered.status().message(), actor);
+    if (rendered)
+        common::ignoreStatus(delivery_.sendOut(job, actor, job.channel == "fax" ? "" : frozen.back().bytes),
+                             "the job is committed: JobDelivery logs the failure and sends it out again later");
+    else
+        warnIfFailed(job.id, "not marked failed",
+                     failJob(store_, job, "render_failed", rendered.status().message(), actor));
     auto now = store_.get(job.id);
     if (!now) return now.status();
     return SubmitResult{now.value(), false};

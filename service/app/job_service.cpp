@@ -69,7 +69,8 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
             if (!rendered) {
                 // Busy is not broken: the job stays accepted and the next start renders it.
                 if (rendered.status().code() != Status::Code::Unavailable)
-                    failJob(store_, job, "render_failed", rendered.status().message(), actor);
+                    warnIfFailed(job.id, "not marked failed",
+                                 failJob(store_, job, "render_failed", rendered.status().message(), actor));
                 return rendered.status();
             }
             // Frozen with the state change: one transaction, one sync.
@@ -210,7 +211,9 @@ common::Result<std::string> JobService::document(const jobs::Job& job, const std
     }
     Object::Ptr detail = new Object;
     detail->set("format", format);
-    store_.appendEvent(job.id, "downloaded", actor, stringify(detail));
+    // The document is answered even when its download is not in the history.
+    warnIfFailed(job.id, "downloaded event not written",
+                 store_.appendEvent(job.id, "downloaded", actor, stringify(detail)));
     return bytes;
 }
 

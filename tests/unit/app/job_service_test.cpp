@@ -164,7 +164,8 @@ TEST_CASE("A cancel that read the job held loses to a dispatcher that claimed it
     Status cancelled;
     std::thread canceller([&] { cancelled = f.service->cancel(id, "cm-test"); });
     f.gates.waitArrived("cancel.read");
-    std::thread dispatcher([&] { f.service->releaseDueHeld(); });
+    Status released;
+    std::thread dispatcher([&] { released = f.service->releaseDueHeld().status(); });
     f.gates.waitArrived("dispatch.claimed");
     // Both paused: the cancel read "held", the dispatcher has claimed the job.
     f.gates.open("cancel.read");
@@ -172,6 +173,7 @@ TEST_CASE("A cancel that read the job held loses to a dispatcher that claimed it
     CHECK(cancelled.code() == Status::Code::Conflict);
     f.gates.open("dispatch.claimed");
     dispatcher.join();
+    CHECK(released.isOk());
     checkOneWinner(f, id, cancelled);
 }
 
@@ -193,13 +195,15 @@ TEST_CASE("A cancel while the dispatcher holds its claim is refused and the fax 
     Fixture f;
     const std::string id = f.heldFaxDueNow();
     f.gates.close("dispatch.claimed");
-    std::thread dispatcher([&] { f.service->releaseDueHeld(); });
+    Status released;
+    std::thread dispatcher([&] { released = f.service->releaseDueHeld().status(); });
     f.gates.waitArrived("dispatch.claimed");
     Status cancelled = f.service->cancel(id, "cm-test");
     CHECK(cancelled.code() == Status::Code::Conflict);
     CHECK(f.spooledFiles(id) == 0);  // not yet written: the claim alone stops the cancel
     f.gates.open("dispatch.claimed");
     dispatcher.join();
+    CHECK(released.isOk());
     checkOneWinner(f, id, cancelled);
 }
 
