@@ -43,7 +43,7 @@ std::optional<form::DateTime> sentTime(const jobs::Job& job, const Object::Ptr& 
 }
 
 evidence::SendMethod methodOf(const jobs::Job& job, const Object::Ptr& fields) {
-    if (job.channel == "fax") return evidence::SendMethod::Fax;
+    if (job.channel == jobs::Channel::Fax) return evidence::SendMethod::Fax;
     return evidence::parseSendMethod(text(fields, "send_method")).value_or(evidence::SendMethod::Print);
 }
 

@@ -75,7 +75,7 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
     out.pdf = std::move(pdf.value());
     out.warnings = full->warnings;
     out.pageCount = full->pageCount + attachmentPages;
-    if (job.channel != "fax") return out;
+    if (job.channel != jobs::Channel::Fax) return out;
 
     // The fax: a cover with the total page count, then the masked sheets.
     std::vector<layout::Document> masked = layouts(layoutMask(request.mask));

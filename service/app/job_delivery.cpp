@@ -28,7 +28,7 @@ JobDelivery::JobDelivery(jobs::JobStore& store, spool::Spool& spool, JobComposer
       printer_(printer) {}
 
 common::Status JobDelivery::sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
-    if (job.channel == "fax" && job.heldUntilUs == 0 && options_.faxHoldSeconds > 0) {
+    if (job.channel == jobs::Channel::Fax && job.heldUntilUs == 0 && options_.faxHoldSeconds > 0) {
         // The undo window: a wrong destination can still be cancelled.
         jobs::JobChanges hold;
         hold.heldUntilUs = clock_.now().epochMicroseconds() + options_.faxHoldSeconds * 1000000;
@@ -129,9 +129,10 @@ common::Result<int> JobDelivery::redeliverDue() {
 }
 
 common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
-    const bool fax = job.channel == "fax";
+    const bool fax = job.channel == jobs::Channel::Fax;
+    const std::string channel = jobs::channelName(job.channel);  // the spool folder
     if (!fax && printer_) return deliverToCups(job, actor);
-    auto where = spool_.locate(job.channel, job.id);
+    auto where = spool_.locate(channel, job.id);
     if (!where) return where.status();
     if (where.value() == spool::SpoolLocation::None || where.value() == spool::SpoolLocation::Partial) {
         std::string stored;
@@ -157,7 +158,7 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
         Object::Ptr control = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         control->set("jobId", job.id);
         control->set("sheet", job.sheetId);
-        control->set("channel", job.channel);
+        control->set("channel", channel);
         control->set("file", job.id + ".pdf");
         control->set("pageCount", job.pageCount);
         control->set("sha256", common::sha256Hex(pdf));
@@ -174,7 +175,7 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
             recipient->set("person", d->optValue<std::string>("person", ""));
             control->set("recipient", recipient);
         }
-        Status delivered = spool_.deliver(job.channel, job.id, pdf, stringify(control));
+        Status delivered = spool_.deliver(channel, job.id, pdf, stringify(control));
         if (!delivered) {
             const bool full = delivered.code() == Status::Code::StorageFull;
             warnIfFailed(job.id, "spool_error event not written",
@@ -184,7 +185,7 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
         }
     }
     Object::Ptr detail = new Object;
-    detail->set("spool", job.channel);
+    detail->set("spool", channel);
     // Deferred: after a power loss, recover() finds the files in the spool and records this again.
     return store_.transition(job.id, jobs::JobState::Spooled, "spooled", actor, stringify(detail), {},
                              jobs::Sync::Deferred);
@@ -203,7 +204,7 @@ common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::strin
     // The file CUPS reads is written before the intent is recorded: a write
     // that fails (a full disk) then leaves the job as it was, to be tried
     // again, instead of marked as possibly printed.
-    const std::string path = spool_.path("print", "tmp", job.id + ".cups.pdf");
+    const std::string path = spool_.path(jobs::channelName(jobs::Channel::Print), "tmp", job.id + ".cups.pdf");
     common::PosixFileSystem fs;
     Status written = fs.writeFileSynced(path, pdf.value());
     const char* const kLeftover = "print/tmp/ is emptied by Spool::prepare() at the next start";

@@ -13,8 +13,8 @@ using Poco::JSON::Object;
 
 std::string deliveryJsonOf(const JobRequest& r) {
     Object::Ptr d = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    d->set("channel", r.channel);
-    if (r.channel == "fax") {
+    d->set("channel", jobs::channelName(r.channel));
+    if (r.channel == jobs::Channel::Fax) {
         if (!r.partnerId.empty()) d->set("partner", r.partnerId);
         d->set("name", r.recipient.name);
         d->set("department", r.recipient.department);
@@ -121,7 +121,7 @@ common::Result<SubmitResult> JobIntake::accept(jobs::Job& job, const JobRequest&
     }
     if (!created) return created;
     if (rendered)
-        common::ignoreStatus(delivery_.sendOut(job, actor, job.channel == "fax" ? "" : frozen.back().bytes),
+        common::ignoreStatus(delivery_.sendOut(job, actor, job.channel == jobs::Channel::Fax ? "" : frozen.back().bytes),
                              "the job is committed: JobDelivery logs the failure and sends it out again later");
     else
         warnIfFailed(job.id, "not marked failed",

@@ -172,15 +172,17 @@ void parseDelivery(const Object::Ptr& body, const partners::PartnerDirectory& di
         errors.push_back({"delivery", "required", "送付方法(delivery)をオブジェクトで指定してください。"});
         return;
     }
-    out.channel = delivery->has("channel") && delivery->get("channel").isString()
-                      ? delivery->getValue<std::string>("channel")
-                      : "";
-    if (out.channel == "print") {
-        unknownKeys(delivery, {"channel"}, "delivery.", errors);
+    const std::optional<jobs::Channel> channel =
+        delivery->has("channel") && delivery->get("channel").isString()
+            ? jobs::parseChannel(delivery->getValue<std::string>("channel"))
+            : std::nullopt;
+    if (!channel) {
+        errors.push_back({"delivery.channel", "invalid_option", "送付方法(channel)は print または fax を指定してください。"});
         return;
     }
-    if (out.channel != "fax") {
-        errors.push_back({"delivery.channel", "invalid_option", "送付方法(channel)は print または fax を指定してください。"});
+    out.channel = *channel;
+    if (out.channel == jobs::Channel::Print) {
+        unknownKeys(delivery, {"channel"}, "delivery.", errors);
         return;
     }
     unknownKeys(delivery, {"channel", "partner", "number"}, "delivery.", errors);
@@ -289,14 +291,14 @@ std::string JobRequest::identityJson() const {
         docs->add(o);
     }
     identity->set("documents", docs);
-    identity->set("channel", channel);
+    identity->set("channel", jobs::channelName(channel));
     identity->set("destination", destination());
     identity->set("attachments", static_cast<int>(attachments.size()));
     return stringify(identity);
 }
 
 std::string JobRequest::destination() const {
-    if (channel != "fax") return channel;
+    if (channel != jobs::Channel::Fax) return jobs::channelName(channel);
     return partnerId.empty() ? faxDigits : partnerId;
 }
 
@@ -323,7 +325,7 @@ common::Result<JobRequest> parseJobRequest(const Object::Ptr& body, const Docume
         out.cover = body->getObject("cover");
         if (!out.cover) {
             errors.push_back({"cover", "wrong_type", "送付状の指定(cover)はオブジェクトで指定してください。"});
-        } else if (out.channel != "fax") {
+        } else if (out.channel != jobs::Channel::Fax) {
             errors.push_back({"cover", "not_applicable", "送付状(cover)はFAX送信のときだけ指定できます。"});
         } else {
             unknownKeys(out.cover, {std::begin(kCoverOptions), std::end(kCoverOptions)}, "cover.", errors);

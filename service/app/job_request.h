@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "form/form_data.h"
+#include "jobs/job.h"
 #include "app/document_service.h"
 #include "partners/partner_directory.h"
 
@@ -40,7 +41,7 @@ struct JobAttachment {
 struct JobRequest {
     std::vector<JobDocument> documents;
     std::vector<JobAttachment> attachments;
-    std::string channel;            // "print" or "fax"
+    jobs::Channel channel = jobs::Channel::Print;
     // Fax destination.
     std::string partnerId;          // "" for an ad-hoc number
     partners::Partner recipient;    // from the directory, or the number alone

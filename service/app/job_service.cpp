@@ -53,7 +53,7 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
     jobs::JobChanges changes;
     std::string frozenCopy;  // what goes out, when it was frozen before a crash
     if (job.state == jobs::JobState::Accepted || job.state == jobs::JobState::Rendering) {
-        const bool fax = job.channel == "fax";
+        const bool fax = job.channel == jobs::Channel::Fax;
         // A crash after the copy was frozen: it is what goes out, never a re-render.
         common::Result<std::string> frozen =
             fax ? common::Result<std::string>(Status::notFound("composed when sent")) : store_.document(job.id, "pdf");
@@ -89,7 +89,7 @@ common::Status JobService::process(const jobs::Job& start, const std::string& ac
     if (job.state != jobs::JobState::Rendered) return Status::ok();
     // The PDF at hand, so deliver() need not read it back; empty when none is
     // (and for a fax, which is composed as it goes out).
-    if (job.channel == "fax") return delivery_.sendOut(job, actor, "");
+    if (job.channel == jobs::Channel::Fax) return delivery_.sendOut(job, actor, "");
     return delivery_.sendOut(job, actor, changes.documents.empty() ? frozenCopy : changes.documents.back().bytes);
 }
 
@@ -137,7 +137,7 @@ common::Status JobService::retry(const std::string& jobId, const std::string& ac
     if (!job) return job.status();
     if (job->state != jobs::JobState::Failed)
         return Status::conflict("再送できるのは失敗したジョブだけです(現在: " + jobs::stateName(job->state) + ")。");
-    Status archived = spool_.archiveAttempt(job->channel, jobId, job->attempt + 1);
+    Status archived = spool_.archiveAttempt(jobs::channelName(job->channel), jobId, job->attempt + 1);
     if (!archived) return archived;
     const bool rendered = store_.document(jobId, "pdf").isOk();
     Object::Ptr detail = new Object;
@@ -197,7 +197,7 @@ common::Result<std::string> JobService::document(const jobs::Job& job, const std
     if (frozen) {
         bytes = std::move(frozen.value());
     } else if (format != "xlsx" || frozen.status().code() != Status::Code::NotFound) {
-        if (frozen.status().code() == Status::Code::NotFound && format == "fax_pdf" && job.channel == "fax")
+        if (frozen.status().code() == Status::Code::NotFound && format == "fax_pdf" && job.channel == jobs::Channel::Fax)
             return Status::notFound("ジョブ " + job.id + " のFAXはまだ送信されていません(送信時に作成されます)。");
         if (frozen.status().code() == Status::Code::NotFound)
             return Status::notFound("ジョブ " + job.id + " の " + format + " はありません。");

@@ -17,7 +17,7 @@ int ResultCollector::followCups() {
     if (!printer_) return 0;
     jobs::JobFilter filter;
     filter.state = "spooled";
-    filter.channel = "print";
+    filter.channel = jobs::Channel::Print;
     filter.limit = jobs::kMaxListLimit;
     auto spooled = store_.list(filter);
     failures_.note("listing the jobs sent to CUPS", spooled.status());
@@ -53,8 +53,8 @@ int ResultCollector::followCups() {
 
 common::Result<int> ResultCollector::collect() {
     int changed = followCups();
-    for (const char* channel : {"fax", "print"}) {
-        auto results = spool_.results(channel);
+    for (jobs::Channel channel : {jobs::Channel::Fax, jobs::Channel::Print}) {
+        auto results = spool_.results(jobs::channelName(channel));
         if (!results) return results.status();
         for (const auto& r : results.value()) {
             const std::string key = r.jobId + "#" + common::sha256Hex(r.json);

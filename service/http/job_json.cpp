@@ -21,7 +21,7 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     o->set("id", job.id);
     o->set("sheet", job.sheetId);
     o->set("state", jobs::stateName(job.state));
-    o->set("channel", job.channel);
+    o->set("channel", jobs::channelName(job.channel));
     o->set("destination", job.destination);
     if (!job.office.empty()) o->set("office", job.office);
     if (job.patientRef) o->set("patientRef", *job.patientRef);
@@ -49,7 +49,7 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     links->set("self", "/api/v1/jobs/" + job.id);
     links->set("pdf", "/api/v1/jobs/" + job.id + "/document?format=pdf");
     links->set("xlsx", "/api/v1/jobs/" + job.id + "/document?format=xlsx");
-    if (job.channel == "fax") links->set("fax", "/api/v1/jobs/" + job.id + "/document?format=fax_pdf");
+    if (job.channel == jobs::Channel::Fax) links->set("fax", "/api/v1/jobs/" + job.id + "/document?format=fax_pdf");
     links->set("events", "/api/v1/jobs/" + job.id + "/events");
     o->set("links", links);
     return o;

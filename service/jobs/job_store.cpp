@@ -59,6 +59,14 @@ std::optional<JobState> parseState(const std::string& name) {
     return std::nullopt;
 }
 
+std::string channelName(Channel channel) { return channel == Channel::Fax ? "fax" : "print"; }
+
+std::optional<Channel> parseChannel(const std::string& name) {
+    if (name == "print") return Channel::Print;
+    if (name == "fax") return Channel::Fax;
+    return std::nullopt;
+}
+
 bool canTransition(JobState from, JobState to) {
     using S = JobState;
     auto oneOf = [to](std::initializer_list<S> allowed) {
@@ -94,11 +102,11 @@ public:
     static std::size_t size() { return 22; }
 
     static void extract(std::size_t pos, jobs::Job& job, const jobs::Job& def, AbstractExtractor::Ptr ext) {
-        std::string state, idempotencyKey, patientRef;
+        std::string channel, state, idempotencyKey, patientRef;
         Poco::Int64 createdAtUs = 0;
         TypeHandler<std::string>::extract(pos++, job.id, def.id, ext);
         TypeHandler<std::string>::extract(pos++, job.sheetId, def.sheetId, ext);
-        TypeHandler<std::string>::extract(pos++, job.channel, def.channel, ext);
+        TypeHandler<std::string>::extract(pos++, channel, std::string(), ext);
         TypeHandler<std::string>::extract(pos++, job.destination, def.destination, ext);
         TypeHandler<std::string>::extract(pos++, state, std::string(), ext);
         TypeHandler<std::string>::extract(pos++, job.requestJson, def.requestJson, ext);
@@ -125,6 +133,10 @@ public:
         // Only reachable if something other than this store wrote the row.
         if (!parsed) throw DataException("job " + job.id + " has unknown state '" + state + "'");
         job.state = *parsed;
+        auto parsedChannel = jobs::parseChannel(channel);
+        // The table's CHECK allows only these two.
+        if (!parsedChannel) throw DataException("job " + job.id + " has unknown channel '" + channel + "'");
+        job.channel = *parsedChannel;
         job.idempotencyKey = idempotencyKey.empty() ? std::nullopt : std::optional<std::string>(idempotencyKey);
         job.patientRef = patientRef.empty() ? std::nullopt : std::optional<std::string>(patientRef);
         job.createdAtUs = createdAtUs;
@@ -481,8 +493,6 @@ Status checkChanges(const std::string& jobId, const JobChanges& changes) {
 Status checkNewJob(const Job& job, const std::string& actor, JobState state) {
     if (!common::isValidJobId(job.id)) return Status::invalidArgument("malformed job id '" + job.id + "'");
     if (job.sheetId.empty()) return Status::invalidArgument("job " + job.id + ": empty sheet id");
-    if (job.channel != "print" && job.channel != "fax")
-        return Status::invalidArgument("job " + job.id + ": unknown channel '" + job.channel + "'");
     if (job.state != state)
         return Status::invalidArgument("job " + job.id + ": a new job here must be " + stateName(state) + ", not " +
                                        stateName(job.state));
@@ -522,7 +532,7 @@ Result<Where> whereClause(const JobFilter& filter) {
     if (filter.destination) add("destination = ?", *filter.destination);
     if (filter.patientRef) add("patient_ref = ?", *filter.patientRef);
     if (filter.office) add("office = ?", *filter.office);
-    if (filter.channel) add("channel = ?", *filter.channel);
+    if (filter.channel) add("channel = ?", channelName(*filter.channel));
     if (filter.fromUs) add("created_at_us >= ?", static_cast<Poco::Int64>(*filter.fromUs));
     if (filter.toUs) add("created_at_us < ?", static_cast<Poco::Int64>(*filter.toUs));
     for (size_t i = 0; i < terms.size(); ++i) w.sql += (i == 0 ? " WHERE " : " AND ") + terms[i];
@@ -609,8 +619,8 @@ void insertJob(Session& s, const Job& job, const std::string& actor, const Poco:
          " idempotency_key, patient_ref, page_count, warnings_json, error_code, error_message, attempt,"
          " created_at, updated_at, created_at_us, office, delivery_json, held_until_us)"
          " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        bind(job.id), bind(job.sheetId), bind(job.channel), bind(job.destination), bind(stateName(job.state)),
-        bind(job.requestJson), bind(job.requestHash), bind(job.idempotencyKey.value_or("")),
+        bind(job.id), bind(job.sheetId), bind(channelName(job.channel)), bind(job.destination),
+        bind(stateName(job.state)), bind(job.requestJson), bind(job.requestHash), bind(job.idempotencyKey.value_or("")),
         bind(job.patientRef.value_or("")), bind(job.pageCount), bind(job.warningsJson), bind(job.errorCode),
         bind(job.errorMessage), bind(job.attempt), bind(at), bind(updatedAt),
         bind(static_cast<Poco::Int64>(created.epochMicroseconds())), bind(job.office), bind(job.deliveryJson),
