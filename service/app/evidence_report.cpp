@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "app/delivery.h"
 #include "evidence/billing_rules.h"
 #include "evidence/progress_record.h"
 #include "form/wareki.h"
@@ -116,7 +117,9 @@ std::string csvCell(const std::string& s) {
 Object::Ptr evidenceOf(const jobs::Job& job, const form::TemplateRegistry& templates,
                        const evidence::BusinessCalendar& calendar) {
     Object::Ptr fields = firstFields(job);
-    Object::Ptr delivery = parse(job.deliveryJson);
+    // Unreadable (only if edited by hand): the recipient comes from the sheet.
+    auto stored = Delivery::of(job);
+    const Delivery delivery = stored ? stored.value() : Delivery();
     Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     auto sent = sentTime(job, fields);
     const evidence::SendMethod method = methodOf(job, fields);
@@ -131,9 +134,9 @@ Object::Ptr evidenceOf(const jobs::Job& job, const form::TemplateRegistry& templ
 
     evidence::ProgressRecordEntry entry;
     entry.sentAt = *sent;
-    entry.recipientInstitution = text(delivery, "name");
-    entry.recipientDepartment = text(delivery, "department");
-    entry.recipientPerson = text(delivery, "person");
+    entry.recipientInstitution = delivery.name;
+    entry.recipientDepartment = delivery.department;
+    entry.recipientPerson = delivery.person;
     if (entry.recipientInstitution.empty()) {
         entry.recipientInstitution = text(fields, "recipient_institution");
         entry.recipientDepartment = text(fields, "recipient_department");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "app/delivery.h"
 #include "app/job_records.h"
 #include "common/file_system.h"
 #include "common/ids.h"
@@ -165,14 +166,15 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
         control->set("createdAt", job.createdAt);
         control->set("attempt", job.attempt + 1);
         if (fax) {
-            Object::Ptr d = parseObject(job.deliveryJson);
-            control->set("number", d->optValue<std::string>("faxNumber", ""));
-            control->set("numberDisplay", d->optValue<std::string>("faxDisplay", ""));
-            control->set("verified", d->optValue<bool>("verified", false));
+            auto d = Delivery::of(job);
+            if (!d) return d.status();
+            control->set("number", d->faxNumber);
+            control->set("numberDisplay", d->faxDisplay);
+            control->set("verified", d->verified);
             Object::Ptr recipient = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-            recipient->set("name", d->optValue<std::string>("name", ""));
-            recipient->set("department", d->optValue<std::string>("department", ""));
-            recipient->set("person", d->optValue<std::string>("person", ""));
+            recipient->set("name", d->name);
+            recipient->set("department", d->department);
+            recipient->set("person", d->person);
             control->set("recipient", recipient);
         }
         Status delivered = spool_.deliver(channel, job.id, pdf, stringify(control));
@@ -196,8 +198,10 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
 // with the intent but no CUPS id after a crash is failed for a person to
 // check, never printed again by itself.
 common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::string& actor) {
-    Object::Ptr delivery = parseObject(job.deliveryJson);
-    if (delivery->has("cupsSubmitting") && !delivery->has("cupsJobId"))
+    auto stored = Delivery::of(job);
+    if (!stored) return stored.status();
+    Delivery delivery = std::move(stored.value());
+    if (delivery.cupsSubmitting && !delivery.cupsJobId)
         return failJob(store_, job, "print_unknown", "印刷キューへの送信中に中断しました。印刷されたか確認し、必要なら再送してください。", actor);
     auto pdf = store_.document(job.id, "pdf");
     if (!pdf) return pdf.status();
@@ -212,10 +216,10 @@ common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::strin
         common::ignoreStatus(fs.remove(path), kLeftover);
         return written;
     }
-    delivery->set("cupsQueue", printer_->queue());
-    delivery->set("cupsSubmitting", true);
+    delivery.cupsQueue = printer_->queue();
+    delivery.cupsSubmitting = true;
     jobs::JobChanges intent;
-    intent.deliveryJson = stringify(delivery);
+    intent.deliveryJson = delivery.toJson();
     Status marked = store_.update(job.id, intent, "print_submitting", actor, "{}");
     if (!marked) {
         common::ignoreStatus(fs.remove(path), kLeftover);
@@ -225,17 +229,17 @@ common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::strin
     common::ignoreStatus(fs.remove(path), kLeftover);
     if (!cupsJob) {
         // Refused outright: nothing was queued, so a retry later is safe.
-        delivery->remove("cupsSubmitting");
+        delivery.cupsSubmitting = false;
         jobs::JobChanges undo;
-        undo.deliveryJson = stringify(delivery);
+        undo.deliveryJson = delivery.toJson();
         // Not withdrawn, the intent makes a later retry fail as print_unknown
         // instead of printing: safe, and said here.
         warnIfFailed(job.id, "CUPS intent not withdrawn", store_.update(job.id, undo, "print_refused", actor, "{}"));
         return failJob(store_, job, "print_refused", cupsJob.status().message(), actor);
     }
-    delivery->set("cupsJobId", cupsJob.value());
+    delivery.cupsJobId = cupsJob.value();
     jobs::JobChanges changes;
-    changes.deliveryJson = stringify(delivery);
+    changes.deliveryJson = delivery.toJson();
     Object::Ptr detail = new Object;
     detail->set("cupsJobId", cupsJob.value());
     detail->set("queue", printer_->queue());

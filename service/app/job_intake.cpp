@@ -2,33 +2,14 @@
 
 #include <Poco/Logger.h>
 
+#include "app/delivery.h"
 #include "app/job_records.h"
 #include "common/ids.h"
 
 namespace app {
-namespace {
 
 using common::Status;
 using Poco::JSON::Object;
-
-std::string deliveryJsonOf(const JobRequest& r) {
-    Object::Ptr d = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    d->set("channel", jobs::channelName(r.channel));
-    if (r.channel == jobs::Channel::Fax) {
-        if (!r.partnerId.empty()) d->set("partner", r.partnerId);
-        d->set("name", r.recipient.name);
-        d->set("department", r.recipient.department);
-        d->set("person", r.recipient.person);
-        d->set("faxNumber", r.faxDigits);
-        d->set("faxDisplay", r.recipient.fax);
-        d->set("verified", r.verifiedNumber);
-        d->set("mask", partners::maskName(r.mask));
-    }
-    if (!r.attachments.empty()) d->set("attachments", static_cast<int>(r.attachments.size()));
-    return stringify(d);
-}
-
-}  // namespace
 
 JobIntake::JobIntake(const DocumentService& documents, jobs::JobStore& store,
                      const partners::PartnerRegistry& partners, JobComposer& composer, JobDelivery& delivery,
@@ -79,7 +60,7 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
     job.requestJson = canonical;
     job.requestHash = hash;
     job.office = office;
-    job.deliveryJson = deliveryJsonOf(request);
+    job.deliveryJson = Delivery::of(request).toJson();
     if (!idempotencyKey.empty()) job.idempotencyKey = idempotencyKey;
     if (!request.patientRef.empty()) job.patientRef = request.patientRef;
     return accept(job, request, actor);

@@ -1,5 +1,6 @@
 #include "app/result_collector.h"
 
+#include "app/delivery.h"
 #include "app/job_records.h"
 #include "common/ids.h"
 #include "form/wareki.h"
@@ -25,15 +26,19 @@ int ResultCollector::followCups() {
     int changed = 0;
     Status asked;  // the first failure to read a CUPS job's state this round
     for (const auto& job : spooled.value()) {
-        Object::Ptr delivery = parseObject(job.deliveryJson);
-        if (!delivery->has("cupsJobId")) continue;
-        auto state = printer_->state(delivery->getValue<int>("cupsJobId"));
+        auto delivery = Delivery::of(job);
+        if (!delivery) {
+            failures_.failed("reading the delivery of job " + job.id, delivery.status());
+            continue;
+        }
+        if (!delivery->cupsJobId) continue;
+        auto state = printer_->state(*delivery->cupsJobId);
         if (!state && asked) asked = state.status();
         if (!state || !state->isFinal()) continue;
-        delivery->set("cupsState", spool::cupsJobPhaseName(state->phase));
-        delivery->set("cupsReason", state->reason);
+        delivery->cupsState = spool::cupsJobPhaseName(state->phase);
+        delivery->cupsReason = state->reason;
         jobs::JobChanges changes;
-        changes.deliveryJson = stringify(delivery);
+        changes.deliveryJson = delivery->toJson();
         Status moved;
         if (state->phase == spool::CupsJobPhase::Completed) {
             changes.sentAt = common::isoJst(clock_.now());
@@ -75,10 +80,14 @@ common::Result<int> ResultCollector::collect() {
                     continue;  // half-written by a careless consumer: look again next time
                 }
                 const bool sent = result->optValue<std::string>("status", "") == "sent" && r.dir == "done";
-                Object::Ptr delivery = parseObject(job->deliveryJson);
-                delivery->set("result", result);
+                auto delivery = Delivery::of(job.value());
+                if (!delivery) {
+                    failures_.failed("reading the delivery of job " + r.jobId, delivery.status());
+                    continue;  // looked at again next time
+                }
+                delivery->result = result;
                 jobs::JobChanges changes;
-                changes.deliveryJson = stringify(delivery);
+                changes.deliveryJson = delivery->toJson();
                 std::string finished = result->optValue<std::string>("finishedAt", "");
                 if (!form::parseIsoDateTimeJst(finished)) finished = common::isoJst(clock_.now());
                 Status moved;

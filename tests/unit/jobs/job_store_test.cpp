@@ -171,7 +171,8 @@ TEST_CASE("Creating a job with a used idempotency key is a Conflict and stores n
 }
 
 TEST_CASE("A channel's name parses back to it, and no other name parses", "[jobs]") {
-    for (jobs::Channel c : {jobs::Channel::Print, jobs::Channel::Fax}) CHECK(jobs::parseChannel(jobs::channelName(c)) == c);
+    for (jobs::Channel c : {jobs::Channel::Print, jobs::Channel::Fax})
+        CHECK(jobs::parseChannel(jobs::channelName(c)) == c);
     CHECK(jobs::channelName(jobs::Channel::Fax) == "fax");
     for (const char* name : {"", "email", "PRINT", "fax "}) CHECK_FALSE(jobs::parseChannel(name));
 }
