@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app/delivery.h"
+#include "common/csv.h"
 #include "evidence/billing_rules.h"
 #include "evidence/progress_record.h"
 #include "form/wareki.h"
@@ -105,13 +106,6 @@ Object::Ptr dischargeAddOn(const Object::Ptr& fields) {
     return o;
 }
 
-std::string csvCell(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
 }  // namespace
 
 Object::Ptr evidenceOf(const jobs::Job& job, const form::TemplateRegistry& templates,
@@ -173,11 +167,12 @@ std::string evidenceCsv(const Array::Ptr& rows) {
             if (Array::Ptr w = addOn->getArray("warnings"))
                 for (size_t k = 0; k < w->size(); ++k)
                     warnings += (warnings.empty() ? "" : " / ") + w->getObject(k)->getValue<std::string>("message");
-        out << csvCell(text(r, "id")) << ',' << csvCell(text(r, "sheetTitle")) << ',' << csvCell(text(r, "patientRef"))
-            << ',' << csvCell(text(r, "destination")) << ',' << csvCell(text(r, "state")) << ','
-            << csvCell(ev ? text(ev, "sentAt") : "") << ',' << csvCell(addOn ? text(addOn, "label") : "") << ','
-            << (addOn ? std::to_string(addOn->optValue<int>("units", 0)) : "") << ',' << csvCell(warnings) << ','
-            << csvCell(ev ? text(ev, "progressRecord") : "") << "\r\n";
+        using common::csvField;
+        out << csvField(text(r, "id")) << ',' << csvField(text(r, "sheetTitle")) << ',' << csvField(text(r, "patientRef"))
+            << ',' << csvField(text(r, "destination")) << ',' << csvField(text(r, "state")) << ','
+            << csvField(ev ? text(ev, "sentAt") : "") << ',' << csvField(addOn ? text(addOn, "label") : "") << ','
+            << (addOn ? std::to_string(addOn->optValue<int>("units", 0)) : "") << ',' << csvField(warnings) << ','
+            << csvField(ev ? text(ev, "progressRecord") : "") << "\r\n";
     }
     return out.str();
 }
