@@ -24,10 +24,6 @@ using common::Status;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 
-// How often the log is copied into the database file when it has grown: at
-// 300 jobs/s about a thousand pages each time, SQLite's own default threshold.
-constexpr int kCheckpointIntervalMs = 100;
-
 std::once_flag registerOnce;
 
 }  // namespace
@@ -42,6 +38,8 @@ Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dbPath, cons
                                                  const JobStoreOptions& options) {
     if (dbPath.empty()) return Status::invalidArgument("job store path is empty");
     if (options.busyTimeoutMs < 0) return Status::invalidArgument("job store busy timeout is negative");
+    if (options.checkpointIntervalMs < 1)
+        return Status::invalidArgument("job store checkpoint interval must be at least 1 ms");
     Status created = createOwnerOnly(dbPath);
     if (!created) return created;
     return guarded("open job store " + dbPath, [&]() -> Result<std::unique_ptr<JobStore>> {
@@ -66,7 +64,7 @@ Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dbPath, cons
         if (!migrated) return migrated;
         auto log = GroupCommitLog::open(dbPath + "-wal");
         if (!log) return log.status();
-        auto checkpointer = Checkpointer::start(dbPath, kCheckpointIntervalMs);
+        auto checkpointer = Checkpointer::start(dbPath, options.checkpointIntervalMs);
         if (!checkpointer) return checkpointer.status();
         return std::unique_ptr<JobStore>(new JobStore(std::move(session), std::move(log).value(),
                                                       std::move(checkpointer).value(), clock));

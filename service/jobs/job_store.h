@@ -46,6 +46,11 @@ struct JobStoreOptions {
     // How long a call waits for another process's lock on the file before it
     // returns Unavailable. Default 5000 ms.
     int busyTimeoutMs = 5000;
+    // How often the background thread copies the log into the database file
+    // when it has grown (see Checkpointer): at 300 jobs/s about a thousand
+    // pages each time, SQLite's own default threshold. Default 100 ms. Tests
+    // set it long to see that no writer copies the log itself.
+    int checkpointIntervalMs = 100;
 };
 
 class JobStore {

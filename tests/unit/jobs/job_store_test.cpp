@@ -455,27 +455,48 @@ TEST_CASE("A rendered job that cannot be stored leaves nothing behind", "[jobs]"
 
 TEST_CASE("Committed pages reach the database file in the background, with no writer waiting", "[jobs]") {
     Fixture f;
-    // About 1,000 pages of the log, a tenth of the writer's own threshold:
-    // SQLite alone would leave them in the log.
+    // About 2,000 pages of the log for 80 jobs, a fifth of the writer's own
+    // threshold and twice SQLite's default one: SQLite alone would leave them
+    // in the log, and a writer with the default threshold would copy them.
     const std::string pdf(100 * 1024, 'x');
-    for (int i = 0; i < 40; ++i) {
-        Job job = makeJob("admission-info", R"({"n":)" + std::to_string(i) + "}");
-        job.state = JobState::Rendered;
-        job.createdAtUs = kStartUs;
-        REQUIRE(f.store->createRendered(job, "system", {{"pdf", pdf + std::to_string(i)}}, "{}").isOk());
-    }
+    const long long kWrittenBytes = 80LL * 100 * 1024;
+    int n = 0;
+    auto write80 = [&](JobStore& store) {
+        for (int i = 0; i < 80; ++i, ++n) {
+            Job job = makeJob("admission-info", R"({"n":)" + std::to_string(n) + "}");
+            job.state = JobState::Rendered;
+            job.createdAtUs = kStartUs;
+            REQUIRE(store.createRendered(job, "system", {{"pdf", pdf + std::to_string(n)}}, "{}").isOk());
+        }
+    };
     auto databaseBytes = [&] {
         struct stat st = {};
         REQUIRE(::stat(f.dbPath.c_str(), &st) == 0);
         return static_cast<long long>(st.st_size);
     };
+
+    // With the background copy an hour away, the pages stay in the log: no
+    // commit copied them itself, so no writer waited for a checkpoint.
+    jobs::JobStoreOptions later;
+    later.checkpointIntervalMs = 3600 * 1000;
+    f.store.reset();
+    f.store = f.openStore(later);
+    const long long before = databaseBytes();
+    write80(*f.store);
+    CHECK(databaseBytes() - before < kWrittenBytes / 2);
+
+    // With the usual interval, the background thread copies them soon.
+    f.store.reset();  // closing the last connection copies the log as well
+    f.store = f.openStore();
+    const long long reopened = databaseBytes();
+    write80(*f.store);
     bool copied = false;
     for (int waited = 0; waited < 5000 && !copied; waited += 20) {
-        copied = databaseBytes() > 40LL * 100 * 1024;
+        copied = databaseBytes() - reopened > kWrittenBytes;
         if (!copied) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     CHECK(copied);
-    CHECK(*f.store->count({}) == 40);
+    CHECK(*f.store->count({}) == 160);
 }
 
 TEST_CASE("Deferred and full writes read back alike, also after reopening", "[jobs]") {
