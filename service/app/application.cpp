@@ -29,13 +29,13 @@ common::Status makePrivateDir(const std::string& path) {
 
 JobServiceOptions jobServiceOptions(const config::Settings& settings) {
     JobServiceOptions options;
-    options.duplicateWindowSeconds = settings.duplicateWindowSeconds;
-    options.idempotencyKeepSeconds = settings.idempotencyKeepSeconds;
-    options.faxHoldSeconds = settings.faxHoldSeconds;
-    options.concurrentSubmissions = settings.jobsConcurrent;
-    options.submissionQueue = settings.jobsQueue;
-    options.redeliverFirstMs = settings.spoolRetryFirstMs;
-    options.redeliverMaxMs = settings.spoolRetryMaxMs;
+    options.intake.duplicateWindowSeconds = settings.duplicateWindowSeconds;
+    options.intake.idempotencyKeepSeconds = settings.idempotencyKeepSeconds;
+    options.intake.concurrentSubmissions = settings.jobsConcurrent;
+    options.intake.submissionQueue = settings.jobsQueue;
+    options.delivery.faxHoldSeconds = settings.faxHoldSeconds;
+    options.delivery.redeliverFirstMs = settings.spoolRetryFirstMs;
+    options.delivery.redeliverMaxMs = settings.spoolRetryMaxMs;
     options.limits.allowAdHocFaxNumbers = settings.faxAllowAdHocNumbers;
     options.limits.defaultMask = *partners::parseMask(settings.faxDefaultMask);
     options.limits.maxDocuments = settings.documentsPerJob;

@@ -28,7 +28,7 @@ struct DeliveryOptions {
     long long faxHoldSeconds = 60;  // fax.holdSeconds: 0 sends a fax at once
     int redeliverFirstMs = 1000;    // spool.retryFirstMs
     int redeliverMaxMs = 60000;     // spool.retryMaxMs
-    // Tests only: called on reaching a named step (see JobServiceOptions).
+    // Tests only: called on reaching a named step (JobServiceOptions sets it).
     std::function<void(const std::string& step)> stepHook;
 };
 

@@ -13,16 +13,16 @@ using Poco::JSON::Object;
 
 JobIntake::JobIntake(const DocumentService& documents, jobs::JobStore& store,
                      const partners::PartnerRegistry& partners, JobComposer& composer, JobDelivery& delivery,
-                     const common::Clock& clock, IntakeOptions options)
+                     const common::Clock& clock, IntakeOptions options, JobLimits limits)
     : documents_(documents), store_(store), partners_(partners), composer_(composer), delivery_(delivery),
-      clock_(clock), options_(std::move(options)),
+      clock_(clock), options_(options), limits_(limits),
       submissions_(options_.concurrentSubmissions, options_.submissionQueue, "ジョブ受付", 3) {}
 
 common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const std::string& idempotencyKey,
                                                 const std::string& office, const std::string& actor) {
     auto turn = submissions_.acquire();
     if (!turn) return turn.status();
-    auto parsed = parseJobRequest(body, documents_, *partners_.current(), options_.limits);
+    auto parsed = parseJobRequest(body, documents_, *partners_.current(), limits_);
     if (!parsed) return parsed.status();
     const JobRequest& request = parsed.value();
     const std::string canonical = stringify(body);

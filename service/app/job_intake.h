@@ -30,7 +30,6 @@ struct IntakeOptions {
     long long idempotencyKeepSeconds = 7 * 24 * 3600;  // jobs.idempotencyKeepSeconds
     int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
     int submissionQueue = 64;                          // jobs.queue
-    JobLimits limits;
 };
 
 struct SubmitResult {
@@ -42,7 +41,8 @@ class JobIntake {
 public:
     // Everything given must outlive the intake.
     JobIntake(const DocumentService& documents, jobs::JobStore& store, const partners::PartnerRegistry& partners,
-              JobComposer& composer, JobDelivery& delivery, const common::Clock& clock, IntakeOptions options);
+              JobComposer& composer, JobDelivery& delivery, const common::Clock& clock, IntakeOptions options,
+              JobLimits limits);
     JobIntake(const JobIntake&) = delete;
     JobIntake& operator=(const JobIntake&) = delete;
 
@@ -71,6 +71,7 @@ private:
     JobDelivery& delivery_;
     const common::Clock& clock_;
     const IntakeOptions options_;
+    const JobLimits limits_;
     // Submissions in progress take turns in arrival order: with few of them
     // at once, each passes the store's lock soon and the latency stays even.
     TurnPool submissions_;

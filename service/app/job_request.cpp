@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/job_records.h"
 #include "common/characters.h"
 #include "common/utf8.h"
 #include "render/pdf_inspect.h"
@@ -18,12 +19,6 @@ using common::FieldError;
 using common::Status;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-std::string stringify(const Poco::Dynamic::Var& v) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(v, out);
-    return out.str();
-}
 
 std::string shown(const std::string& key) { return common::decodeUtf8(key) ? key : "?"; }
 

@@ -13,21 +13,8 @@ namespace {
 using common::Status;
 using Poco::JSON::Object;
 
-IntakeOptions intakeOptions(const JobServiceOptions& o) {
-    IntakeOptions intake;
-    intake.duplicateWindowSeconds = o.duplicateWindowSeconds;
-    intake.idempotencyKeepSeconds = o.idempotencyKeepSeconds;
-    intake.concurrentSubmissions = o.concurrentSubmissions;
-    intake.submissionQueue = o.submissionQueue;
-    intake.limits = o.limits;
-    return intake;
-}
-
-DeliveryOptions deliveryOptions(const JobServiceOptions& o) {
-    DeliveryOptions delivery;
-    delivery.faxHoldSeconds = o.faxHoldSeconds;
-    delivery.redeliverFirstMs = o.redeliverFirstMs;
-    delivery.redeliverMaxMs = o.redeliverMaxMs;
+// The delivery's options with the service's test hook.
+DeliveryOptions withHook(DeliveryOptions delivery, const JobServiceOptions& o) {
     delivery.stepHook = o.stepHook;
     return delivery;
 }
@@ -39,8 +26,8 @@ JobService::JobService(const DocumentService& documents, jobs::JobStore& store, 
                        JobServiceOptions options, const spool::CupsPrinter* printer)
     : store_(store), spool_(spool), clock_(clock), options_(std::move(options)),
       composer_(documents, store, partners, clock, options_.limits),
-      delivery_(store, spool, composer_, clock, deliveryOptions(options_), printer),
-      intake_(documents, store, partners, composer_, delivery_, clock, intakeOptions(options_)),
+      delivery_(store, spool, composer_, clock, withHook(options_.delivery, options_), printer),
+      intake_(documents, store, partners, composer_, delivery_, clock, options_.intake, options_.limits),
       results_(store, spool, clock, printer) {}
 
 common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const std::string& idempotencyKey,

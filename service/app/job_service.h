@@ -34,14 +34,9 @@
 namespace app {
 
 struct JobServiceOptions {
-    long long duplicateWindowSeconds = 600;            // jobs.duplicateWindowSeconds
-    long long idempotencyKeepSeconds = 7 * 24 * 3600;  // jobs.idempotencyKeepSeconds
-    long long faxHoldSeconds = 60;                     // fax.holdSeconds
-    int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
-    int submissionQueue = 64;                          // jobs.queue
-    int redeliverFirstMs = 1000;                       // spool.retryFirstMs
-    int redeliverMaxMs = 60000;                        // spool.retryMaxMs
-    JobLimits limits;
+    IntakeOptions intake;      // jobs.*
+    DeliveryOptions delivery;  // fax.holdSeconds, spool.retry*
+    JobLimits limits;          // limits.*, fax.allowAdHocNumbers, fax.defaultMask
     // Tests only: called by a thread when it reaches a named step, so that a
     // test can pause it there and drive a race deterministically.
     //   "cancel.read"      a cancel has read the job and not yet moved it;

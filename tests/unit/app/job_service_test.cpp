@@ -83,7 +83,7 @@ struct Fixture {
         std::vector<partners::LineProblem> problems;
         REQUIRE(partners->reload(problems).isOk());
         app::JobServiceOptions options;
-        options.faxHoldSeconds = 60;
+        options.delivery.faxHoldSeconds = 60;
         options.stepHook = [this](const std::string& step) { gates.reach(step); };
         service = std::make_unique<app::JobService>(*documents, *store, *spool, *partners, clock, options);
     }
