@@ -1,7 +1,8 @@
 // Small pieces the job classes (intake, composer, delivery, results, service)
 // share to write a job's record in the store: JSON as the store keeps it, the
-// "rendered" event's detail, and failing a job. Internal to app/; not for
-// the HTTP layer. Pure functions apart from failJob(); thread-safe.
+// "rendered" event's detail, failing a job, and logging a step the store did
+// not record. Internal to app/; not for the HTTP layer. Pure functions apart
+// from failJob() and warnIfFailed(); thread-safe.
 #pragma once
 
 #include <Poco/Dynamic/Var.h>
