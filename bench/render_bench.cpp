@@ -13,7 +13,7 @@
 
 #include "config/settings.h"
 #include "form/template_registry.h"
-#include "http/document_service.h"
+#include "app/document_service.h"
 #include "modes.h"
 #include "render/font_metrics.h"
 
@@ -47,7 +47,7 @@ struct Sample {
 struct Setup {
     config::Settings settings;
     std::shared_ptr<const form::TemplateRegistry> templates;
-    std::unique_ptr<http::DocumentService> documents;
+    std::unique_ptr<app::DocumentService> documents;
 };
 
 common::Result<Setup> makeSetup(const Options& options) {
@@ -68,9 +68,9 @@ common::Result<Setup> makeSetup(const Options& options) {
     // libxlsxwriter writes every part to a scratch file first; the server
     // puts them under data.dir, here they go to /tmp unless told otherwise.
     xlsx.tempDir = options.get("tmp", "/tmp");
-    setup.documents = std::make_unique<http::DocumentService>(
+    setup.documents = std::make_unique<app::DocumentService>(
         setup.templates, fonts.value(), xlsx,
-        http::RenderLimits{setup.settings.renderWorkers, setup.settings.renderQueue});
+        app::RenderLimits{setup.settings.renderWorkers, setup.settings.renderQueue});
     return setup;
 }
 
@@ -92,8 +92,8 @@ std::string documentId(long long index) {
 
 // Renders documents first..first+count-1 (cycling through the payloads).
 // Returns the first failure as a Status.
-common::Status renderRange(const http::DocumentService& documents, const form::SheetTemplate& sheet,
-                           http::Format format, const std::vector<Poco::JSON::Object::Ptr>& payloads, long long first,
+common::Status renderRange(const app::DocumentService& documents, const form::SheetTemplate& sheet,
+                           app::Format format, const std::vector<Poco::JSON::Object::Ptr>& payloads, long long first,
                            long long count, std::vector<Sample>* samples, std::string* keep) {
     for (long long i = first; i < first + count; ++i) {
         const auto& fields = payloads[static_cast<std::size_t>(i % static_cast<long long>(payloads.size()))];
@@ -140,7 +140,7 @@ int runRender(const Options& options) {
         std::cerr << "renkei-bench render: --format is pdf or xlsx\n";
         return 2;
     }
-    const http::Format format = formatName == "pdf" ? http::Format::Pdf : http::Format::Xlsx;
+    const app::Format format = formatName == "pdf" ? app::Format::Pdf : app::Format::Xlsx;
     auto n = options.integer("n", 0, 1, 10000000);
     auto threads = options.integer("threads", 1, 1, 256);
     if (!n || !threads) {

@@ -21,10 +21,11 @@
 #include <map>
 #include <string>
 
+#include "app/application.h"
+#include "app/document_service.h"
 #include "auth/token_registry.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
-#include "http/document_service.h"
 #include "http/server.h"
 #include "render/font_metrics.h"
 
@@ -107,8 +108,15 @@ int runServer(std::map<std::string, std::string>& options) {
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    auto server = http::Server::start(settings.value());
+    // The composition root: the application's services from the settings,
+    // then the HTTP server that serves them.
     Poco::Logger& log = Poco::Logger::get("renkei");
+    auto application = app::Application::build(settings.value());
+    if (!application) {
+        log.fatal("cannot start: %s", application.status().toString());
+        return 1;
+    }
+    auto server = http::Server::start(*application.value());
     if (!server) {
         log.fatal("cannot start: %s", server.status().toString());
         return 1;
@@ -118,7 +126,7 @@ int runServer(std::map<std::string, std::string>& options) {
     for (;;) {
         sigwait(&stopSignals, &received);
         if (received != SIGHUP) break;
-        common::Status reloaded = server.value()->reloadPartners();
+        common::Status reloaded = application.value()->reloadPartners();
         if (reloaded)
             log.information("partner directory reloaded");
         else
@@ -141,8 +149,8 @@ int runRender(std::map<std::string, std::string>& options) {
     if (!fonts) return usage(fonts.status().toString());
     render::XlsxOptions xlsx;
     xlsx.fontName = settings->xlsxFont;
-    http::DocumentService documents(templates.value(), fonts.value(), xlsx,
-                                    http::RenderLimits{settings->renderWorkers, settings->renderQueue});
+    app::DocumentService documents(templates.value(), fonts.value(), xlsx,
+                                    app::RenderLimits{settings->renderWorkers, settings->renderQueue});
     Poco::JSON::Object::Ptr request;
     try {
         Poco::FileInputStream in(options["in"]);
@@ -162,7 +170,7 @@ int runRender(std::map<std::string, std::string>& options) {
     const std::string& out = options["out"];
     bool xlsxOut = out.size() > 5 && out.substr(out.size() - 5) == ".xlsx";
     auto doc = documents.render(*templates.value()->find(options["sheet"]), data.value(),
-                                xlsxOut ? http::Format::Xlsx : http::Format::Pdf, "00000000000000000000000000000000",
+                                xlsxOut ? app::Format::Xlsx : app::Format::Pdf, "00000000000000000000000000000000",
                                 "2000-01-01T00:00:00+09:00");
     if (!doc) {
         std::cerr << "renkei: " << doc.status().toString() << "\n";

@@ -6,27 +6,14 @@
 #include <Poco/StreamCopier.h>
 
 #include <regex>
-#include <sstream>
 
+#include "common/csv.h"
 #include "common/ids.h"
 
 namespace auth {
 namespace {
 
 const char* kHeader = "name,office,role,sha256,status";
-
-std::vector<std::string> split(const std::string& line) {
-    std::vector<std::string> out(1);
-    for (char c : line) {
-        if (c == ',') out.emplace_back();
-        else if (c != '\r') out.back() += c;
-    }
-    for (auto& s : out) {
-        size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-        s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
-    }
-    return out;
-}
 
 bool equalConstantTime(const std::string& a, const std::string& b) {
     if (a.size() != b.size()) return false;
@@ -50,23 +37,19 @@ common::Result<std::shared_ptr<const TokenRegistry>> TokenRegistry::parse(const 
     static const std::regex kSha("^[0-9a-f]{64}$");
     static const std::regex kName("^[A-Za-z0-9._-]{1,64}$");
     auto registry = std::make_shared<TokenRegistry>();
-    std::istringstream in(csv);
-    std::string line;
-    int lineNo = 0;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        auto cols = split(line);
+    for (const common::CsvLine& line : common::readCsv(csv)) {
+        const int lineNo = line.number;
         if (lineNo == 1) {
-            if (line.rfind(kHeader, 0) != 0)
+            if (line.text.rfind(kHeader, 0) != 0)
                 return common::Status::invalidArgument(std::string("tokens file: the first line must be ") + kHeader);
             continue;
         }
-        if (cols.size() == 1 && cols[0].empty()) continue;
-        if (!cols[0].empty() && cols[0][0] == '#') continue;
-        if (cols.size() != 5) {
+        if (line.blankOrComment()) continue;
+        if (!line.fields || line.fields->size() != 5) {
             problems.push_back({lineNo, "expected 5 columns"});
             continue;
         }
+        const std::vector<std::string>& cols = *line.fields;
         Entry e;
         e.principal.name = cols[0];
         e.principal.office = cols[1];

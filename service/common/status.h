@@ -1,4 +1,5 @@
-// Status and Result<T>: how every module reports an expected failure.
+// Status and Result<T>: how every module reports an expected failure. Both
+// are [[nodiscard]]: a failure is handled, or dropped with ignoreStatus().
 // A Status is a code plus a message; OK carries no allocation. A Status may
 // also carry field problems (validation) so the HTTP layer can list them all.
 // Values are plain data and safe to copy between threads.
@@ -21,7 +22,7 @@ struct FieldError {
     std::string message;
 };
 
-class Status {
+class [[nodiscard]] Status {
 public:
     // StorageFull: a write failed because the disk or the user's quota is full
     // (ENOSPC, EDQUOT, SQLITE_FULL). Unlike IOError it heals once space is
@@ -61,9 +62,10 @@ private:
     std::vector<FieldError> fieldErrors_;
 };
 
-// Either a value or a non-OK Status.
+// Either a value or a non-OK Status. Like Status, a Result must be looked at:
+// drop one only through ignoreStatus() below.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
 public:
     Result(T value) : data_(std::move(value)) {}
     Result(Status status) : data_(std::move(status)) {
@@ -90,5 +92,15 @@ private:
     }
     std::variant<T, Status> data_;
 };
+
+// Drops a Status or a Result on purpose. Status and Result are [[nodiscard]],
+// so each dropped one says here why nothing is lost by it, e.g.
+//   ignoreStatus(fs.remove(tmp), "a leftover temp file is removed by prepare() at the next start");
+// Costs nothing at run time.
+inline void ignoreStatus(const Status&, const char* why) { (void)why; }
+template <typename T>
+void ignoreStatus(const Result<T>&, const char* why) {
+    (void)why;
+}
 
 }  // namespace common

@@ -11,7 +11,8 @@
 #pragma once
 
 #include "config/settings.h"
-#include "http/document_service.h"
+#include "app/document_service.h"
+#include "app/job_queries.h"
 #include "http/router.h"
 #include "jobs/draft_store.h"
 #include "jobs/job_store.h"
@@ -20,8 +21,8 @@ namespace http {
 
 struct DraftServices {
     const config::Settings& settings;
-    const DocumentService& documents;
-    jobs::JobStore& jobs;
+    const app::DocumentService& documents;
+    const app::JobQueries& jobs;
     jobs::DraftStore& drafts;
 };
 

@@ -21,9 +21,9 @@ const char* const kPreviewId = "00000000000000000000000000000000";
 
 }  // namespace
 
-common::Result<RenderedDocument> renderFaxPreview(const DocumentService& documents,
+common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentService& documents,
                                                   const partners::PartnerDirectory& directory,
-                                                  const JobLimits& limits, const std::string& sheetId,
+                                                  const app::JobLimits& limits, const std::string& sheetId,
                                                   const std::string& partnerId, const Object::Ptr& body,
                                                   const std::string& sentAtIso) {
     std::vector<common::FieldError> errors;
@@ -38,9 +38,9 @@ common::Result<RenderedDocument> renderFaxPreview(const DocumentService& documen
     delivery->set("channel", "fax");
     delivery->set("partner", partnerId);
     job->set("delivery", delivery);
-    JobLimits directoryOnly = limits;
+    app::JobLimits directoryOnly = limits;
     directoryOnly.allowAdHocFaxNumbers = false;
-    auto request = parseJobRequest(job, documents, directory, directoryOnly);
+    auto request = app::parseJobRequest(job, documents, directory, directoryOnly);
     if (!request) return request.status();
 
     // As JobService::renderJob: every patient of the fax is masked on every page, the cover included.
@@ -69,7 +69,7 @@ common::Result<RenderedDocument> renderFaxPreview(const DocumentService& documen
     int coverPages = 1;
     layout::Document cover;
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
-        auto fields = coverFields(request.value(), sentAtIso, coverPages + sheetPages + attachmentPages);
+        auto fields = app::coverFields(request.value(), sentAtIso, coverPages + sheetPages + attachmentPages);
         auto data = documents.validate("fax-cover", fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
@@ -82,7 +82,7 @@ common::Result<RenderedDocument> renderFaxPreview(const DocumentService& documen
         coverPages = static_cast<int>(cover.pages.size());
     }
     docs.insert(docs.begin(), cover);
-    auto fax = documents.render(docs, Format::Pdf);
+    auto fax = documents.render(docs, app::Format::Pdf);
     if (!fax) return fax.status();
     if (attachments.empty()) return fax;
     auto joined = render::appendPdfs(fax->bytes, attachments);

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "common/status.h"
-#include "http/document_service.h"
-#include "http/job_request.h"
+#include "app/document_service.h"
+#include "app/job_request.h"
 #include "partners/partner_directory.h"
 
 namespace http {
@@ -23,9 +23,9 @@ namespace http {
 // sheet, InvalidArgument with every problem ("fields.…", "cover.…",
 // "delivery.partner" for an unknown partner); Unavailable when the render
 // queue is full. sentAtIso is printed as the cover's 送信日時.
-common::Result<RenderedDocument> renderFaxPreview(const DocumentService& documents,
+common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentService& documents,
                                                   const partners::PartnerDirectory& directory,
-                                                  const JobLimits& limits, const std::string& sheetId,
+                                                  const app::JobLimits& limits, const std::string& sheetId,
                                                   const std::string& partnerId, const Poco::JSON::Object::Ptr& body,
                                                   const std::string& sentAtIso);
 

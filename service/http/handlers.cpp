@@ -2,15 +2,17 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
 
 #include "common/utf8.h"
 #include "form/wareki.h"
-#include "http/evidence_report.h"
+#include "app/evidence_report.h"
 #include "common/clock.h"
 #include "http/fax_preview.h"
+#include "http/job_json.h"
 #include "http/problem.h"
 
 #include <Poco/DateTime.h>
@@ -59,6 +61,12 @@ std::optional<long long> queryTimeUs(const RequestContext& ctx, const char* name
 std::string actorOf(const RequestContext& ctx) {
     return ctx.principal.name.empty() ? "api" : ctx.principal.name;
 }
+
+// Thrown by a handler step to answer with a failed Status (sendStatus, which
+// logs a 5xx with its message).
+struct StatusError {
+    common::Status status;
+};
 
 // Thrown when input is well-formed JSON apart from bad bytes or unpaired
 // surrogate escapes in some values.
@@ -200,11 +208,11 @@ Object::Ptr readJsonObject(RequestContext& ctx, long long limit) {
     return parsed.extract<Object::Ptr>();
 }
 
-Format formatOf(const RequestContext& ctx, const std::string& def) {
+app::Format formatOf(const RequestContext& ctx, const std::string& def) {
     std::string f = ctx.query("format");
     if (f.empty()) f = def;
-    if (f == "pdf") return Format::Pdf;
-    if (f == "xlsx") return Format::Xlsx;
+    if (f == "pdf") return app::Format::Pdf;
+    if (f == "xlsx") return app::Format::Xlsx;
     throw HttpError{422, "invalid_format", "format は pdf または xlsx を指定してください。"};
 }
 
@@ -303,10 +311,10 @@ void getSheet(RequestContext& ctx, Services& s) {
 
 // ?fax=<partner>: the masked fax the partner would receive (fax_preview.h).
 // The mask comes from the partner, never from the caller.
-void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTemplate& sheet, Format format,
+void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTemplate& sheet, app::Format format,
                            const Object::Ptr& body) {
-    if (format != Format::Pdf) throw HttpError{422, "invalid_format", "FAXのプレビューは format=pdf だけです。"};
-    JobLimits limits;
+    if (format != app::Format::Pdf) throw HttpError{422, "invalid_format", "FAXのプレビューは format=pdf だけです。"};
+    app::JobLimits limits;
     limits.defaultMask = partners::parseMask(s.settings.faxDefaultMask).value_or(partners::MaskMode::Initials);
     limits.maxDocuments = s.settings.documentsPerJob;
     limits.maxAttachments = s.settings.attachmentsPerJob;
@@ -320,7 +328,7 @@ void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTe
 
 void renderSheet(RequestContext& ctx, Services& s) {
     const form::SheetTemplate& sheet = sheetOf(ctx, s);
-    Format format = formatOf(ctx, "pdf");
+    app::Format format = formatOf(ctx, "pdf");
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
     if (!ctx.query("fax").empty()) return renderFaxPreviewRoute(ctx, s, sheet, format, body);
     std::vector<common::FieldError> errors;
@@ -334,7 +342,7 @@ void renderSheet(RequestContext& ctx, Services& s) {
     auto doc = s.documents.render(sheet, data.value(), format, "00000000000000000000000000000000",
                                   "2000-01-01T00:00:00+09:00");
     if (!doc) return fail(ctx, doc.status());
-    const bool pdf = format == Format::Pdf;
+    const bool pdf = format == app::Format::Pdf;
     ctx.response.set("X-Page-Count", std::to_string(doc->pageCount));
     if (!doc->warnings.empty()) ctx.response.set("X-Renkei-Warnings", std::to_string(doc->warnings.size()));
     sendBytes(ctx.response, 200, pdf ? kPdfType : kXlsxType, doc->bytes, sheet.id + (pdf ? ".pdf" : ".xlsx"),
@@ -356,13 +364,13 @@ void submitJob(RequestContext& ctx, Services& s) {
 // An office sees only its own jobs; another office's job answers 404 as if
 // it did not exist, so ids cannot be probed.
 jobs::Job jobOf(RequestContext& ctx, Services& s) {
-    auto job = s.jobs.store().get(ctx.params["id"]);
+    auto job = s.queries.get(ctx.params["id"]);
     if (job && ctx.principal.role != auth::Role::Admin && job->office != ctx.principal.office)
         throw HttpError{404, "unknown_job", "ジョブが見つかりません。"};
     if (!job) {
         if (job.status().code() == common::Status::Code::NotFound)
             throw HttpError{404, "unknown_job", "ジョブが見つかりません。"};
-        throw HttpError{500, "internal", ""};
+        throw StatusError{job.status()};
     }
     return job.value();
 }
@@ -370,7 +378,7 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
 // The job with its billing evidence.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
     Object::Ptr o = jobToJson(job);
-    o->set("evidence", evidenceOf(job, s.documents.templates(), s.calendar));
+    o->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
     return o;
 }
 
@@ -393,7 +401,7 @@ void getEvidence(RequestContext& ctx, Services& s) {
     if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
     Array::Ptr rows = new Array;
     for (;; filter.offset += filter.limit) {
-        auto page = s.jobs.store().list(filter);
+        auto page = s.queries.list(filter);
         if (!page) return fail(ctx, page.status());
         for (const auto& job : page.value()) {
             if (job.state == jobs::JobState::Cancelled) continue;
@@ -406,13 +414,13 @@ void getEvidence(RequestContext& ctx, Services& s) {
             row->set("destination", job.destination);
             row->set("state", jobs::stateName(job.state));
             row->set("createdAt", job.createdAt);
-            row->set("evidence", evidenceOf(job, s.documents.templates(), s.calendar));
+            row->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
             rows->add(row);
         }
         if (static_cast<int>(page->size()) < filter.limit) break;
     }
     if (format == "csv") {
-        sendBytes(ctx.response, 200, "text/csv; charset=utf-8", evidenceCsv(rows), "evidence-" + month + ".csv",
+        sendBytes(ctx.response, 200, "text/csv; charset=utf-8", app::evidenceCsv(rows), "evidence-" + month + ".csv",
                   "加算根拠_" + month + ".csv");
         return;
     }
@@ -488,7 +496,7 @@ void listPartners(RequestContext& ctx, Services& s) {
 
 void getEvents(RequestContext& ctx, Services& s) {
     jobs::Job job = jobOf(ctx, s);
-    auto events = s.jobs.store().events(job.id);
+    auto events = s.queries.events(job.id);
     if (!events) return fail(ctx, events.status());
     Array::Ptr list = new Array;
     for (const auto& e : events.value()) {
@@ -542,9 +550,13 @@ void listJobs(RequestContext& ctx, Services& s) {
         errors.push_back({"state", "invalid_option", "state の値が正しくありません。"});
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
     if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
-    auto found = s.jobs.store().list(filter);
+    auto found = s.queries.list(filter);
     if (!found) return fail(ctx, found.status());
-    auto total = s.jobs.store().count(filter);
+    auto total = s.queries.count(filter);
+    // The page is answered without its total (0) rather than not at all.
+    if (!total)
+        Poco::Logger::get("renkei.http").warning("request %s: jobs not counted: %s", ctx.requestId,
+                                                 total.status().toString());
     Array::Ptr list = new Array;
     for (const auto& j : found.value()) list->add(jobView(j, s));
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -573,7 +585,7 @@ void listAudit(RequestContext& ctx, Services& s) {
             errors.push_back({"limit", "out_of_range", "limit は1〜500で指定してください。"});
     }
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid query", errors));
-    auto entries = s.jobs.store().audit(filter);
+    auto entries = s.audit.find(filter);
     if (!entries) return fail(ctx, entries.status());
     Array::Ptr list = new Array;
     for (const auto& e : entries.value()) {
@@ -602,6 +614,8 @@ Handler wrap(Services& s, void (*fn)(RequestContext&, Services&)) {
             fn(ctx, s);
         } catch (const FieldErrors& e) {
             sendStatus(ctx.response, common::Status::invalidArgument("invalid input", e.errors), ctx.requestId);
+        } catch (const StatusError& e) {
+            sendStatus(ctx.response, e.status, ctx.requestId);
         } catch (const HttpError& e) {
             // After a body that was cut off or refused for its size, the
             // stream position is unknown: close rather than read on.

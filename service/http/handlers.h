@@ -4,16 +4,20 @@
 
 #include "config/settings.h"
 #include "evidence/business_calendar.h"
-#include "http/document_service.h"
-#include "http/job_service.h"
+#include "app/audit_trail.h"
+#include "app/document_service.h"
+#include "app/job_queries.h"
+#include "app/job_service.h"
 #include "http/router.h"
 
 namespace http {
 
 struct Services {
     const config::Settings& settings;
-    const DocumentService& documents;
-    JobService& jobs;
+    const app::DocumentService& documents;
+    app::JobService& jobs;
+    const app::JobQueries& queries;
+    app::AuditTrail& audit;
     const partners::PartnerRegistry& partners;
     const evidence::BusinessCalendar& calendar;
 };

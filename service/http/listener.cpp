@@ -291,10 +291,12 @@ private:
             if (request->getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
                 response.sendContinue();
             handler->handleRequest(*request, response);
-        } catch (const Poco::Exception&) {
+        } catch (const Poco::Exception& e) {
             // The handler answers everything itself; this is the backstop Poco has too.
+            const std::string requestId = newRequestId();
+            Poco::Logger::get("renkei.http").error("request %s: unexpected: %s", requestId, e.displayText());
             try {
-                if (!response.sent()) sendProblem(response, 500, "internal", "", newRequestId());
+                if (!response.sent()) sendProblem(response, 500, "internal", "", requestId);
             } catch (const Poco::Exception&) {
                 // The connection is lost; it closes below.
             }

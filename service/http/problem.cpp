@@ -1,6 +1,7 @@
 #include "http/problem.h"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/Logger.h>
 #include <Poco/RandomStream.h>
 #include <Poco/URI.h>
 
@@ -105,6 +106,15 @@ void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const 
 void sendStatus(Poco::Net::HTTPServerResponse& response, const common::Status& status, const std::string& requestId,
                 const std::string& code) {
     int http = httpStatusOf(status);
+    // The client is told only the request id; the log says what went wrong.
+    // Busy and a full disk are warnings, anything else an error.
+    if (http >= 500) {
+        Poco::Logger& log = Poco::Logger::get("renkei.http");
+        if (http == 503)
+            log.warning("request %s: %d: %s", requestId, http, status.toString());
+        else
+            log.error("request %s: %d: %s", requestId, http, status.toString());
+    }
     std::string title = http == 422 ? titleOf(422, "") : status.message();
     sendProblem(response, http, code.empty() ? status.codeName() : code, title, requestId, status.fieldErrors());
 }

@@ -27,6 +27,9 @@ int httpStatusOf(const common::Status& status);
 void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& code,
                  const std::string& title, const std::string& requestId,
                  const std::vector<common::FieldError>& errors = {});
+// Sends the problem document for a failed Status (see httpStatusOf). A 5xx is
+// logged (renkei.http) with the request id and the Status, which the client
+// does not see.
 void sendStatus(Poco::Net::HTTPServerResponse& response, const common::Status& status, const std::string& requestId,
                 const std::string& code = "");
 

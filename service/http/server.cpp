@@ -1,6 +1,5 @@
 #include "http/server.h"
 
-#include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -15,33 +14,19 @@
 #include <Poco/Stopwatch.h>
 #include <Poco/String.h>
 
-#include <sys/stat.h>
-
-#include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
-#include "common/clock.h"
-#include "common/file_system.h"
-#include "form/template_registry.h"
 #include "auth/session_store.h"
+#include "auth/token_registry.h"
 #include "http/auth_failure_limiter.h"
-#include "http/document_service.h"
 #include "http/draft_routes.h"
 #include "http/handlers.h"
-#include "http/job_service.h"
 #include "http/listener.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "http/static_files.h"
 #include "http/web_session.h"
-#include "auth/token_registry.h"
 #include "jobs/draft_store.h"
-#include "jobs/job_store.h"
-#include "partners/partner_registry.h"
-#include "render/font_metrics.h"
-#include "spool/spool.h"
 
 namespace http {
 namespace {
@@ -50,7 +35,7 @@ namespace {
 struct RequestEnv {
     const Router& router;
     const config::Settings& settings;
-    jobs::JobStore& store;
+    app::AuditTrail& audit;
     std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
     AuthFailureLimiter& authFailures;
     const WebSessions& web;
@@ -213,7 +198,7 @@ private:
         entry.jobId = jobId;
         entry.client = request.clientAddress().host().toString();
         entry.status = status;
-        common::Status appended = env_.store.appendAudit(entry);
+        common::Status appended = env_.audit.record(entry);
         if (!appended) log().error("audit entry not written: %s", appended.toString());
     }
 
@@ -240,79 +225,29 @@ const char* const kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-void logPartnerProblems(const std::vector<partners::LineProblem>& problems) {
-    for (const auto& p : problems)
-        Poco::Logger::get("renkei.partners").warning("partner directory line %d left out: %s", p.line, p.message);
-}
-
-common::Status makePrivateDir(const std::string& path) {
-    try {
-        Poco::File(path).createDirectories();
-        ::chmod(path.c_str(), 0700);
-    } catch (const Poco::Exception& e) {
-        return common::Status::ioError("data folder " + path + ": " + e.displayText());
-    }
-    return common::Status::ok();
-}
-
 }  // namespace
 
 struct Server::Impl {
+    explicit Impl(app::Application& application) : app(application) {}
+    // Nothing may run a round with this server's parts once they are gone.
     ~Impl() { stopDispatcher(); }
 
-    // Releases held fax jobs, sends out again jobs that could not be sent
-    // out (a full disk) once their backoff ends, and reads gateway results
-    // every pollMs, so a result is picked up well within 2 seconds.
-    void runDispatcher() {
-        std::unique_lock<std::mutex> lock(dispatchMutex);
-        while (!stopping) {
-            lock.unlock();
-            try {
-                jobService->releaseDueHeld();
-                jobService->redeliverDue();
-                jobService->collectResults();
-                writeAuthFailures(false);
-            } catch (const std::exception& e) {
-                Poco::Logger::get("renkei.dispatch").error("dispatch round failed: %s", std::string(e.what()));
-            }
-            lock.lock();
-            dispatchWake.wait_for(lock, std::chrono::milliseconds(settings.dispatchPollMs), [this] { return stopping; });
-        }
+    void stopDispatcher() {
+        if (dispatching) app.stopDispatcher();
+        dispatching = false;
     }
 
     // Writes the ended windows of unauthenticated requests to the audit trail
     // (every window when `all`, at shutdown).
     void writeAuthFailures(bool all) {
         for (const jobs::AuditEntry& entry : authFailures->takeEnded(all)) {
-            common::Status appended = store->appendAudit(entry);
+            common::Status appended = app.audit().record(entry);
             if (!appended) Poco::Logger::get("renkei.auth").error("audit row not written: %s", appended.toString());
         }
     }
 
-    void stopDispatcher() {
-        {
-            std::lock_guard<std::mutex> lock(dispatchMutex);
-            stopping = true;
-        }
-        dispatchWake.notify_all();
-        if (dispatcher.joinable()) dispatcher.join();
-    }
-
-    config::Settings settings;
-    std::unique_ptr<partners::PartnerRegistry> partners;
-    evidence::BusinessCalendar calendar;
-    std::mutex dispatchMutex;
-    std::condition_variable dispatchWake;
-    bool stopping = false;  // guarded by dispatchMutex
-    std::thread dispatcher;
-    common::SystemClock clock;
-    common::PosixFileSystem fs;
-    std::unique_ptr<DocumentService> documents;
-    std::unique_ptr<jobs::JobStore> store;
+    app::Application& app;
     std::unique_ptr<AuthFailureLimiter> authFailures;
-    std::unique_ptr<spool::Spool> spool;
-    std::unique_ptr<spool::CupsPrinter> printer;
-    std::unique_ptr<JobService> jobService;
     std::unique_ptr<Services> services;
     std::unique_ptr<jobs::DraftStore> drafts;
     std::unique_ptr<DraftServices> draftServices;
@@ -322,6 +257,7 @@ struct Server::Impl {
     Router router;
     std::unique_ptr<RequestEnv> env;
     std::unique_ptr<Listener> http;
+    bool dispatching = false;  // this server started the application's dispatcher
     int port = 0;
     std::string scheme = "http";
 };
@@ -330,76 +266,23 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() { stop(); }
 
-common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& settings) {
-    auto impl = std::make_unique<Impl>();
-    impl->settings = settings;
-    auto templates = form::TemplateRegistry::load(settings.templatesDir);
-    if (!templates) return templates.status();
-    auto fonts = render::FontMetrics::open(settings.primaryFont, settings.fallbackFont);
-    if (!fonts) return fonts.status();
-    render::XlsxOptions xlsx;
-    xlsx.fontName = settings.xlsxFont;
-    xlsx.tempDir = settings.dataDir + "/tmp";
-    impl->documents = std::make_unique<DocumentService>(templates.value(), fonts.value(), xlsx,
-                                                        RenderLimits{settings.renderWorkers, settings.renderQueue});
-
-    for (const std::string& dir : {settings.dataDir, settings.dataDir + "/tmp", settings.spoolDir()}) {
-        common::Status made = makePrivateDir(dir);
-        if (!made) return made;
-    }
-    auto store = jobs::JobStore::open(settings.dbPath(), impl->clock);
-    if (!store) return store.status();
-    impl->store = std::move(store.value());
+common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
+    const config::Settings& settings = app.settings();
+    auto impl = std::make_unique<Impl>(app);
     impl->authFailures = std::make_unique<AuthFailureLimiter>(
-        impl->clock, AuthFailureLimits{settings.authMaxFailures, settings.authFailureWindowSeconds,
+        app.clock(), AuthFailureLimits{settings.authMaxFailures, settings.authFailureWindowSeconds,
                                        settings.authTrackedAddresses});
-    impl->spool = std::make_unique<spool::Spool>(settings.spoolDir(), impl->fs);
-    common::Status prepared = impl->spool->prepare();
-    if (!prepared) return prepared;
-    impl->partners = std::make_unique<partners::PartnerRegistry>(settings.partnersFile);
-    std::vector<partners::LineProblem> problems;
-    common::Status loaded = impl->partners->reload(problems);
-    if (!loaded) return loaded;
-    logPartnerProblems(problems);
-    JobServiceOptions options;
-    options.duplicateWindowSeconds = settings.duplicateWindowSeconds;
-    options.idempotencyKeepSeconds = settings.idempotencyKeepSeconds;
-    options.faxHoldSeconds = settings.faxHoldSeconds;
-    options.concurrentSubmissions = settings.jobsConcurrent;
-    options.submissionQueue = settings.jobsQueue;
-    options.redeliverFirstMs = settings.spoolRetryFirstMs;
-    options.redeliverMaxMs = settings.spoolRetryMaxMs;
-    options.limits.allowAdHocFaxNumbers = settings.faxAllowAdHocNumbers;
-    options.limits.defaultMask = *partners::parseMask(settings.faxDefaultMask);
-    options.limits.maxDocuments = settings.documentsPerJob;
-    options.limits.maxAttachments = settings.attachmentsPerJob;
-    options.limits.maxPages = settings.pagesPerJob;
-    if (!settings.cupsQueue.empty())
-        impl->printer = std::make_unique<spool::CupsPrinter>(settings.cupsQueue, settings.cupsServer);
-    impl->jobService = std::make_unique<JobService>(*impl->documents, *impl->store, *impl->spool, *impl->partners,
-                                                    impl->clock, options, impl->printer.get());
-    auto recovered = impl->jobService->recover();
-    if (!recovered) return recovered.status();
-    if (recovered.value() > 0)
-        Poco::Logger::get("renkei").information("recovered %d unfinished job(s)", recovered.value());
-
-    auto calendar = evidence::parseBusinessCalendarConfig(settings.businessDays, settings.openTime, settings.closeTime,
-                                                          settings.holidays);
-    if (!calendar) return calendar.status();
-    impl->calendar = evidence::BusinessCalendar(calendar.value());
-    impl->services.reset(
-        new Services{impl->settings, *impl->documents, *impl->jobService, *impl->partners, impl->calendar});
-    Impl* raw = impl.get();
-    impl->dispatcher = std::thread([raw] { raw->runDispatcher(); });
+    impl->services.reset(new Services{settings, app.documents(), app.jobs(), app.queries(), app.audit(),
+                                      app.partners(), app.calendar()});
     registerRoutes(impl->router, *impl->services);
     impl->drafts = std::make_unique<jobs::DraftStore>(
-        settings.draftsDbPath(), impl->clock,
+        settings.draftsDbPath(), app.clock(),
         jobs::DraftLimits{settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
     // Drafts are a convenience: a draft store that cannot be opened (a full
     // disk) must not keep the server and its jobs down. It is tried again on use.
     if (common::Status opened = impl->drafts->open(); !opened)
         Poco::Logger::get("renkei").error("drafts unavailable for now: %s", opened.toString());
-    impl->draftServices.reset(new DraftServices{impl->settings, *impl->documents, *impl->store, *impl->drafts});
+    impl->draftServices.reset(new DraftServices{settings, app.documents(), app.queries(), *impl->drafts});
     registerDraftRoutes(impl->router, *impl->draftServices);
     impl->statics = std::make_unique<StaticFiles>(settings.webDir);
     std::vector<auth::TokenLine> tokenProblems;
@@ -455,11 +338,11 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         impl->port = socket->address().port();
         impl->scheme = tls ? "https" : "http";
         impl->sessions = std::make_unique<auth::SessionStore>(
-            impl->clock, auth::SessionLimits{settings.sessionIdleMinutes * 60LL, settings.sessionMaxHours * 3600LL});
+            app.clock(), auth::SessionLimits{settings.sessionIdleMinutes * 60LL, settings.sessionMaxHours * 3600LL});
         impl->web = std::make_unique<WebSessions>(
-            *impl->sessions, tokens.value(), *impl->partners,
+            *impl->sessions, tokens.value(), app.partners(),
             WebSessionOptions{tokens.value()->size() == 0, tls || settings.behindTlsProxy, settings.behindTlsProxy});
-        impl->env.reset(new RequestEnv{impl->router, impl->settings, *impl->store, tokens.value(), *impl->authFailures,
+        impl->env.reset(new RequestEnv{impl->router, settings, app.audit(), tokens.value(), *impl->authFailures,
                                        *impl->web, *impl->statics});
         impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
@@ -467,12 +350,15 @@ common::Result<std::unique_ptr<Server>> Server::start(const config::Settings& se
         return common::Status::ioError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
                                        ": " + e.displayText());
     }
+    Impl* raw = impl.get();
+    app.startDispatcher([raw] { raw->writeAuthFailures(false); });
+    impl->dispatching = true;
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 int Server::port() const { return impl_->port; }
 
-std::string Server::address() const { return impl_->settings.host + ":" + std::to_string(impl_->port); }
+std::string Server::address() const { return impl_->app.settings().host + ":" + std::to_string(impl_->port); }
 
 std::string Server::url() const { return impl_->scheme + "://" + address(); }
 
@@ -485,13 +371,6 @@ void Server::stop() {
         impl_->stopDispatcher();
         impl_->writeAuthFailures(true);  // no request is served any more
     }
-}
-
-common::Status Server::reloadPartners() {
-    std::vector<partners::LineProblem> problems;
-    common::Status reloaded = impl_->partners->reload(problems);
-    if (reloaded) logPartnerProblems(problems);
-    return reloaded;
 }
 
 }  // namespace http

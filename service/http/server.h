@@ -1,23 +1,26 @@
-// Server: wires the long-lived services (templates, fonts, job store, spool)
-// to a Poco HTTPServer and owns them all. start() returns once the server
-// accepts connections; stop() drains it. Used by main() and by the end-to-end
-// tests, which start it in-process on port 0.
+// Server: serves a built application (app/application.h) over HTTP or HTTPS:
+// a Poco HTTPServer with the routes, authentication, the audit of every API
+// access, and the limits on what a request may be. It runs the
+// application's dispatcher while it serves. start() returns once the server
+// accepts connections; stop() drains it. Used by main() and by the
+// end-to-end tests, which start it in-process on port 0.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "app/application.h"
 #include "common/status.h"
-#include "config/settings.h"
 
 namespace http {
 
 class Server {
 public:
-    // Creates the data folder (0700), opens the job store, prepares the
-    // spool, finishes jobs a previous run left unfinished, then listens.
-    // Returns the first problem (bad template, unreadable font, port in use).
-    static common::Result<std::unique_ptr<Server>> start(const config::Settings& settings);
+    // Reads the tokens file, refuses an unsafe address (plain HTTP or an open
+    // API off loopback), listens, and starts the application's dispatcher.
+    // The application must outlive the server. Returns the first problem
+    // (an unreadable tokens file, a refused address, the port in use).
+    static common::Result<std::unique_ptr<Server>> start(app::Application& app);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -27,10 +30,9 @@ public:
     std::string address() const;
     // "http://127.0.0.1:8080" or "https://…"
     std::string url() const;
+    // Stops accepting, finishes the requests in progress, stops the
+    // dispatcher and writes the last audit rows. Safe to call twice.
     void stop();
-    // Reads the partner directory again (SIGHUP). Bad lines are logged and
-    // left out; a missing file keeps the old directory and returns the error.
-    common::Status reloadPartners();
 
     struct Impl;
 

@@ -31,6 +31,16 @@ std::optional<JobState> parseState(const std::string& name);
 //   sent, cancelled -> nothing
 bool canTransition(JobState from, JobState to);
 
+// How a job leaves the service: to the print spool folder (or a CUPS queue),
+// or through the fax gateway.
+enum class Channel { Print, Fax };
+
+// "print" or "fax": stored in the database, shown in the API, and the name of
+// the channel's spool folder.
+std::string channelName(Channel channel);
+// Inverse of channelName(); nullopt for anything else.
+std::optional<Channel> parseChannel(const std::string& name);
+
 // True for the states a restarted service must pick up again: accepted,
 // rendering, rendered and held.
 bool isUnfinished(JobState state);
@@ -38,7 +48,7 @@ bool isUnfinished(JobState state);
 struct Job {
     std::string id;           // 32 lowercase hex digits (common::newJobId)
     std::string sheetId;      // template id, e.g. "admission-info"
-    std::string channel;      // "print" or "fax"
+    Channel channel = Channel::Print;
     std::string destination;  // printer name or fax number; may be empty
     JobState state = JobState::Accepted;
     std::string requestJson;  // the accepted request body, canonical JSON
@@ -101,7 +111,7 @@ struct JobFilter {
     std::optional<std::string> destination;
     std::optional<std::string> patientRef;
     std::optional<std::string> office;
-    std::optional<std::string> channel;
+    std::optional<Channel> channel;
     std::optional<long long> fromUs;  // created_at_us >= fromUs
     std::optional<long long> toUs;    // created_at_us < toUs
     int limit = 50;                   // 1..kMaxListLimit

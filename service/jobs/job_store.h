@@ -5,9 +5,12 @@
 // SQLite connection behind a mutex, so calls run one at a time.
 // Every write returns StorageFull instead of IOError when the disk or quota is
 // full (SQLITE_FULL, ENOSPC, EDQUOT); its transaction is then rolled back.
+// The store's parts, each in its own file: store_schema (the file and its
+// migrations), job_rows (rows and statements), record_checks (what is refused
+// before a write), group_commit_log (syncs shared by concurrent commits),
+// job_store_audit.cpp (the audit trail) and job_store.cpp (the store proper).
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +28,8 @@ class Session;
 
 namespace jobs {
 
+class GroupCommitLog;
+
 // When a write reaches the disk.
 enum class Sync {
     // On disk before the call returns (the log is synced after the commit):
@@ -41,6 +46,11 @@ struct JobStoreOptions {
     // How long a call waits for another process's lock on the file before it
     // returns Unavailable. Default 5000 ms.
     int busyTimeoutMs = 5000;
+    // How often the background thread copies the log into the database file
+    // when it has grown (see Checkpointer): at 300 jobs/s about a thousand
+    // pages each time, SQLite's own default threshold. Default 100 ms. Tests
+    // set it long to see that no writer copies the log itself.
+    int checkpointIntervalMs = 100;
 };
 
 class JobStore {
@@ -152,8 +162,7 @@ public:
     common::Status purgeIdempotencyKeys(long long olderThanUs);
 
 private:
-    struct LogFile;
-    JobStore(std::unique_ptr<Poco::Data::Session> session, std::string logPath, std::shared_ptr<const LogFile> log,
+    JobStore(std::unique_ptr<Poco::Data::Session> session, std::unique_ptr<GroupCommitLog> log,
              std::unique_ptr<Checkpointer> checkpointer, const common::Clock& clock);
 
     // transition() and transitionFrom(): `expected`, when set, is the only
@@ -161,28 +170,15 @@ private:
     common::Status move(const std::string& id, std::optional<JobState> expected, JobState to,
                         const std::string& eventKind, const std::string& actor, const std::string& detailJson,
                         const JobChanges& changes, Sync sync);
-    // Syncs the write-ahead log: every commit made so far is on disk after
-    // it. Called without mutex_, so other threads commit meanwhile, and one
-    // sync covers every commit made before it started (group commit).
-    common::Status syncLog() const;
-    // The open log file, reopened when the name now points at another file
-    // (logMutex_ held).
-    common::Result<std::shared_ptr<const LogFile>> currentLog() const;
-    // `committed`, noted for the checkpointer, and after syncLog() when it
-    // succeeded and sync is Full.
+    // `committed`, noted for the checkpointer, and after the log's sync when
+    // it succeeded and sync is Full. The sync runs without mutex_, so other
+    // threads commit meanwhile and share it (GroupCommitLog).
     common::Status durable(common::Status committed, Sync sync) const;
 
     mutable std::mutex mutex_;
     std::unique_ptr<Poco::Data::Session> session_;  // guarded by mutex_
     const common::Clock& clock_;
-    const std::string logPath_;
-    mutable std::mutex logMutex_;
-    mutable std::condition_variable logSynced_;
-    // Guarded by logMutex_:
-    mutable std::shared_ptr<const LogFile> log_;  // reopened if the file was replaced
-    mutable unsigned long long syncRequests_ = 0;    // syncLog() calls so far
-    mutable unsigned long long syncedRequests_ = 0;  // calls covered by a finished sync
-    mutable bool syncing_ = false;
+    std::unique_ptr<GroupCommitLog> log_;  // thread-safe on its own
     // Last, so it stops before the connection closes.
     std::unique_ptr<Checkpointer> checkpointer_;
 };

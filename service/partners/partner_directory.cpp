@@ -6,47 +6,14 @@
 
 #include <regex>
 #include <set>
-#include <sstream>
 
+#include "common/csv.h"
 #include "common/utf8.h"
 
 namespace partners {
 namespace {
 
 const char* kHeader = "id,kind,name,department,person,phone,fax,mask";
-
-// Splits one CSV line (RFC 4180 quoting, no embedded newlines).
-std::optional<std::vector<std::string>> splitCsv(const std::string& line) {
-    std::vector<std::string> out(1);
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                out.back() += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                out.back() += c;
-            }
-        } else if (c == '"' && out.back().empty()) {
-            quoted = true;
-        } else if (c == ',') {
-            out.emplace_back();
-        } else {
-            out.back() += c;
-        }
-    }
-    if (quoted) return std::nullopt;
-    return out;
-}
-
-std::string trim(const std::string& s) {
-    size_t b = s.find_first_not_of(" \t\r");
-    size_t e = s.find_last_not_of(" \t\r");
-    return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
 
 std::optional<std::string> checkPartner(const Partner& p) {
     static const std::regex kId("^[a-z0-9][a-z0-9-]{0,63}$");
@@ -104,26 +71,20 @@ std::optional<std::string> normalizeFaxNumber(const std::string& number) {
 common::Result<std::shared_ptr<const PartnerDirectory>> PartnerDirectory::parse(const std::string& csv,
                                                                                  std::vector<LineProblem>& problems) {
     auto dir = std::make_shared<PartnerDirectory>();
-    std::istringstream in(csv);
-    std::string line;
-    int lineNo = 0;
     std::set<std::string> ids;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        if (lineNo == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line = line.substr(3);  // Excel's BOM
-        line = trim(line);
+    for (const common::CsvLine& line : common::readCsv(csv)) {
+        const int lineNo = line.number;
         if (lineNo == 1) {
-            if (line != kHeader)
+            if (line.text != kHeader)
                 return common::Status::invalidArgument(std::string("partner directory: the first line must be ") + kHeader);
             continue;
         }
-        if (line.empty() || line[0] == '#') continue;
-        auto cols = splitCsv(line);
+        if (line.blankOrComment()) continue;
+        const auto& cols = line.fields;
         if (!cols || cols->size() != 8) {
             problems.push_back({lineNo, "expected 8 comma-separated columns"});
             continue;
         }
-        for (auto& c : *cols) c = trim(c);
         Partner p{(*cols)[0], (*cols)[1], (*cols)[2], (*cols)[3], (*cols)[4], (*cols)[5], (*cols)[6]};
         auto mask = parseMask((*cols)[7]);
         if (!mask) {

@@ -142,7 +142,8 @@ common::Status Spool::deliver(const std::string& channel, const std::string& job
     // Best effort: a file we cannot remove here is found by prepare() (tmp/)
     // or by locate() as Partial (new/) at the next start.
     auto discard = [&](std::initializer_list<const std::string*> files) {
-        for (const std::string* f : files) fs_.remove(*f);
+        for (const std::string* f : files)
+            common::ignoreStatus(fs_.remove(*f), "found by prepare() or locate() at the next start");
     };
 
     // Both files are complete on disk before either appears in new/.

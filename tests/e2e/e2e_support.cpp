@@ -63,6 +63,14 @@ bool waitUntilHealthy(int port, int timeoutMs) {
     return false;
 }
 
+common::Result<Started> startServer(const config::Settings& settings) {
+    auto built = app::Application::build(settings);
+    if (!built) return built.status();
+    auto server = http::Server::start(*built.value());
+    if (!server) return server.status();
+    return Started{std::move(built.value()), std::move(server.value())};
+}
+
 TestServer::TestServer() : TestServer([](config::Settings&) {}) {}
 
 TestServer::TestServer(const std::function<void(config::Settings&)>& adjust) {
@@ -70,9 +78,10 @@ TestServer::TestServer(const std::function<void(config::Settings&)>& adjust) {
     settings_.dataDir = dir_.file("data");
     settings_.templatesDir = testing_support::sourcePath("templates");
     adjust(settings_);
-    auto started = http::Server::start(settings_);
+    auto started = startServer(settings_);
     if (!started) throw std::runtime_error("server did not start: " + started.status().toString());
-    server_ = std::move(started.value());
+    app_ = std::move(started->app);
+    server_ = std::move(started->server);
 }
 
 TestServer::~TestServer() {

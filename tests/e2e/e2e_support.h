@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "app/application.h"
+#include "common/status.h"
 #include "config/settings.h"
 #include "http/server.h"
 #include "test_support.h"
@@ -39,6 +41,14 @@ Poco::ProcessHandle launchBinary(int port, const std::string& dataDir, Poco::Pip
 // Polls GET /healthz until it answers 200; false after about timeoutMs.
 bool waitUntilHealthy(int port, int timeoutMs = 10000);
 
+// The application built from settings and the server serving it, as main()
+// starts them; the status of whichever failed first.
+struct Started {
+    std::unique_ptr<app::Application> app;
+    std::unique_ptr<http::Server> server;
+};
+common::Result<Started> startServer(const config::Settings& settings);
+
 // The server, running until the object dies (scope guard).
 class TestServer {
 public:
@@ -56,6 +66,7 @@ public:
 private:
     testing_support::TempDir dir_;
     config::Settings settings_;
+    std::unique_ptr<app::Application> app_;  // outlives the server
     std::unique_ptr<http::Server> server_;
 };
 

@@ -179,7 +179,7 @@ TEST_CASE("The server refuses plain HTTP on a non-loopback address, and serves H
         s.port = 0;
         s.dataDir = dir.file("data");
         s.templatesDir = testing_support::sourcePath("templates");
-        auto started = http::Server::start(s);
+        auto started = startServer(s);
         REQUIRE_FALSE(started);
         CHECK(started.status().message().find("TLS") != std::string::npos);
     }

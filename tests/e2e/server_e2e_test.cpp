@@ -266,7 +266,7 @@ TEST_CASE("A second server on a port already in use does not start", "[e2e]") {
     settings.dataDir = dir.file("data");
     settings.templatesDir = testing_support::sourcePath("templates");
     // With SO_REUSEPORT both would listen and share the connections.
-    auto second = http::Server::start(settings);
+    auto second = startServer(settings);
     REQUIRE_FALSE(second.isOk());
     CHECK(second.status().code() == common::Status::Code::IOError);
     CHECK(second.status().message().find("cannot listen") != std::string::npos);

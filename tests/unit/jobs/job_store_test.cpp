@@ -51,7 +51,7 @@ Job makeJob(const std::string& sheetId = "admission-info", const std::string& re
     Job job;
     job.id = common::newJobId();
     job.sheetId = sheetId;
-    job.channel = "fax";
+    job.channel = jobs::Channel::Fax;
     job.destination = "0166-00-0000";
     job.requestJson = request;
     job.requestHash = common::sha256Hex(request);
@@ -103,7 +103,7 @@ TEST_CASE("A created job reads back with every field and an accepted event", "[j
     REQUIRE(got.isOk());
     CHECK(got->id == job.id);
     CHECK(got->sheetId == "admission-info");
-    CHECK(got->channel == "fax");
+    CHECK(got->channel == jobs::Channel::Fax);
     CHECK(got->destination == "0166-00-0000");
     CHECK(got->state == JobState::Accepted);
     CHECK(got->requestJson == job.requestJson);
@@ -170,6 +170,13 @@ TEST_CASE("Creating a job with a used idempotency key is a Conflict and stores n
     CHECK(f.store->get(second.id).status().code() == Status::Code::NotFound);
 }
 
+TEST_CASE("A channel's name parses back to it, and no other name parses", "[jobs]") {
+    for (jobs::Channel c : {jobs::Channel::Print, jobs::Channel::Fax})
+        CHECK(jobs::parseChannel(jobs::channelName(c)) == c);
+    CHECK(jobs::channelName(jobs::Channel::Fax) == "fax");
+    for (const char* name : {"", "email", "PRINT", "fax "}) CHECK_FALSE(jobs::parseChannel(name));
+}
+
 TEST_CASE("A new job with a bad field is rejected and nothing is stored", "[jobs]") {
     Fixture f;
     struct Case {
@@ -177,7 +184,6 @@ TEST_CASE("A new job with a bad field is rejected and nothing is stored", "[jobs
         void (*spoil)(Job&);
     };
     const Case cases[] = {
-        {"channel", [](Job& j) { j.channel = "email"; }},
         {"id", [](Job& j) { j.id = "ABC"; }},
         {"sheet", [](Job& j) { j.sheetId = ""; }},
         {"state", [](Job& j) { j.state = JobState::Spooled; }},
@@ -449,27 +455,48 @@ TEST_CASE("A rendered job that cannot be stored leaves nothing behind", "[jobs]"
 
 TEST_CASE("Committed pages reach the database file in the background, with no writer waiting", "[jobs]") {
     Fixture f;
-    // About 1,000 pages of the log, a tenth of the writer's own threshold:
-    // SQLite alone would leave them in the log.
+    // About 2,000 pages of the log for 80 jobs, a fifth of the writer's own
+    // threshold and twice SQLite's default one: SQLite alone would leave them
+    // in the log, and a writer with the default threshold would copy them.
     const std::string pdf(100 * 1024, 'x');
-    for (int i = 0; i < 40; ++i) {
-        Job job = makeJob("admission-info", R"({"n":)" + std::to_string(i) + "}");
-        job.state = JobState::Rendered;
-        job.createdAtUs = kStartUs;
-        REQUIRE(f.store->createRendered(job, "system", {{"pdf", pdf + std::to_string(i)}}, "{}").isOk());
-    }
+    const long long kWrittenBytes = 80LL * 100 * 1024;
+    int n = 0;
+    auto write80 = [&](JobStore& store) {
+        for (int i = 0; i < 80; ++i, ++n) {
+            Job job = makeJob("admission-info", R"({"n":)" + std::to_string(n) + "}");
+            job.state = JobState::Rendered;
+            job.createdAtUs = kStartUs;
+            REQUIRE(store.createRendered(job, "system", {{"pdf", pdf + std::to_string(n)}}, "{}").isOk());
+        }
+    };
     auto databaseBytes = [&] {
         struct stat st = {};
         REQUIRE(::stat(f.dbPath.c_str(), &st) == 0);
         return static_cast<long long>(st.st_size);
     };
+
+    // With the background copy an hour away, the pages stay in the log: no
+    // commit copied them itself, so no writer waited for a checkpoint.
+    jobs::JobStoreOptions later;
+    later.checkpointIntervalMs = 3600 * 1000;
+    f.store.reset();
+    f.store = f.openStore(later);
+    const long long before = databaseBytes();
+    write80(*f.store);
+    CHECK(databaseBytes() - before < kWrittenBytes / 2);
+
+    // With the usual interval, the background thread copies them soon.
+    f.store.reset();  // closing the last connection copies the log as well
+    f.store = f.openStore();
+    const long long reopened = databaseBytes();
+    write80(*f.store);
     bool copied = false;
     for (int waited = 0; waited < 5000 && !copied; waited += 20) {
-        copied = databaseBytes() > 40LL * 100 * 1024;
+        copied = databaseBytes() - reopened > kWrittenBytes;
         if (!copied) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     CHECK(copied);
-    CHECK(*f.store->count({}) == 40);
+    CHECK(*f.store->count({}) == 160);
 }
 
 TEST_CASE("Deferred and full writes read back alike, also after reopening", "[jobs]") {

@@ -37,7 +37,7 @@
 #include "config/settings.h"
 #include "form/template_registry.h"
 #include "form/wareki.h"
-#include "http/document_service.h"
+#include "app/document_service.h"
 #include "layout/layout_builder.h"
 #include "test_support.h"
 
@@ -68,14 +68,14 @@ const std::vector<SheetCase> kSheets = {
 struct Env {
     std::shared_ptr<const form::TemplateRegistry> templates;
     std::shared_ptr<const render::FontMetrics> fonts;
-    std::unique_ptr<http::DocumentService> service;
+    std::unique_ptr<app::DocumentService> service;
     TempDir dir;  // rendered files shared by the test cases
 
     Env() {
         templates = form::TemplateRegistry::load(sourcePath("templates")).value();
         config::Settings defaults;
         fonts = render::FontMetrics::open(defaults.primaryFont, defaults.fallbackFont).value();
-        service = std::make_unique<http::DocumentService>(templates, fonts, render::XlsxOptions());
+        service = std::make_unique<app::DocumentService>(templates, fonts, render::XlsxOptions());
     }
     const form::SheetTemplate& sheet(const std::string& id) const {
         const form::SheetTemplate* s = templates->find(id);
@@ -108,14 +108,14 @@ form::FormData validated(const std::string& sheet, const Poco::JSON::Object::Ptr
     return data.value();
 }
 
-http::RenderedDocument renderOrFail(const std::string& sheet, const form::FormData& data, http::Format format) {
+app::RenderedDocument renderOrFail(const std::string& sheet, const form::FormData& data, app::Format format) {
     auto out = env().service->render(env().sheet(sheet), data, format, kDocumentId, kCreatedIso);
     if (!out) FAIL("rendering " << sheet << " failed: " << describe(out.status()));
     return out.value();
 }
 
-http::RenderedDocument renderLayoutOrFail(const layout::Document& doc) {
-    auto out = env().service->render(std::vector<layout::Document>{doc}, http::Format::Pdf);
+app::RenderedDocument renderLayoutOrFail(const layout::Document& doc) {
+    auto out = env().service->render(std::vector<layout::Document>{doc}, app::Format::Pdf);
     if (!out) FAIL("rendering " << doc.sheetId << " failed: " << describe(out.status()));
     return out.value();
 }
@@ -132,8 +132,8 @@ layout::BuildOptions jobOptions(layout::MaskMode mask = layout::MaskMode::None) 
 struct Rendered {
     std::string pdfPath;
     std::string xlsxPath;
-    http::RenderedDocument pdf;
-    http::RenderedDocument xlsx;
+    app::RenderedDocument pdf;
+    app::RenderedDocument xlsx;
 };
 
 const Rendered& sampleRender(const std::string& sheet) {
@@ -142,8 +142,8 @@ const Rendered& sampleRender(const std::string& sheet) {
     if (it != cache.end()) return it->second;
     form::FormData data = validated(sheet, sampleFields(sheet));
     Rendered r;
-    r.pdf = renderOrFail(sheet, data, http::Format::Pdf);
-    r.xlsx = renderOrFail(sheet, data, http::Format::Xlsx);
+    r.pdf = renderOrFail(sheet, data, app::Format::Pdf);
+    r.xlsx = renderOrFail(sheet, data, app::Format::Xlsx);
     r.pdfPath = env().dir.file(sheet + ".pdf");
     r.xlsxPath = env().dir.file(sheet + ".xlsx");
     writeFile(r.pdfPath, r.pdf.bytes);
@@ -1008,7 +1008,7 @@ TEST_CASE("Every sheet rasterized at fax resolutions is black on white only with
         auto fields = sampleFields("admission-info");
         fields->set("life_history", longText(2000));
         form::FormData data = validated("admission-info", fields);
-        auto pdf = renderOrFail("admission-info", data, http::Format::Pdf);
+        auto pdf = renderOrFail("admission-info", data, app::Format::Pdf);
         std::string path = writeOutput("fax-long.pdf", pdf.bytes);
         REQUIRE(pdf.pageCount > 2);
         checkFaxRaster(path, pdf.pageCount, 200, 200);
@@ -1047,7 +1047,7 @@ TEST_CASE("A 2,000-character life history and a 60-character name print in full,
     fields->set("life_history", history);
     fields->set("pt_name", std::string(kLongName));
     form::FormData data = validated("admission-info", fields);
-    auto pdf = renderOrFail("admission-info", data, http::Format::Pdf);
+    auto pdf = renderOrFail("admission-info", data, app::Format::Pdf);
     const std::string path = writeOutput("long-text.pdf", pdf.bytes);
 
     const int pages = testing_support::pdfPageCount(path);
@@ -1081,7 +1081,7 @@ TEST_CASE("Variant kanji, half-width kana, full-width digits and circled numbers
     auto fields = sampleFields("admission-info");
     fields->set("pt_name", name);
     form::FormData data = validated("admission-info", fields);
-    auto pdf = renderOrFail("admission-info", data, http::Format::Pdf);
+    auto pdf = renderOrFail("admission-info", data, app::Format::Pdf);
     const std::string path = writeOutput("rare-glyphs.pdf", pdf.bytes);
     CHECK(pdf.warnings.empty());
 
@@ -1100,7 +1100,7 @@ TEST_CASE("A character no font has prints as 〓 and is reported as glyph_substi
     auto fields = sampleFields("admission-info");
     fields->set("home_special_note", std::string("段差あり😀注意"));
     form::FormData data = validated("admission-info", fields);
-    auto pdf = renderOrFail("admission-info", data, http::Format::Pdf);
+    auto pdf = renderOrFail("admission-info", data, app::Format::Pdf);
     const std::string path = writeOutput("emoji.pdf", pdf.bytes);
 
     std::string warnings;
@@ -1119,8 +1119,8 @@ TEST_CASE("Rendering the same job twice gives the same PDF and XLSX bytes", "[go
         DYNAMIC_SECTION(sheetCase.id) {
             const Rendered& first = sampleRender(sheetCase.id);
             form::FormData data = validated(sheetCase.id, sampleFields(sheetCase.id));
-            auto pdf = renderOrFail(sheetCase.id, data, http::Format::Pdf);
-            auto xlsx = renderOrFail(sheetCase.id, data, http::Format::Xlsx);
+            auto pdf = renderOrFail(sheetCase.id, data, app::Format::Pdf);
+            auto xlsx = renderOrFail(sheetCase.id, data, app::Format::Xlsx);
             CHECK(pdf.bytes.size() == first.pdf.bytes.size());
             CHECK(pdf.bytes == first.pdf.bytes);
             CHECK(xlsx.bytes.size() == first.xlsx.bytes.size());
@@ -1131,11 +1131,11 @@ TEST_CASE("Rendering the same job twice gives the same PDF and XLSX bytes", "[go
         auto fields = sampleFields("admission-info");
         fields->set("pt_name", std::string("髙﨑 𠮷子"));
         form::FormData data = validated("admission-info", fields);
-        auto warm = renderOrFail("admission-info", data, http::Format::Pdf);
+        auto warm = renderOrFail("admission-info", data, app::Format::Pdf);
         config::Settings defaults;
         auto fonts = render::FontMetrics::open(defaults.primaryFont, defaults.fallbackFont).value();
-        http::DocumentService fresh(env().templates, fonts, render::XlsxOptions());
-        auto cold = fresh.render(env().sheet("admission-info"), data, http::Format::Pdf, kDocumentId, kCreatedIso);
+        app::DocumentService fresh(env().templates, fonts, render::XlsxOptions());
+        auto cold = fresh.render(env().sheet("admission-info"), data, app::Format::Pdf, kDocumentId, kCreatedIso);
         REQUIRE(cold);
         CHECK(cold.value().bytes == warm.bytes);
     }
@@ -1282,7 +1282,7 @@ TEST_CASE("Every text field of every sheet filled to its hard cap prints in full
                 filled[f.key] = text;
             }
             form::FormData data = validated(sheetCase.id, fields);
-            auto pdf = renderOrFail(sheetCase.id, data, http::Format::Pdf);
+            auto pdf = renderOrFail(sheetCase.id, data, app::Format::Pdf);
             const std::string path = writeOutput(sheetCase.id + "-capped.pdf", pdf.bytes);
             CHECK(testing_support::pdfPageCount(path) == pdf.pageCount);
             REQUIRE(pdf.pageCount > sheetCase.pages);
@@ -1298,7 +1298,7 @@ TEST_CASE("Every text field of every sheet filled to its hard cap prints in full
             checkLayoutLegibility(doc);
 
             // The workbook cell holds the whole text too (no 別紙 there).
-            auto xlsx = renderOrFail(sheetCase.id, data, http::Format::Xlsx);
+            auto xlsx = renderOrFail(sheetCase.id, data, app::Format::Xlsx);
             Workbook book(writeOutput(sheetCase.id + "-capped.xlsx", xlsx.bytes));
             for (const auto& [key, value] : filled) {
                 if (!book.hasName(key)) continue;  // notes live in their owner's cell
@@ -1334,7 +1334,7 @@ TEST_CASE("Every option of every multi field chosen at once prints as checked", 
             }
             if (chosenMulti.empty()) continue;
             form::FormData data = validated(sheetCase.id, fields);
-            auto pdf = renderOrFail(sheetCase.id, data, http::Format::Pdf);
+            auto pdf = renderOrFail(sheetCase.id, data, app::Format::Pdf);
             const std::string path = writeOutput(sheetCase.id + "-all-options.pdf", pdf.bytes);
             const std::string text = withoutContinuationHeadings(stripSpace(pdfRawText(path)), sheet.title);
             std::vector<Expected> expected;

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <iostream>
 #include <regex>
 #include <map>
 #include <set>
@@ -595,9 +594,13 @@ TEST_CASE("a creation time in UTC becomes a PDF date with Z", "[pdf]") {
     CHECK(renderPdf(doc).find("(D:20240401003000Z)") != std::string::npos);
 }
 
-// Not run by default: prints the cost of rendering a 2-page, 150-cell
-// document that draws about 300 distinct characters, like a filled form.
-TEST_CASE("rendering a typical two-page document is fast", "[.][benchmark]") {
+// A 2-page, 150-cell document that draws about 300 distinct characters, like
+// a filled form, renders in 0.2 ms on the 2-core development machine (1.8 ms
+// for a real sheet, bench/README.md). The bound is a hundred times that, so
+// it holds under the sanitizers and on a busy machine, and still catches a
+// renderer that parses its fonts or subsets them from scratch every time.
+// bench/ measures it properly.
+TEST_CASE("rendering a typical two-page document takes less than 20 ms", "[pdf][performance]") {
     layout::Document doc = baseDocument();
     std::vector<char32_t> pool;  // 300 common kanji from the start of the URO block
     for (char32_t cp = U'\u4E00'; pool.size() < 300; ++cp) {
@@ -614,11 +617,12 @@ TEST_CASE("rendering a typical two-page document is fast", "[.][benchmark]") {
     }
     render::PdfRenderer renderer(sharedFonts());
     std::size_t bytes = renderer.render(doc).value().size();
-    const int runs = 200;
+    const int runs = 50;
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < runs; ++i) REQUIRE(renderer.render(doc).isOk());
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / runs;
-    std::cout << "2 pages, 150 cells: " << ms << " ms per document, " << bytes << " bytes\n";
+    INFO("2 pages, 150 cells: " << ms << " ms per document, " << bytes << " bytes");
+    CHECK(ms < 20);
 }
 
 namespace {

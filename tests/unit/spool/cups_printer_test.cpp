@@ -50,8 +50,9 @@ std::string tinyPdf() {
     return pdf;
 }
 
-// Skips (WARN, counted as passed) where cupsd cannot run at all; fails when it
-// should have run. The fixture never skips when $CI is set.
+// Skips where cupsd cannot run at all (WARN "skipped: ...", which ctest
+// reports as skipped, not passed); fails when it should have run. The fixture
+// never skips when $CI is set: there a machine without cupsd is a failure.
 bool cupsdIsUp(const CupsdFixture& cupsd) {
     if (!cupsd.skipReason().empty()) {
         WARN("skipped: " << cupsd.skipReason());

@@ -1,14 +1,16 @@
-#include "http/evidence_report.h"
+#include "app/evidence_report.h"
 
 #include <Poco/JSON/Parser.h>
 
 #include <sstream>
 
+#include "app/delivery.h"
+#include "common/csv.h"
 #include "evidence/billing_rules.h"
 #include "evidence/progress_record.h"
 #include "form/wareki.h"
 
-namespace http {
+namespace app {
 namespace {
 
 using Poco::JSON::Array;
@@ -43,7 +45,7 @@ std::optional<form::DateTime> sentTime(const jobs::Job& job, const Object::Ptr& 
 }
 
 evidence::SendMethod methodOf(const jobs::Job& job, const Object::Ptr& fields) {
-    if (job.channel == "fax") return evidence::SendMethod::Fax;
+    if (job.channel == jobs::Channel::Fax) return evidence::SendMethod::Fax;
     return evidence::parseSendMethod(text(fields, "send_method")).value_or(evidence::SendMethod::Print);
 }
 
@@ -104,19 +106,14 @@ Object::Ptr dischargeAddOn(const Object::Ptr& fields) {
     return o;
 }
 
-std::string csvCell(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
 }  // namespace
 
 Object::Ptr evidenceOf(const jobs::Job& job, const form::TemplateRegistry& templates,
                        const evidence::BusinessCalendar& calendar) {
     Object::Ptr fields = firstFields(job);
-    Object::Ptr delivery = parse(job.deliveryJson);
+    // Unreadable (only if edited by hand): the recipient comes from the sheet.
+    auto stored = Delivery::of(job);
+    const Delivery delivery = stored ? stored.value() : Delivery();
     Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     auto sent = sentTime(job, fields);
     const evidence::SendMethod method = methodOf(job, fields);
@@ -131,9 +128,9 @@ Object::Ptr evidenceOf(const jobs::Job& job, const form::TemplateRegistry& templ
 
     evidence::ProgressRecordEntry entry;
     entry.sentAt = *sent;
-    entry.recipientInstitution = text(delivery, "name");
-    entry.recipientDepartment = text(delivery, "department");
-    entry.recipientPerson = text(delivery, "person");
+    entry.recipientInstitution = delivery.name;
+    entry.recipientDepartment = delivery.department;
+    entry.recipientPerson = delivery.person;
     if (entry.recipientInstitution.empty()) {
         entry.recipientInstitution = text(fields, "recipient_institution");
         entry.recipientDepartment = text(fields, "recipient_department");
@@ -170,13 +167,14 @@ std::string evidenceCsv(const Array::Ptr& rows) {
             if (Array::Ptr w = addOn->getArray("warnings"))
                 for (size_t k = 0; k < w->size(); ++k)
                     warnings += (warnings.empty() ? "" : " / ") + w->getObject(k)->getValue<std::string>("message");
-        out << csvCell(text(r, "id")) << ',' << csvCell(text(r, "sheetTitle")) << ',' << csvCell(text(r, "patientRef"))
-            << ',' << csvCell(text(r, "destination")) << ',' << csvCell(text(r, "state")) << ','
-            << csvCell(ev ? text(ev, "sentAt") : "") << ',' << csvCell(addOn ? text(addOn, "label") : "") << ','
-            << (addOn ? std::to_string(addOn->optValue<int>("units", 0)) : "") << ',' << csvCell(warnings) << ','
-            << csvCell(ev ? text(ev, "progressRecord") : "") << "\r\n";
+        using common::csvField;
+        out << csvField(text(r, "id")) << ',' << csvField(text(r, "sheetTitle")) << ',' << csvField(text(r, "patientRef"))
+            << ',' << csvField(text(r, "destination")) << ',' << csvField(text(r, "state")) << ','
+            << csvField(ev ? text(ev, "sentAt") : "") << ',' << csvField(addOn ? text(addOn, "label") : "") << ','
+            << (addOn ? std::to_string(addOn->optValue<int>("units", 0)) : "") << ',' << csvField(warnings) << ','
+            << csvField(ev ? text(ev, "progressRecord") : "") << "\r\n";
     }
     return out.str();
 }
 
-}  // namespace http
+}  // namespace app

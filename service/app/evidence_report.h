@@ -14,7 +14,7 @@
 #include "form/template_registry.h"
 #include "jobs/job.h"
 
-namespace http {
+namespace app {
 
 // The evidence object of a job: {"addOn": {...}, "progressRecord": "...",
 // "warnings": [...]}. Fields that need a sent time are left out until the
@@ -25,4 +25,4 @@ Poco::JSON::Object::Ptr evidenceOf(const jobs::Job& job, const form::TemplateReg
 // The month's rows as CSV: UTF-8 with a BOM so that Excel opens it right.
 std::string evidenceCsv(const Poco::JSON::Array::Ptr& rows);
 
-}  // namespace http
+}  // namespace app

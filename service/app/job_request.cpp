@@ -1,4 +1,4 @@
-#include "http/job_request.h"
+#include "app/job_request.h"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Array.h>
@@ -7,23 +7,18 @@
 #include <set>
 #include <sstream>
 
+#include "app/job_records.h"
 #include "common/characters.h"
 #include "common/utf8.h"
 #include "render/pdf_inspect.h"
 
-namespace http {
+namespace app {
 namespace {
 
 using common::FieldError;
 using common::Status;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-std::string stringify(const Poco::Dynamic::Var& v) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(v, out);
-    return out.str();
-}
 
 std::string shown(const std::string& key) { return common::decodeUtf8(key) ? key : "?"; }
 
@@ -172,15 +167,17 @@ void parseDelivery(const Object::Ptr& body, const partners::PartnerDirectory& di
         errors.push_back({"delivery", "required", "送付方法(delivery)をオブジェクトで指定してください。"});
         return;
     }
-    out.channel = delivery->has("channel") && delivery->get("channel").isString()
-                      ? delivery->getValue<std::string>("channel")
-                      : "";
-    if (out.channel == "print") {
-        unknownKeys(delivery, {"channel"}, "delivery.", errors);
+    const std::optional<jobs::Channel> channel =
+        delivery->has("channel") && delivery->get("channel").isString()
+            ? jobs::parseChannel(delivery->getValue<std::string>("channel"))
+            : std::nullopt;
+    if (!channel) {
+        errors.push_back({"delivery.channel", "invalid_option", "送付方法(channel)は print または fax を指定してください。"});
         return;
     }
-    if (out.channel != "fax") {
-        errors.push_back({"delivery.channel", "invalid_option", "送付方法(channel)は print または fax を指定してください。"});
+    out.channel = *channel;
+    if (out.channel == jobs::Channel::Print) {
+        unknownKeys(delivery, {"channel"}, "delivery.", errors);
         return;
     }
     unknownKeys(delivery, {"channel", "partner", "number"}, "delivery.", errors);
@@ -289,14 +286,14 @@ std::string JobRequest::identityJson() const {
         docs->add(o);
     }
     identity->set("documents", docs);
-    identity->set("channel", channel);
+    identity->set("channel", jobs::channelName(channel));
     identity->set("destination", destination());
     identity->set("attachments", static_cast<int>(attachments.size()));
     return stringify(identity);
 }
 
 std::string JobRequest::destination() const {
-    if (channel != "fax") return channel;
+    if (channel != jobs::Channel::Fax) return jobs::channelName(channel);
     return partnerId.empty() ? faxDigits : partnerId;
 }
 
@@ -323,7 +320,7 @@ common::Result<JobRequest> parseJobRequest(const Object::Ptr& body, const Docume
         out.cover = body->getObject("cover");
         if (!out.cover) {
             errors.push_back({"cover", "wrong_type", "送付状の指定(cover)はオブジェクトで指定してください。"});
-        } else if (out.channel != "fax") {
+        } else if (out.channel != jobs::Channel::Fax) {
             errors.push_back({"cover", "not_applicable", "送付状(cover)はFAX送信のときだけ指定できます。"});
         } else {
             unknownKeys(out.cover, {std::begin(kCoverOptions), std::end(kCoverOptions)}, "cover.", errors);
@@ -376,4 +373,4 @@ Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso,
     return f;
 }
 
-}  // namespace http
+}  // namespace app

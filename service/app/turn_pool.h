@@ -7,7 +7,7 @@
 // requests grows without bound. Thread-safe.
 //
 // Renders take turns from one pool, sized to the cores (DocumentService); job
-// submissions from another, a few per core (JobService), so that the jobs in
+// submissions from another, a few per core (JobIntake), so that the jobs in
 // progress are few enough to go through the store's lock in arrival order.
 #pragma once
 
@@ -18,7 +18,7 @@
 
 #include "common/status.h"
 
-namespace http {
+namespace app {
 
 class TurnPool {
 public:
@@ -81,4 +81,4 @@ private:
     std::deque<Waiter*> waiters_;  // first come, first served
 };
 
-}  // namespace http
+}  // namespace app

@@ -12,10 +12,11 @@
 
 #include "common/status.h"
 #include "form/form_data.h"
-#include "http/document_service.h"
+#include "jobs/job.h"
+#include "app/document_service.h"
 #include "partners/partner_directory.h"
 
-namespace http {
+namespace app {
 
 struct JobLimits {
     bool allowAdHocFaxNumbers = false;  // fax.allowAdHocNumbers
@@ -40,7 +41,7 @@ struct JobAttachment {
 struct JobRequest {
     std::vector<JobDocument> documents;
     std::vector<JobAttachment> attachments;
-    std::string channel;            // "print" or "fax"
+    jobs::Channel channel = jobs::Channel::Print;
     // Fax destination.
     std::string partnerId;          // "" for an ad-hoc number
     partners::Partner recipient;    // from the directory, or the number alone
@@ -67,4 +68,4 @@ common::Result<JobRequest> parseJobRequest(const Poco::JSON::Object::Ptr& body, 
 // fax-cover sheet by the caller). sentAtIso is when the job was accepted.
 Poco::JSON::Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso, int totalPages);
 
-}  // namespace http
+}  // namespace app

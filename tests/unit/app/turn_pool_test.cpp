@@ -1,4 +1,4 @@
-#include "http/turn_pool.h"
+#include "app/turn_pool.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,7 @@
 
 namespace {
 
-using http::TurnPool;
+using app::TurnPool;
 
 // Waits (briefly) until cond holds; the pool's counters are the only way to
 // see that another thread has reached the queue.

@@ -1,7 +1,7 @@
 // Issue 21: a cancelled fax is never sent. A cancel and the dispatcher's
 // claim of a held fax race; each is paused at its step hook so that every
 // interleaving is driven deterministically, and in each exactly one wins.
-#include "http/job_service.h"
+#include "app/job_service.h"
 
 #include <catch2/catch.hpp>
 
@@ -60,11 +60,11 @@ struct Fixture {
     common::FixedClock clock{Poco::Timestamp::fromEpochTime(1764000000)};
     common::PosixFileSystem fs;
     Gates gates;
-    std::unique_ptr<http::DocumentService> documents;
+    std::unique_ptr<app::DocumentService> documents;
     std::unique_ptr<jobs::JobStore> store;
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<partners::PartnerRegistry> partners;
-    std::unique_ptr<http::JobService> service;
+    std::unique_ptr<app::JobService> service;
 
     Fixture() {
         auto templates = form::TemplateRegistry::load(settings.templatesDir);
@@ -73,7 +73,7 @@ struct Fixture {
         REQUIRE(fonts.isOk());
         render::XlsxOptions xlsx;
         xlsx.tempDir = dir.path();
-        documents = std::make_unique<http::DocumentService>(templates.value(), fonts.value(), xlsx);
+        documents = std::make_unique<app::DocumentService>(templates.value(), fonts.value(), xlsx);
         auto opened = jobs::JobStore::open(dir.file("jobs.db"), clock);
         REQUIRE(opened.isOk());
         store = std::move(opened.value());
@@ -82,10 +82,10 @@ struct Fixture {
         partners = std::make_unique<partners::PartnerRegistry>(settings.partnersFile);
         std::vector<partners::LineProblem> problems;
         REQUIRE(partners->reload(problems).isOk());
-        http::JobServiceOptions options;
-        options.faxHoldSeconds = 60;
+        app::JobServiceOptions options;
+        options.delivery.faxHoldSeconds = 60;
         options.stepHook = [this](const std::string& step) { gates.reach(step); };
-        service = std::make_unique<http::JobService>(*documents, *store, *spool, *partners, clock, options);
+        service = std::make_unique<app::JobService>(*documents, *store, *spool, *partners, clock, options);
     }
 
     // A fax job to a directory partner, held for its window, which has ended.
@@ -164,7 +164,8 @@ TEST_CASE("A cancel that read the job held loses to a dispatcher that claimed it
     Status cancelled;
     std::thread canceller([&] { cancelled = f.service->cancel(id, "cm-test"); });
     f.gates.waitArrived("cancel.read");
-    std::thread dispatcher([&] { f.service->releaseDueHeld(); });
+    Status released;
+    std::thread dispatcher([&] { released = f.service->releaseDueHeld().status(); });
     f.gates.waitArrived("dispatch.claimed");
     // Both paused: the cancel read "held", the dispatcher has claimed the job.
     f.gates.open("cancel.read");
@@ -172,6 +173,7 @@ TEST_CASE("A cancel that read the job held loses to a dispatcher that claimed it
     CHECK(cancelled.code() == Status::Code::Conflict);
     f.gates.open("dispatch.claimed");
     dispatcher.join();
+    CHECK(released.isOk());
     checkOneWinner(f, id, cancelled);
 }
 
@@ -193,13 +195,15 @@ TEST_CASE("A cancel while the dispatcher holds its claim is refused and the fax 
     Fixture f;
     const std::string id = f.heldFaxDueNow();
     f.gates.close("dispatch.claimed");
-    std::thread dispatcher([&] { f.service->releaseDueHeld(); });
+    Status released;
+    std::thread dispatcher([&] { released = f.service->releaseDueHeld().status(); });
     f.gates.waitArrived("dispatch.claimed");
     Status cancelled = f.service->cancel(id, "cm-test");
     CHECK(cancelled.code() == Status::Code::Conflict);
     CHECK(f.spooledFiles(id) == 0);  // not yet written: the claim alone stops the cancel
     f.gates.open("dispatch.claimed");
     dispatcher.join();
+    CHECK(released.isOk());
     checkOneWinner(f, id, cancelled);
 }
 

@@ -1,11 +1,11 @@
-#include "http/document_service.h"
+#include "app/document_service.h"
 
 #include <optional>
 
 #include "form/validator.h"
 #include "layout/layout_builder.h"
 
-namespace http {
+namespace app {
 
 DocumentService::DocumentService(std::shared_ptr<const form::TemplateRegistry> templates,
                                  std::shared_ptr<const render::FontMetrics> fonts, render::XlsxOptions xlsx,
@@ -80,4 +80,4 @@ common::Result<RenderedDocument> DocumentService::render(const std::vector<layou
     return out;
 }
 
-}  // namespace http
+}  // namespace app

@@ -13,13 +13,13 @@
 #include "common/status.h"
 #include "form/form_data.h"
 #include "form/template_registry.h"
-#include "http/turn_pool.h"
+#include "app/turn_pool.h"
 #include "layout/layout_builder.h"
 #include "render/font_metrics.h"
 #include "render/pdf_renderer.h"
 #include "render/xlsx_renderer.h"
 
-namespace http {
+namespace app {
 
 struct RenderedDocument {
     std::string bytes;
@@ -80,4 +80,4 @@ private:
     mutable TurnPool pool_;
 };
 
-}  // namespace http
+}  // namespace app

@@ -1,4 +1,4 @@
-#include "http/turn_pool.h"
+#include "app/turn_pool.h"
 
 #include <algorithm>
 #include <string>
@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace http {
+namespace app {
 
 namespace {
 
@@ -81,4 +81,4 @@ int TurnPool::waiting() const {
     return static_cast<int>(waiters_.size());
 }
 
-}  // namespace http
+}  // namespace app

@@ -1,0 +1,58 @@
+#include "http/job_json.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include "common/clock.h"
+
+namespace http {
+namespace {
+
+using Poco::JSON::Object;
+
+Object::Ptr parseObject(const std::string& json) {
+    if (json.empty()) return new Object;
+    return Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
+}
+
+}  // namespace
+
+Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("id", job.id);
+    o->set("sheet", job.sheetId);
+    o->set("state", jobs::stateName(job.state));
+    o->set("channel", jobs::channelName(job.channel));
+    o->set("destination", job.destination);
+    if (!job.office.empty()) o->set("office", job.office);
+    if (job.patientRef) o->set("patientRef", *job.patientRef);
+    o->set("pageCount", job.pageCount);
+    o->set("attempt", job.attempt + 1);
+    o->set("createdAt", job.createdAt);
+    o->set("updatedAt", job.updatedAt);
+    if (job.heldUntilUs > 0 && job.state == jobs::JobState::Held)
+        o->set("heldUntil", common::isoJst(Poco::Timestamp(job.heldUntilUs)));
+    if (!job.sentAt.empty()) o->set("sentAt", job.sentAt);
+    try {
+        o->set("delivery", parseObject(job.deliveryJson));
+        o->set("warnings", Poco::JSON::Parser().parse(job.warningsJson));
+        if (!job.receiptJson.empty()) o->set("receipt", parseObject(job.receiptJson));
+    } catch (const Poco::Exception&) {
+        // Stored by this service as JSON; unreadable only if edited by hand.
+    }
+    if (!job.errorCode.empty()) {
+        Object::Ptr error = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        error->set("code", job.errorCode);
+        error->set("message", job.errorMessage);
+        o->set("error", error);
+    }
+    Object::Ptr links = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    links->set("self", "/api/v1/jobs/" + job.id);
+    links->set("pdf", "/api/v1/jobs/" + job.id + "/document?format=pdf");
+    links->set("xlsx", "/api/v1/jobs/" + job.id + "/document?format=xlsx");
+    if (job.channel == jobs::Channel::Fax) links->set("fax", "/api/v1/jobs/" + job.id + "/document?format=fax_pdf");
+    links->set("events", "/api/v1/jobs/" + job.id + "/events");
+    o->set("links", links);
+    return o;
+}
+
+}  // namespace http

@@ -1,0 +1,151 @@
+#include "jobs/store_schema.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "jobs/job_store.h"
+#include "jobs/store_sql.h"
+
+namespace jobs {
+namespace {
+
+using namespace Poco::Data::Keywords;
+using common::Status;
+using Poco::Data::Session;
+
+// Version 1: the first schema. A later version is one more function in
+// kMigrations; each runs once, in order, inside the migration transaction.
+void createSchemaV1(Session& s) {
+    s << "CREATE TABLE jobs ("
+         " id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 32),"
+         " sheet_id TEXT NOT NULL,"
+         " channel TEXT NOT NULL CHECK (channel IN ('print', 'fax')),"
+         " destination TEXT NOT NULL DEFAULT '',"
+         " state TEXT NOT NULL CHECK (state IN ('accepted', 'rendering', 'rendered', 'held', 'spooled',"
+         "   'sent', 'failed', 'cancelled')),"
+         " request_json TEXT NOT NULL,"
+         " request_hash TEXT NOT NULL,"
+         " idempotency_key TEXT UNIQUE,"
+         " patient_ref TEXT,"
+         " page_count INTEGER NOT NULL DEFAULT 0,"
+         " warnings_json TEXT NOT NULL DEFAULT '[]',"
+         " error_code TEXT NOT NULL DEFAULT '',"
+         " error_message TEXT NOT NULL DEFAULT '',"
+         " attempt INTEGER NOT NULL DEFAULT 0,"
+         " created_at TEXT NOT NULL,"
+         " updated_at TEXT NOT NULL,"
+         " created_at_us INTEGER NOT NULL)",
+        now;
+    s << "CREATE INDEX jobs_by_created ON jobs (created_at_us)", now;
+    s << "CREATE INDEX jobs_by_sheet ON jobs (sheet_id, created_at_us)", now;
+    s << "CREATE INDEX jobs_by_state ON jobs (state, created_at_us)", now;
+    s << "CREATE INDEX jobs_by_patient ON jobs (patient_ref, created_at_us) WHERE patient_ref IS NOT NULL", now;
+    s << "CREATE INDEX jobs_by_request_hash ON jobs (request_hash, created_at_us)", now;
+    s << "CREATE TABLE documents ("
+         " job_id TEXT NOT NULL REFERENCES jobs (id),"
+         " format TEXT NOT NULL CHECK (format IN ('pdf', 'xlsx', 'fax_pdf')),"
+         " bytes BLOB NOT NULL,"
+         " sha256 TEXT NOT NULL,"
+         " size INTEGER NOT NULL,"
+         " created_at TEXT NOT NULL,"
+         " PRIMARY KEY (job_id, format))",
+        now;
+    s << "CREATE TABLE events ("
+         " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " job_id TEXT NOT NULL REFERENCES jobs (id),"
+         " kind TEXT NOT NULL,"
+         " at TEXT NOT NULL,"
+         " actor TEXT NOT NULL,"
+         " detail TEXT NOT NULL DEFAULT '{}')",
+        now;
+    s << "CREATE INDEX events_by_job ON events (job_id, seq)", now;
+    // The history is an audit trail of who did what to a patient's sheet:
+    // even a hand-run UPDATE must not rewrite it. Deleting stays possible for
+    // a future retention purge, which removes whole jobs.
+    s << "CREATE TRIGGER events_append_only BEFORE UPDATE ON events"
+         " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+        now;
+}
+
+// Version 2: delivery (fax partner, hold window, results), receipt
+// confirmation, the owning office, and the audit trail of API access.
+void addDeliveryAndAudit(Session& s) {
+    s << "ALTER TABLE jobs ADD COLUMN office TEXT NOT NULL DEFAULT ''", now;
+    s << "ALTER TABLE jobs ADD COLUMN delivery_json TEXT NOT NULL DEFAULT '{}'", now;
+    s << "ALTER TABLE jobs ADD COLUMN held_until_us INTEGER NOT NULL DEFAULT 0", now;
+    s << "ALTER TABLE jobs ADD COLUMN sent_at TEXT NOT NULL DEFAULT ''", now;
+    s << "ALTER TABLE jobs ADD COLUMN receipt_json TEXT NOT NULL DEFAULT ''", now;
+    s << "CREATE INDEX jobs_by_office ON jobs (office, created_at_us)", now;
+    s << "CREATE INDEX jobs_by_hold ON jobs (state, held_until_us)", now;
+    s << "CREATE TABLE audit ("
+         " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " at TEXT NOT NULL,"
+         " at_us INTEGER NOT NULL,"
+         " office TEXT NOT NULL,"
+         " role TEXT NOT NULL,"
+         " method TEXT NOT NULL,"
+         " route TEXT NOT NULL,"
+         " job_id TEXT NOT NULL DEFAULT '',"
+         " client TEXT NOT NULL,"
+         " status INTEGER NOT NULL)",
+        now;
+    s << "CREATE INDEX audit_by_time ON audit (at_us)", now;
+    s << "CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit"
+         " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+        now;
+}
+
+// Version 3: an audit row can stand for many requests (unauthenticated
+// traffic is audited per client address, answer and minute).
+void addAuditCount(Session& s) {
+    s << "ALTER TABLE audit ADD COLUMN request_count INTEGER NOT NULL DEFAULT 1 CHECK (request_count >= 1)", now;
+}
+
+struct Migration {
+    int version;
+    void (*apply)(Session&);
+};
+const Migration kMigrations[] = {
+    {1, createSchemaV1},
+    {2, addDeliveryAndAudit},
+    {3, addAuditCount},
+};
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
+              "one migration per schema version");
+
+}  // namespace
+
+Status createOwnerOnly(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        const int err = errno;
+        return Status::fromErrno(err, "open job store " + path + ": " + std::strerror(err));
+    }
+    ::close(fd);
+    return Status::ok();
+}
+
+Status migrate(Session& s, const common::Clock& clock) {
+    WriteTransaction tx(s);
+    s << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        now;
+    int current = 0;
+    s << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
+    if (current > JobStore::kSchemaVersion)
+        return Status::internal("job store schema version " + std::to_string(current) +
+                                " is newer than this build supports (" +
+                                std::to_string(JobStore::kSchemaVersion) + ")");
+    for (const Migration& m : kMigrations) {
+        if (m.version <= current) continue;
+        m.apply(s);
+        s << "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", bind(m.version),
+            bind(common::isoJst(clock.now())), now;
+    }
+    tx.commit();
+    return Status::ok();
+}
+
+}  // namespace jobs

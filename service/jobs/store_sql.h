@@ -1,0 +1,67 @@
+// SQL plumbing the parts of the job store share (job_store.cpp, job_rows.cpp,
+// store_schema.cpp, job_store_audit.cpp): a write transaction, turning what
+// Poco throws into a Status, and statements whose values are bound at run
+// time. Internal to jobs/; the callers hold the store's lock.
+#pragma once
+
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+
+namespace jobs {
+
+// BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that
+// reads first and writes later can fail with SQLITE_BUSY halfway through.
+// Rolls back unless commit() succeeded.
+class WriteTransaction {
+public:
+    explicit WriteTransaction(Poco::Data::Session& s);
+    ~WriteTransaction();
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+
+    void commit();
+
+private:
+    Poco::Data::Session& s_;
+    bool committed_ = false;
+};
+
+// Runs body and turns whatever Poco or the standard library throws into a
+// Status with context, so no exception leaves the store.
+template <typename F>
+auto guarded(const std::string& context, F&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const Poco::Data::SQLite::DBLockedException& e) {
+        return common::Status::unavailable(context + ": database is busy: " + e.displayText());
+    } catch (const Poco::Data::SQLite::TableLockedException& e) {
+        return common::Status::unavailable(context + ": database is busy: " + e.displayText());
+    } catch (const Poco::Data::SQLite::DatabaseFullException& e) {
+        // SQLITE_FULL (ENOSPC or a quota while writing the log or the file):
+        // the transaction is rolled back, and the same call succeeds once there is space.
+        return common::Status::storageFull(context + ": " + e.displayText());
+    } catch (const Poco::Exception& e) {
+        return common::Status::ioError(context + ": " + e.displayText());
+    } catch (const std::exception& e) {
+        return common::Status::internal(context + ": " + e.what());
+    }
+}
+
+using Param = std::variant<std::string, Poco::Int64>;
+
+// Runs a statement whose values are only known at run time (filters, optional
+// changes). bind() copies each value into the statement.
+Poco::Data::Statement prepared(Poco::Data::Session& s, const std::string& sql, const std::vector<Param>& params);
+
+// True when a job with this id is stored.
+bool jobExists(Poco::Data::Session& s, const std::string& id);
+
+}  // namespace jobs
