@@ -275,7 +275,7 @@ private:
             Object::Ptr o = row.extract<Object::Ptr>();
             std::map<std::string, FieldValue> values;
             for (const auto& [key, value] : *o) {
-                auto col = std::find_if(f.columns.begin(), f.columns.end(), [&](const FieldSpec& c) { return c.key == key; });
+                auto col = std::find_if(f.columns.begin(), f.columns.end(), [&name = key](const FieldSpec& c) { return c.key == name; });
                 if (col == f.columns.end()) {
                     error(rowPath + "." + key, "unknown_field", "「" + key + "」は" + quoted(f) + "にない項目です。");
                     ok = false;
