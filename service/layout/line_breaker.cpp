@@ -26,14 +26,6 @@ struct Unit {
     size_t end;
 };
 
-// The last character of a unit that is not a mark or selector: what the
-// 禁則 rules look at.
-char32_t lastBase(const std::u32string& para, const Unit& unit) {
-    for (size_t i = unit.end; i > unit.begin; --i)
-        if (!common::extendsPrevious(para[i - 1])) return para[i - 1];
-    return para[unit.end - 1];
-}
-
 // Splits one paragraph (tabs already spaces) into units that must not be
 // broken inside.
 std::vector<Unit> units(const std::u32string& para) {
