@@ -1,5 +1,7 @@
 #include "e2e_support.h"
 
+#include <catch2/catch.hpp>
+
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -112,6 +114,12 @@ std::string base64(const std::string& bytes) {
     encoder << bytes;
     encoder.close();
     return encoded.str();
+}
+
+void writeSelfSignedCertificate(const testing_support::TempDir& dir) {
+    auto made = testing_support::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                                      "-subj", "/CN=localhost", "-keyout", dir.file("key.pem"), "-out", dir.file("cert.pem")});
+    REQUIRE(made.exitCode == 0);
 }
 
 }  // namespace e2e

@@ -70,6 +70,9 @@ private:
     std::unique_ptr<http::Server> server_;
 };
 
+// A self-signed certificate for localhost, as dir/cert.pem and dir/key.pem (for TLS tests).
+void writeSelfSignedCertificate(const testing_support::TempDir& dir);
+
 // bytes in Base64 on one line, as the API takes attachments.
 std::string base64(const std::string& bytes);
 

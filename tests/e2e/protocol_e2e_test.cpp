@@ -406,9 +406,7 @@ bool tls12HandshakeSucceeds(int port, const std::string& ciphers) {
 
 TEST_CASE("Issue 21: TLS 1.2 offers only forward-secret AEAD suites", "[e2e][protocol][tls]") {
     testing_support::TempDir dir;
-    auto made = testing_support::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                                      "-subj", "/CN=localhost", "-keyout", dir.file("key.pem"), "-out", dir.file("cert.pem")});
-    REQUIRE(made.exitCode == 0);
+    writeSelfSignedCertificate(dir);
     TestServer server([&](config::Settings& s) {
         s.tlsCertificateFile = dir.file("cert.pem");
         s.tlsPrivateKeyFile = dir.file("key.pem");

@@ -183,9 +183,7 @@ TEST_CASE("The server refuses plain HTTP on a non-loopback address, and serves H
         REQUIRE_FALSE(started);
         CHECK(started.status().message().find("TLS") != std::string::npos);
     }
-    auto made = testing_support::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                                      "-subj", "/CN=localhost", "-keyout", dir.file("key.pem"), "-out", dir.file("cert.pem")});
-    REQUIRE(made.exitCode == 0);
+    writeSelfSignedCertificate(dir);
     TestServer server([&](config::Settings& s) {
         s.tlsCertificateFile = dir.file("cert.pem");
         s.tlsPrivateKeyFile = dir.file("key.pem");
