@@ -1,9 +1,11 @@
 // renkei: the coordination-sheet document server.
 //   renkei [--config FILE] [--port N] [--data DIR]      run the server
-//   renkei token new --office ID --role submitter|admin [--name NAME]
+//   renkei token new --office ID --role submitter|admin [--name NAME] [--config FILE]
 //   renkei render --sheet ID --in REQUEST.json --out FILE.pdf|.xlsx [--config FILE]
-// The server logs one line when it is ready, reloads the partner directory on
-// SIGHUP and stops cleanly on SIGTERM or SIGINT.
+//   renkei --help | renkei token --help
+// The server logs one line when it is ready, reloads the partner directory,
+// the office registry and the tokens file on SIGHUP and stops cleanly on
+// SIGTERM or SIGINT.
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
 #include <Poco/FileStream.h>
@@ -27,6 +29,7 @@
 #include "config/settings.h"
 #include "form/template_registry.h"
 #include "http/server.h"
+#include "offices/office_directory.h"
 #include "render/font_metrics.h"
 
 namespace {
@@ -51,13 +54,29 @@ void boundHeap() {
     mallopt(M_ARENA_MAX, 4);
 }
 
+const char* const kUsage =
+    "usage: renkei [--config FILE] [--port N] [--data DIR]\n"
+    "       renkei token new --office ID --role submitter|admin [--name NAME] [--config FILE]\n"
+    "       renkei render --sheet ID --in REQUEST.json --out FILE.pdf|FILE.xlsx [--config FILE]\n"
+    "       renkei --help | renkei token --help\n";
+
+const char* const kTokenUsage =
+    "usage: renkei token new --office ID --role submitter|admin [--name NAME] [--config FILE]\n"
+    "  Makes a new access token for an office of the office registry (offices.file) and\n"
+    "  prints it once, with the line (its SHA-256, never the token) for the tokens file\n"
+    "  (auth.tokensFile). Reload the server (SIGHUP) to let it in.\n";
+
 int usage(const std::string& problem) {
-    std::cerr << "renkei: " << problem << "\n"
-              << "usage: renkei [--config FILE] [--port N] [--data DIR]\n"
-              << "       renkei token new --office ID --role submitter|admin [--name NAME]\n"
-              << "       renkei render --sheet ID --in REQUEST.json --out FILE.pdf|FILE.xlsx [--config FILE]\n";
+    std::cerr << "renkei: " << problem << "\n" << kUsage;
     return 2;
 }
+
+int help(const char* text) {
+    std::cout << text;
+    return 0;
+}
+
+bool isHelp(const char* arg) { return std::strcmp(arg, "--help") == 0 || std::strcmp(arg, "-h") == 0; }
 
 // Parses "--name value" pairs; returns false on anything else.
 bool parseOptions(int argc, char** argv, int first, std::map<std::string, std::string>& out, std::string& problem) {
@@ -126,11 +145,11 @@ int runServer(std::map<std::string, std::string>& options) {
     for (;;) {
         sigwait(&stopSignals, &received);
         if (received != SIGHUP) break;
-        common::Status reloaded = application.value()->reloadPartners();
+        common::Status reloaded = application.value()->reload();
         if (reloaded)
-            log.information("partner directory reloaded");
+            log.information("partner directory, office registry and tokens reloaded");
         else
-            log.error("partner directory not reloaded: %s", reloaded.toString());
+            log.error("not all reloaded (what could not be read keeps its old contents): %s", reloaded.toString());
     }
     log.information("stopping on %s", std::string(received == SIGTERM ? "SIGTERM" : "SIGINT"));
     server.value()->stop();
@@ -187,10 +206,25 @@ int runRender(std::map<std::string, std::string>& options) {
 // hash for the tokens file.
 int runTokenNew(std::map<std::string, std::string>& options) {
     for (const auto& [k, v] : options)
-        if (k != "office" && k != "role" && k != "name") return usage("unknown option --" + k);
+        if (k != "office" && k != "role" && k != "name" && k != "config") return usage("unknown option --" + k);
     if (!options.count("office") || !options.count("role")) return usage("token new needs --office and --role");
     auto role = auth::parseRole(options["role"]);
     if (!role) return usage("--role must be submitter or admin");
+    auto settings = settingsFrom(options);
+    if (!settings) return usage(settings.status().message());
+    std::vector<partners::LineProblem> problems;
+    auto offices = offices::OfficeDirectory::load(settings->officesFile, problems);
+    if (!offices) {
+        std::cerr << "renkei: " << offices.status().message() << "\n";
+        return 1;
+    }
+    if (!offices.value()->find(options["office"])) {
+        std::cerr << "renkei: office '" << options["office"] << "' is not in the office registry "
+                  << settings->officesFile << "; add it there first. Registered offices:";
+        for (const auto& o : offices.value()->all()) std::cerr << " " << o.id;
+        std::cerr << "\n";
+        return 1;
+    }
     const std::string name = options.count("name") ? options["name"] : options["office"] + "-" + options["role"];
     auth::NewToken token = auth::newToken(name, options["office"], *role);
     std::cout << "token (give it to the office; it is shown only now):\n  " << token.token << "\n"
@@ -204,6 +238,8 @@ int main(int argc, char** argv) {
     try {
         boundHeap();
         setUpLogging();
+        if (argc > 1 && isHelp(argv[1])) return help(kUsage);
+        if (argc > 2 && std::strcmp(argv[1], "token") == 0 && isHelp(argv[2])) return help(kTokenUsage);
         std::map<std::string, std::string> options;
         std::string problem;
         bool render = argc > 1 && std::strcmp(argv[1], "render") == 0;

@@ -1,5 +1,7 @@
 #include "app/job_composer.h"
 
+#include "app/sender_block.h"
+
 #include "app/job_records.h"
 #include "render/pdf_inspect.h"
 
@@ -28,8 +30,9 @@ std::vector<jobs::FrozenDocument> RenderedJob::takeCopies() {
 }
 
 JobComposer::JobComposer(const DocumentService& documents, jobs::JobStore& store,
-                         const partners::PartnerRegistry& partners, const common::Clock& clock, JobLimits limits)
-    : documents_(documents), store_(store), partners_(partners), clock_(clock), limits_(limits) {}
+                         const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
+                         const common::Clock& clock, JobLimits limits)
+    : documents_(documents), store_(store), partners_(partners), offices_(offices), clock_(clock), limits_(limits) {}
 
 common::Result<JobRequest> JobComposer::requestOf(const jobs::Job& job) const {
     Object::Ptr body;
@@ -85,8 +88,11 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
     if (!coverSheet) return Status::internal("the fax-cover template is missing");
     int coverPages = 1;
     layout::Document cover;
+    const auto officeDirectory = offices_.current();
+    const offices::Office* sender = officeDirectory->find(job.office);
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
         auto fields = coverFields(request, sentAtIso, coverPages + maskedPages + attachmentPages);
+        if (sender) setCoverSender(*fields, *sender);
         auto data = documents_.validate(kCoverSheet, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;

@@ -22,12 +22,12 @@ DeliveryOptions withHook(DeliveryOptions delivery, const JobServiceOptions& o) {
 }  // namespace
 
 JobService::JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
-                       const partners::PartnerRegistry& partners, const common::Clock& clock,
-                       JobServiceOptions options, const spool::CupsPrinter* printer)
+                       const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
+                       const common::Clock& clock, JobServiceOptions options, const spool::CupsPrinter* printer)
     : store_(store), spool_(spool), clock_(clock), options_(std::move(options)),
-      composer_(documents, store, partners, clock, options_.limits),
+      composer_(documents, store, partners, offices, clock, options_.limits),
       delivery_(store, spool, composer_, clock, withHook(options_.delivery, options_), printer),
-      intake_(documents, store, partners, composer_, delivery_, clock, options_.intake, options_.limits),
+      intake_(documents, store, partners, offices, composer_, delivery_, clock, options_.intake, options_.limits),
       results_(store, spool, clock, printer) {}
 
 common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const std::string& idempotencyKey,
@@ -112,10 +112,12 @@ common::Status JobService::cancel(const std::string& jobId, const std::string& a
     auto job = store_.get(jobId);
     if (!job) return job.status();
     if (job->state != jobs::JobState::Held)
-        return Status::conflict("ジョブは「" + jobs::stateName(job->state) + "」のため取り消せません(取り消しは送信待ちの間だけです)。");
+        return Status::conflict("ジョブは「" + jobs::stateName(job->state) + "」のため取り消せません(取り消しは送信待ちの間だけです)。",
+                                "not_cancellable", jobId);
     step("cancel.read");
     Status moved = store_.transitionFrom(jobId, jobs::JobState::Held, jobs::JobState::Cancelled, "cancelled", actor, "{}");
-    if (moved.code() == Status::Code::Conflict) return Status::conflict("ジョブはすでに送信処理に入ったため取り消せません。");
+    if (moved.code() == Status::Code::Conflict)
+        return Status::conflict("ジョブはすでに送信処理に入ったため取り消せません。", "not_cancellable", jobId);
     return moved;
 }
 
@@ -123,7 +125,8 @@ common::Status JobService::retry(const std::string& jobId, const std::string& ac
     auto job = store_.get(jobId);
     if (!job) return job.status();
     if (job->state != jobs::JobState::Failed)
-        return Status::conflict("再送できるのは失敗したジョブだけです(現在: " + jobs::stateName(job->state) + ")。");
+        return Status::conflict("再送できるのは失敗したジョブだけです(現在: " + jobs::stateName(job->state) + ")。",
+                                "not_retryable", jobId);
     Status archived = spool_.archiveAttempt(jobs::channelName(job->channel), jobId, job->attempt + 1);
     if (!archived) return archived;
     const bool rendered = store_.document(jobId, "pdf").isOk();

@@ -50,7 +50,8 @@ public:
     // printer: when not null, print jobs go to this CUPS queue instead of the
     // print spool folder. It must outlive the service.
     JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
-               const partners::PartnerRegistry& partners, const common::Clock& clock, JobServiceOptions options,
+               const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
+               const common::Clock& clock, JobServiceOptions options,
                const spool::CupsPrinter* printer = nullptr);
     JobService(const JobService&) = delete;
     JobService& operator=(const JobService&) = delete;

@@ -106,12 +106,11 @@ struct Settings {
     // as long each time, up to retryMaxMs between tries.
     int spoolRetryFirstMs = 1000;
     int spoolRetryMaxMs = 60000;
-    // office.businessDays / openTime / closeTime / holidays: the office's
-    // business days and hours (運営規程), for the 入院時情報連携加算 deadlines.
-    std::string businessDays = "mon,tue,wed,thu,fri";
-    std::string openTime = "09:00";
-    std::string closeTime = "18:00";
-    std::string holidays;  // comma list of ISO dates
+    // offices.file: the office registry (CSV: profile, business calendar,
+    // care managers of each office the server acts for); reloaded on SIGHUP.
+    std::string officesFile = RENKEI_DEFAULT_OFFICES_FILE;
+    // office.default: the office an open API (no tokens) acts for.
+    std::string defaultOffice = "harunire-no-oka";
     // web.dir: the browser interface's static files, served at "/"; "" serves none.
     std::string webDir = RENKEI_DEFAULT_WEB_DIR;
     // web.sessionIdleMinutes: a browser session unused this long ends (sign in again).

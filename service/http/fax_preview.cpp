@@ -1,5 +1,6 @@
 #include "http/fax_preview.h"
 
+#include "app/sender_block.h"
 #include "layout/layout_builder.h"
 #include "render/pdf_inspect.h"
 
@@ -23,6 +24,7 @@ const char* const kPreviewId = "00000000000000000000000000000000";
 
 common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentService& documents,
                                                   const partners::PartnerDirectory& directory,
+                                                  const offices::Office& sender,
                                                   const app::JobLimits& limits, const std::string& sheetId,
                                                   const std::string& partnerId, const Object::Ptr& body,
                                                   const std::string& sentAtIso) {
@@ -40,7 +42,9 @@ common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentServic
     job->set("delivery", delivery);
     app::JobLimits directoryOnly = limits;
     directoryOnly.allowAdHocFaxNumbers = false;
-    auto request = app::parseJobRequest(job, documents, directory, directoryOnly);
+    auto filled = app::withSenderBlock(job, documents.templates(), sender);
+    if (!filled) return filled.status();
+    auto request = app::parseJobRequest(filled.value(), documents, directory, directoryOnly);
     if (!request) return request.status();
 
     // As JobService::renderJob: every patient of the fax is masked on every page, the cover included.
@@ -70,6 +74,7 @@ common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentServic
     layout::Document cover;
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
         auto fields = app::coverFields(request.value(), sentAtIso, coverPages + sheetPages + attachmentPages);
+        app::setCoverSender(*fields, sender);
         auto data = documents.validate("fax-cover", fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;

@@ -10,6 +10,7 @@
 #include "common/utf8.h"
 #include "form/wareki.h"
 #include "app/evidence_report.h"
+#include "app/sender_block.h"
 #include "common/clock.h"
 #include "http/fax_preview.h"
 #include "http/job_json.h"
@@ -309,6 +310,23 @@ void getSheet(RequestContext& ctx, Services& s) {
     sendJson(ctx.response, 200, o);
 }
 
+// The caller's office, whose profile signs what it renders. 409 when the
+// office has left the registry since the token was loaded.
+const offices::Office& officeOf(RequestContext& ctx, const offices::OfficeDirectory& directory) {
+    const offices::Office* office = directory.find(ctx.principal.office);
+    if (!office)
+        throw HttpError{409, "unknown_office", "事業所「" + ctx.principal.office + "」は事業所一覧に登録されていません。"};
+    return *office;
+}
+
+// The business calendar of a job's office; the default (Monday to Friday,
+// 9:00-18:00, national holidays) for an office no longer registered.
+evidence::BusinessCalendar calendarOf(const Services& s, const std::string& office) {
+    const auto directory = s.offices.current();
+    if (const offices::Office* o = directory->find(office)) return o->calendar;
+    return evidence::BusinessCalendar();
+}
+
 // ?fax=<partner>: the masked fax the partner would receive (fax_preview.h).
 // The mask comes from the partner, never from the caller.
 void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTemplate& sheet, app::Format format,
@@ -319,8 +337,9 @@ void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTe
     limits.maxDocuments = s.settings.documentsPerJob;
     limits.maxAttachments = s.settings.attachmentsPerJob;
     limits.maxPages = s.settings.pagesPerJob;
-    auto doc = renderFaxPreview(s.documents, *s.partners.current(), limits, sheet.id, ctx.query("fax"), body,
-                                common::isoJst(Poco::Timestamp()));
+    const auto directory = s.offices.current();
+    auto doc = renderFaxPreview(s.documents, *s.partners.current(), officeOf(ctx, *directory), limits, sheet.id,
+                                ctx.query("fax"), body, common::isoJst(Poco::Timestamp()));
     if (!doc) return fail(ctx, doc.status());
     ctx.response.set("X-Page-Count", std::to_string(doc->pageCount));
     sendBytes(ctx.response, 200, kPdfType, doc->bytes, sheet.id + "-fax-preview.pdf", sheet.title + "_FAXプレビュー.pdf");
@@ -336,7 +355,10 @@ void renderSheet(RequestContext& ctx, Services& s) {
         if (key != "fields") errors.push_back({key, "unknown_field", "「" + key + "」は指定できない項目です。"});
     if (!body->getObject("fields")) errors.push_back({"fields", "required", "記入内容(fields)をオブジェクトで指定してください。"});
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid request", errors));
-    auto data = s.documents.validate(sheet.id, body->getObject("fields"));
+    const auto directory = s.offices.current();
+    auto fields = app::withSenderFields(body->getObject("fields"), sheet, officeOf(ctx, *directory), "fields.");
+    if (!fields) return fail(ctx, fields.status());
+    auto data = s.documents.validate(sheet.id, fields.value());
     if (!data) return fail(ctx, data.status());
     // A preview has no job: its id and date are fixed so the output is repeatable.
     auto doc = s.documents.render(sheet, data.value(), format, "00000000000000000000000000000000",
@@ -378,7 +400,7 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
 // The job with its billing evidence.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
     Object::Ptr o = jobToJson(job);
-    o->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
+    o->set("evidence", app::evidenceOf(job, s.documents.templates(), calendarOf(s, job.office)));
     return o;
 }
 
@@ -414,7 +436,7 @@ void getEvidence(RequestContext& ctx, Services& s) {
             row->set("destination", job.destination);
             row->set("state", jobs::stateName(job.state));
             row->set("createdAt", job.createdAt);
-            row->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
+            row->set("evidence", app::evidenceOf(job, s.documents.templates(), calendarOf(s, job.office)));
             rows->add(row);
         }
         if (static_cast<int>(page->size()) < filter.limit) break;
@@ -594,6 +616,7 @@ void listAudit(RequestContext& ctx, Services& s) {
         o->set("at", e.at);
         o->set("office", e.office);
         o->set("role", e.role);
+        if (!e.tokenName.empty()) o->set("token", e.tokenName);
         o->set("method", e.method);
         o->set("route", e.route);
         if (!e.jobId.empty()) o->set("jobId", e.jobId);

@@ -4,6 +4,7 @@
 
 #include "config/settings.h"
 #include "evidence/business_calendar.h"
+#include "offices/office_directory.h"
 #include "app/audit_trail.h"
 #include "app/document_service.h"
 #include "app/job_queries.h"
@@ -19,7 +20,7 @@ struct Services {
     const app::JobQueries& queries;
     app::AuditTrail& audit;
     const partners::PartnerRegistry& partners;
-    const evidence::BusinessCalendar& calendar;
+    const offices::OfficeRegistry& offices;
 };
 
 void registerRoutes(Router& router, Services& services);

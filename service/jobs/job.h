@@ -126,7 +126,7 @@ struct AuditEntry {
     long long seq = 0;
     std::string at;        // set by the store
     long long atUs = 0;    // set by the store, unless appendAudit is given one (a window's start)
-    std::string office;    // partner id of the token's office, "" when unauthenticated
+    std::string office;    // id of the token's office, "" when unauthenticated
     std::string role;      // "submitter", "admin" or "" when unauthenticated
     std::string method;    // "" for an aggregated row
     std::string route;     // the route pattern or the path; "(any)" for an aggregated row
@@ -134,6 +134,7 @@ struct AuditEntry {
     std::string client;    // client address; "*" for addresses past the tracking limit
     int status = 0;        // HTTP status answered
     int count = 1;         // requests this row stands for
+    std::string tokenName;  // the token's name in the tokens file ("local" for the open API, "" when unauthenticated)
 };
 
 struct AuditFilter {

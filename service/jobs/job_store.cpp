@@ -128,11 +128,12 @@ Result<Job> JobStore::get(const std::string& id) const {
     });
 }
 
-Result<Job> JobStore::findByIdempotencyKey(const std::string& key) const {
+Result<Job> JobStore::findByIdempotencyKey(const std::string& office, const std::string& key) const {
     if (key.empty()) return Status::notFound("no job for an empty idempotency key");
     return guarded("find job by idempotency key", [&]() -> Result<Job> {
         std::lock_guard<std::mutex> lock(mutex_);
-        return selectOneJob(*session_, "WHERE idempotency_key = ?", {key}, "no job for this idempotency key");
+        return selectOneJob(*session_, "WHERE idempotency_key = ?", {scopedIdempotencyKey(office, key)},
+                            "no job for this idempotency key");
     });
 }
 

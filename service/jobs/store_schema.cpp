@@ -104,6 +104,15 @@ void addAuditCount(Session& s) {
     s << "ALTER TABLE audit ADD COLUMN request_count INTEGER NOT NULL DEFAULT 1 CHECK (request_count >= 1)", now;
 }
 
+// Version 4: offices as tenants. Idempotency keys belong to the office that
+// sent them (the column's UNIQUE stays; it now holds "office<US>key", see
+// job_rows.h), and the audit trail names the token that was used.
+void addOfficeScope(Session& s) {
+    s << "UPDATE jobs SET idempotency_key = office || char(31) || idempotency_key WHERE idempotency_key IS NOT NULL",
+        now;
+    s << "ALTER TABLE audit ADD COLUMN token_name TEXT NOT NULL DEFAULT ''", now;
+}
+
 struct Migration {
     int version;
     void (*apply)(Session&);
@@ -112,6 +121,7 @@ const Migration kMigrations[] = {
     {1, createSchemaV1},
     {2, addDeliveryAndAudit},
     {3, addAuditCount},
+    {4, addOfficeScope},
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");

@@ -31,7 +31,7 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -55,7 +55,7 @@ class Server:
     """The real renkei binary with its own data folder and tokens file."""
 
     def __init__(self, renkei, work):
-        out = subprocess.run([renkei, "token", "new", "--office", "harenire", "--role", "submitter",
+        out = subprocess.run([renkei, "token", "new", "--office", "harunire-no-oka", "--role", "submitter",
                               "--name", "harenire-desk"], check=True, capture_output=True, text=True).stdout
         lines = [l.strip() for l in out.splitlines() if l.strip()]
         self.token = next(l for l in lines if l.startswith("rk_"))
@@ -129,10 +129,18 @@ class Page:
         return el
 
     def click(self, css):
-        el = self.center(self.find(css))
-        self.wait(EC.element_to_be_clickable(el), 10, f"{css} not clickable")
-        el.click()
-        return el
+        # The partner list and other views are redrawn when a search answers:
+        # an element found just before that is stale, so find it again.
+        for attempt in range(5):
+            try:
+                el = self.center(self.find(css))
+                self.wait(EC.element_to_be_clickable(el), 10, f"{css} not clickable")
+                el.click()
+                return el
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
 
     def type(self, css, text, clear=True):
         el = self.center(self.find(css))

@@ -64,6 +64,7 @@ struct Fixture {
     std::unique_ptr<jobs::JobStore> store;
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<partners::PartnerRegistry> partners;
+    std::unique_ptr<offices::OfficeRegistry> offices;
     std::unique_ptr<app::JobService> service;
 
     Fixture() {
@@ -82,10 +83,13 @@ struct Fixture {
         partners = std::make_unique<partners::PartnerRegistry>(settings.partnersFile);
         std::vector<partners::LineProblem> problems;
         REQUIRE(partners->reload(problems).isOk());
+        offices = std::make_unique<offices::OfficeRegistry>(settings.officesFile);
+        REQUIRE(offices->reload(problems).isOk());
         app::JobServiceOptions options;
         options.delivery.faxHoldSeconds = 60;
         options.stepHook = [this](const std::string& step) { gates.reach(step); };
-        service = std::make_unique<app::JobService>(*documents, *store, *spool, *partners, clock, options);
+        service = std::make_unique<app::JobService>(*documents, *store, *spool, *partners, *offices, clock,
+                                                    options);
     }
 
     // A fax job to a directory partner, held for its window, which has ended.
@@ -101,7 +105,9 @@ struct Fixture {
         delivery->set("channel", "fax");
         delivery->set("partner", "toko-shirakaba");
         body->set("delivery", delivery);
-        auto submitted = service->submit(body, "", "", "cm-test");
+        auto submitted = service->submit(body, "", settings.defaultOffice, "cm-test");
+        INFO(submitted.status().toString());
+        for (const auto& e : submitted.status().fieldErrors()) UNSCOPED_INFO(e.field << ": " << e.code);
         REQUIRE(submitted.isOk());
         REQUIRE(submitted->job.state == jobs::JobState::Held);
         clock.advanceSeconds(61);

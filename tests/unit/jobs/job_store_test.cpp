@@ -207,6 +207,30 @@ TEST_CASE("A new job with a bad field is rejected and nothing is stored", "[jobs
     CHECK(*f.store->count({}) == 0);
 }
 
+TEST_CASE("Idempotency keys belong to their office: the same key from another office is another job", "[jobs]") {
+    Fixture f;
+    Job a = makeJob();
+    a.office = "office-a";
+    a.idempotencyKey = "monthly-0001";
+    REQUIRE(f.store->create(a, "system").isOk());
+    Job b = makeJob();
+    b.office = "office-b";
+    b.idempotencyKey = "monthly-0001";
+    REQUIRE(f.store->create(b, "system").isOk());
+
+    CHECK(f.store->findByIdempotencyKey("office-a", "monthly-0001")->id == a.id);
+    CHECK(f.store->findByIdempotencyKey("office-b", "monthly-0001")->id == b.id);
+    CHECK(f.store->findByIdempotencyKey("office-c", "monthly-0001").status().code() == Status::Code::NotFound);
+    // A prefix of the stored form is not a way in.
+    CHECK(f.store->findByIdempotencyKey("", "office-a\x1fmonthly-0001").status().code() == Status::Code::NotFound);
+    CHECK(*f.store->get(b.id)->idempotencyKey == "monthly-0001");  // the client's key, not the stored form
+
+    Job again = makeJob();
+    again.office = "office-a";
+    again.idempotencyKey = "monthly-0001";
+    CHECK(f.store->create(again, "system").code() == Status::Code::Conflict);
+}
+
 TEST_CASE("A job is found by its idempotency key until the key is purged", "[jobs]") {
     Fixture f;
     Job old = makeJob();
@@ -217,12 +241,12 @@ TEST_CASE("A job is found by its idempotency key until the key is purged", "[job
     recent.idempotencyKey = "k-new";
     REQUIRE(f.store->create(recent, "system").isOk());
 
-    CHECK(f.store->findByIdempotencyKey("k-old")->id == old.id);
-    CHECK(f.store->findByIdempotencyKey("k-other").status().code() == Status::Code::NotFound);
+    CHECK(f.store->findByIdempotencyKey(old.office, "k-old")->id == old.id);
+    CHECK(f.store->findByIdempotencyKey(old.office, "k-other").status().code() == Status::Code::NotFound);
 
     REQUIRE(f.store->purgeIdempotencyKeys(kStartUs + 1800LL * 1000000).isOk());
-    CHECK(f.store->findByIdempotencyKey("k-old").status().code() == Status::Code::NotFound);
-    CHECK(f.store->findByIdempotencyKey("k-new")->id == recent.id);
+    CHECK(f.store->findByIdempotencyKey(old.office, "k-old").status().code() == Status::Code::NotFound);
+    CHECK(f.store->findByIdempotencyKey(recent.office, "k-new")->id == recent.id);
     CHECK(f.store->get(old.id).isOk());
 
     Job reuse = makeJob();
@@ -693,14 +717,34 @@ TEST_CASE("Issue 21: a version 2 store gains the audit count, its rows counting 
     {
         auto raw = f.rawSession();
         raw << "ALTER TABLE audit DROP COLUMN request_count", now;
-        raw << "DELETE FROM schema_version WHERE version = 3", now;
+        raw << "ALTER TABLE audit DROP COLUMN token_name", now;
+        raw << "DELETE FROM schema_version WHERE version >= 3", now;
     }
     f.store = f.openStore();
-    CHECK(*f.store->schemaVersion() == 3);
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
     auto rows = f.store->audit(AuditFilter{});
     REQUIRE(rows);
     REQUIRE(rows->size() == 1);
     CHECK(rows->at(0).count == 1);
+}
+
+TEST_CASE("Issue 15: a version 3 store's idempotency keys become its offices' own", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    job.office = "office-a";
+    job.idempotencyKey = "k-before-upgrade";
+    REQUIRE(f.store->create(job, "system").isOk());
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        raw << "UPDATE jobs SET idempotency_key = 'k-before-upgrade'", now;  // as version 3 stored it
+        raw << "ALTER TABLE audit DROP COLUMN token_name", now;
+        raw << "DELETE FROM schema_version WHERE version = 4", now;
+    }
+    f.store = f.openStore();
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
+    CHECK(f.store->findByIdempotencyKey("office-a", "k-before-upgrade")->id == job.id);
+    CHECK(f.store->findByIdempotencyKey("office-b", "k-before-upgrade").status().code() == Status::Code::NotFound);
 }
 
 TEST_CASE("A database written by a newer build is refused", "[jobs]") {
