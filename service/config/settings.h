@@ -111,7 +111,9 @@ struct Settings {
     std::string businessDays = "mon,tue,wed,thu,fri";
     std::string openTime = "09:00";
     std::string closeTime = "18:00";
-    std::string holidays;  // comma list of ISO dates
+    // The office's own closed days (evidence::parseClosedDays: "12-29..01-03, 2026-05-07");
+    // national holidays are closed without being listed.
+    std::string holidays;
     // web.dir: the browser interface's static files, served at "/"; "" serves none.
     std::string webDir = RENKEI_DEFAULT_WEB_DIR;
     // web.sessionIdleMinutes: a browser session unused this long ends (sign in again).
