@@ -4,6 +4,7 @@
 #include <Poco/FileStream.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -69,7 +70,11 @@ common::Result<Office> officeOf(const std::vector<std::string>& cols) {
         problems.push_back("phone '" + o.phone + "' is not a Japanese number");
     if (!o.fax.empty() && !partners::normalizeFaxNumber(o.fax))
         problems.push_back("fax '" + o.fax + "' is not a Japanese number");
-    const std::vector<std::string> days = splitList(cols[6], " ;");
+    std::vector<std::string> days = splitList(cols[6], " ;");
+    // "hol": open on national holidays too.
+    const auto hol = std::find(days.begin(), days.end(), "hol");
+    const bool openOnHolidays = hol != days.end();
+    if (openOnHolidays) days.erase(hol);
     auto calendar = evidence::parseBusinessCalendarConfig(days.empty() ? "mon,tue,wed,thu,fri" : joined(days),
                                                           cols[7].empty() ? "09:00" : cols[7],
                                                           cols[8].empty() ? "18:00" : cols[8],
@@ -78,7 +83,9 @@ common::Result<Office> officeOf(const std::vector<std::string>& cols) {
         for (const auto& e : calendar.status().fieldErrors()) problems.push_back(e.field + ": " + e.message);
         if (calendar.status().fieldErrors().empty()) problems.push_back(calendar.status().message());
     } else {
-        o.calendar = evidence::BusinessCalendar(calendar.value());
+        evidence::BusinessCalendarConfig config = calendar.value();
+        config.nationalHolidays = !openOnHolidays;
+        o.calendar = evidence::BusinessCalendar(config);
     }
     o.careManagers = splitList(cols[10], ";");
     if (o.careManagers.size() > kMaxCareManagers) problems.push_back("more than 100 care managers");

@@ -28,10 +28,11 @@ struct Office {
 };
 
 // The header of the file, in this order. business_days is a list of
-// mon..sun separated by spaces or ';' (empty: Monday to Friday); open and
-// close are HH:MM (empty: 09:00 and 18:00); closed_days lists the office's own
-// closed days besides the national holidays (see
-// evidence::parseBusinessCalendarConfig); care_managers is a ';' list of names.
+// mon..sun separated by spaces or ';' (empty: Monday to Friday), with "hol"
+// for an office open on national holidays too; open and close are HH:MM
+// (empty: 09:00 and 18:00); closed_days lists the office's own closed days
+// besides the national holidays (evidence::parseClosedDays: "12-29..01-03");
+// care_managers is a ';' list of names.
 inline constexpr const char* kOfficesHeader =
     "id,name,office_no,address,phone,fax,business_days,open,close,closed_days,care_managers";
 

@@ -24,10 +24,10 @@ TEST_CASE("An office line gives the profile, the care managers and the office's 
     std::vector<partners::LineProblem> problems;
     auto dir = parse(
         "harunire-no-oka,居宅介護支援事業所 はるにれの丘,0170000999,北海道旭川市末広3条9丁目0番1号,0166-00-5678,"
-        "0166-00-5679,mon tue wed thu fri,09:00,18:00,2026-12-29 2026-12-30,春野 恵子; 秋山 一郎\n"
+        "0166-00-5679,mon tue wed thu fri,09:00,18:00,12-29..01-03 2026-08-14,春野 恵子; 秋山 一郎\n"
         "# a comment\n"
         "\n"
-        "nanakamado,居宅介護支援センター ななかまど,,,,,mon;tue;wed;thu;fri;sat,08:30,17:30,,\n",
+        "nanakamado,居宅介護支援センター ななかまど,,,,,mon;tue;wed;thu;fri;sat;hol,08:30,17:30,,\n",
         problems);
     for (const auto& p : problems) INFO("line " << p.line << ": " << p.message);
     CHECK(problems.empty());
@@ -37,7 +37,11 @@ TEST_CASE("An office line gives the profile, the care managers and the office's 
     CHECK(a->name == "居宅介護支援事業所 はるにれの丘");
     CHECK(a->officeNumber == "0170000999");
     CHECK(a->careManagers == std::vector<std::string>{"春野 恵子", "秋山 一郎"});
-    CHECK_FALSE(a->calendar.isBusinessDay({2026, 12, 29}));  // its own closed day (a Tuesday)
+    CHECK_FALSE(a->calendar.isBusinessDay({2026, 12, 29}));  // 年末年始, every year (a Tuesday)
+    CHECK_FALSE(a->calendar.isBusinessDay({2028, 1, 3}));
+    CHECK_FALSE(a->calendar.isBusinessDay({2026, 8, 14}));   // its own dated closed day (a Friday)
+    CHECK(a->calendar.isBusinessDay({2027, 8, 13}));
+    CHECK_FALSE(a->calendar.isBusinessDay({2027, 1, 11}));   // 成人の日: national holidays are built in
     CHECK(a->calendar.isBusinessDay({2026, 12, 28}));
     CHECK_FALSE(a->calendar.isBusinessDay({2026, 12, 5}));  // Saturday
     CHECK(a->calendar.isAfterHours({{2026, 12, 28}, {18, 0}}));
@@ -47,6 +51,7 @@ TEST_CASE("An office line gives the profile, the care managers and the office's 
     CHECK(b->careManagers.empty());
     CHECK(b->calendar.isBusinessDay({2026, 12, 5}));         // open on Saturdays
     CHECK(b->calendar.isBusinessDay({2026, 12, 29}));        // A's closed day is not B's
+    CHECK(b->calendar.isBusinessDay({2027, 1, 11}));         // "hol": open on national holidays
     CHECK(b->calendar.isAfterHours({{2026, 12, 28}, {17, 30}}));
     CHECK_FALSE(b->calendar.isAfterHours({{2026, 12, 28}, {8, 30}}));
     CHECK(dir->find("nosuch") == nullptr);
