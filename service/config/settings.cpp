@@ -3,6 +3,7 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/File.h>
+#include <Poco/Path.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
 #include <functional>
@@ -21,10 +22,28 @@ int readInt(const AbstractConfiguration& c, const std::string& key, int min, int
     return v;
 }
 
+// value as an absolute path, relative ones taken from folder; "" stays ""
+// (it means "none" for the keys that allow it).
+std::string resolvePath(const Poco::Path& folder, const std::string& value) {
+    if (value.empty()) return value;
+    Poco::Path given(value);
+    if (given.isAbsolute()) return value;
+    Poco::Path resolved(folder);
+    resolved.resolve(given);
+    return resolved.toString();
+}
+
 }  // namespace
 
 common::Result<Settings> loadSettings(const std::string& path, Settings s) {
     using Setter = std::function<void(const AbstractConfiguration&, const std::string&)>;
+    const Poco::Path folder = Poco::Path(path).makeAbsolute().makeParent();
+    // A key naming a file or folder: relative to the config file's folder.
+    auto pathOf = [&folder](std::string& field) {
+        return [&field, &folder](const AbstractConfiguration& c, const std::string& k) {
+            field = resolvePath(folder, c.getString(k));
+        };
+    };
     const std::map<std::string, Setter> keys = {
         {"server.host", [&](auto& c, auto& k) { s.host = c.getString(k); }},
         {"server.port", [&](auto& c, auto& k) { s.port = readInt(c, k, 0, 65535); }},
@@ -32,26 +51,26 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"server.queue", [&](auto& c, auto& k) { s.queueLength = readInt(c, k, 1, 100000); }},
         {"server.timeoutMs", [&](auto& c, auto& k) { s.timeoutMs = readInt(c, k, 100, 600000); }},
         {"server.keepAliveTimeoutMs", [&](auto& c, auto& k) { s.keepAliveTimeoutMs = readInt(c, k, 100, 600000); }},
-        {"data.dir", [&](auto& c, auto& k) { s.dataDir = c.getString(k); }},
-        {"templates.dir", [&](auto& c, auto& k) { s.templatesDir = c.getString(k); }},
-        {"fonts.primary", [&](auto& c, auto& k) { s.primaryFont = c.getString(k); }},
-        {"fonts.fallback", [&](auto& c, auto& k) { s.fallbackFont = c.getString(k); }},
+        {"data.dir", pathOf(s.dataDir)},
+        {"templates.dir", pathOf(s.templatesDir)},
+        {"fonts.primary", pathOf(s.primaryFont)},
+        {"fonts.fallback", pathOf(s.fallbackFont)},
         {"xlsx.font", [&](auto& c, auto& k) { s.xlsxFont = c.getString(k); }},
         {"limits.maxBodyBytes", [&](auto& c, auto& k) { s.maxBodyBytes = readInt(c, k, 1024, 1 << 30); }},
         {"limits.maxHeaderCount", [&](auto& c, auto& k) { s.maxHeaderCount = readInt(c, k, 8, 100); }},
         {"limits.maxHeaderBytes", [&](auto& c, auto& k) { s.maxHeaderBytes = readInt(c, k, 1024, 1 << 20); }},
-        {"auth.tokensFile", [&](auto& c, auto& k) { s.tokensFile = c.getString(k); }},
+        {"auth.tokensFile", pathOf(s.tokensFile)},
         {"auth.maxFailures", [&](auto& c, auto& k) { s.authMaxFailures = readInt(c, k, 1, 100000); }},
         {"auth.failureWindowSeconds", [&](auto& c, auto& k) { s.authFailureWindowSeconds = readInt(c, k, 1, 86400); }},
         {"auth.trackedAddresses", [&](auto& c, auto& k) { s.authTrackedAddresses = readInt(c, k, 1, 1000000); }},
-        {"tls.certificateFile", [&](auto& c, auto& k) { s.tlsCertificateFile = c.getString(k); }},
-        {"tls.privateKeyFile", [&](auto& c, auto& k) { s.tlsPrivateKeyFile = c.getString(k); }},
+        {"tls.certificateFile", pathOf(s.tlsCertificateFile)},
+        {"tls.privateKeyFile", pathOf(s.tlsPrivateKeyFile)},
         {"server.behindTlsProxy", [&](auto& c, auto& k) { s.behindTlsProxy = c.getBool(k); }},
         {"render.workers", [&](auto& c, auto& k) { s.renderWorkers = readInt(c, k, 0, 256); }},
         {"render.queue", [&](auto& c, auto& k) { s.renderQueue = readInt(c, k, 0, 100000); }},
         {"jobs.concurrent", [&](auto& c, auto& k) { s.jobsConcurrent = readInt(c, k, 0, 1024); }},
         {"jobs.queue", [&](auto& c, auto& k) { s.jobsQueue = readInt(c, k, 0, 100000); }},
-        {"partners.file", [&](auto& c, auto& k) { s.partnersFile = c.getString(k); }},
+        {"partners.file", pathOf(s.partnersFile)},
         {"fax.holdSeconds", [&](auto& c, auto& k) { s.faxHoldSeconds = readInt(c, k, 0, 3600); }},
         {"fax.allowAdHocNumbers", [&](auto& c, auto& k) { s.faxAllowAdHocNumbers = c.getBool(k); }},
         {"fax.defaultMask", [&](auto& c, auto& k) {
@@ -73,7 +92,7 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"dispatch.pollMs", [&](auto& c, auto& k) { s.dispatchPollMs = readInt(c, k, 10, 10000); }},
         {"spool.retryFirstMs", [&](auto& c, auto& k) { s.spoolRetryFirstMs = readInt(c, k, 10, 3600000); }},
         {"spool.retryMaxMs", [&](auto& c, auto& k) { s.spoolRetryMaxMs = readInt(c, k, 10, 3600000); }},
-        {"web.dir", [&](auto& c, auto& k) { s.webDir = c.getString(k); }},
+        {"web.dir", pathOf(s.webDir)},
         {"web.sessionIdleMinutes", [&](auto& c, auto& k) { s.sessionIdleMinutes = readInt(c, k, 1, 24 * 60); }},
         {"web.sessionMaxHours", [&](auto& c, auto& k) { s.sessionMaxHours = readInt(c, k, 1, 7 * 24); }},
         {"drafts.maxBytes", [&](auto& c, auto& k) { s.draftMaxBytes = readInt(c, k, 1024, 16 << 20); }},
@@ -107,9 +126,6 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
     return s;
 }
 
-std::string defaultConfigPath() {
-    const std::string path = "config/renkei.properties";
-    return Poco::File(path).exists() ? path : "";
-}
+std::string defaultConfigPath() { return Poco::File(kDefaultConfigFile).exists() ? kDefaultConfigFile : ""; }
 
 }  // namespace config

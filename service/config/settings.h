@@ -9,16 +9,16 @@
 
 namespace config {
 
-#ifndef RENKEI_DEFAULT_TEMPLATES_DIR
-#define RENKEI_DEFAULT_TEMPLATES_DIR "templates"
-#endif
-#ifndef RENKEI_DEFAULT_WEB_DIR
-#define RENKEI_DEFAULT_WEB_DIR "web"
-#endif
-#ifndef RENKEI_DEFAULT_PARTNERS_FILE
-#define RENKEI_DEFAULT_PARTNERS_FILE "config/partners.csv"
-#endif
-
+// The embedded defaults are where the Debian package puts things (see
+// packaging/): read-only data under /usr/share/renkei, configuration under
+// /etc/renkei, state under /var/lib/renkei. No path of the build machine is
+// compiled in; a source checkout runs with config/renkei.properties, whose
+// relative paths point back into the tree.
+//
+// Paths: a relative path in a .properties file is taken relative to the
+// folder of that file (so config/renkei.properties can say ../templates from
+// anywhere); a relative --data on the command line, relative to the working
+// folder.
 struct Settings {
     // server.host: address to listen on. Loopback by default.
     std::string host = "127.0.0.1";
@@ -35,9 +35,9 @@ struct Settings {
     // server.keepAliveTimeoutMs: idle time allowed between requests on one connection.
     int keepAliveTimeoutMs = 5000;
     // data.dir: job store (renkei.db) and spool/ live here; created 0700 if missing.
-    std::string dataDir = "./var";
+    std::string dataDir = "/var/lib/renkei";
     // templates.dir: one folder per sheet with template.json.
-    std::string templatesDir = RENKEI_DEFAULT_TEMPLATES_DIR;
+    std::string templatesDir = "/usr/share/renkei/templates";
     // fonts.primary / fonts.fallback: TrueType files for the PDF.
     std::string primaryFont = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf";
     std::string fallbackFont = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf";
@@ -79,7 +79,7 @@ struct Settings {
     // jobs.queue: submissions waiting for their turn before 503 Retry-After.
     int jobsQueue = 64;
     // partners.file: the partner directory (CSV); reloaded on SIGHUP.
-    std::string partnersFile = RENKEI_DEFAULT_PARTNERS_FILE;
+    std::string partnersFile = "/etc/renkei/partners.csv";
     // fax.holdSeconds: a fax job waits this long before it goes to the gateway
     // and can be cancelled meanwhile (DELETE /api/v1/jobs/{id}); 0 = no hold.
     int faxHoldSeconds = 60;
@@ -113,7 +113,7 @@ struct Settings {
     std::string closeTime = "18:00";
     std::string holidays;  // comma list of ISO dates
     // web.dir: the browser interface's static files, served at "/"; "" serves none.
-    std::string webDir = RENKEI_DEFAULT_WEB_DIR;
+    std::string webDir = "/usr/share/renkei/web";
     // web.sessionIdleMinutes: a browser session unused this long ends (sign in again).
     int sessionIdleMinutes = 30;
     // web.sessionMaxHours: a browser session ends this long after sign-in, used or not.
@@ -130,13 +130,18 @@ struct Settings {
     std::string draftsDbPath() const { return dataDir + "/drafts.db"; }
 };
 
+// The configuration file the package installs, read when no --config is given.
+constexpr const char* kDefaultConfigFile = "/etc/renkei/renkei.properties";
+
 // Reads a .properties file over the defaults. Unknown keys are an error (a
-// typo must not silently fall back to a default). Returns InvalidArgument
-// naming the key, or IOError when the file cannot be read.
+// typo must not silently fall back to a default). Relative paths are resolved
+// against the file's folder (see above) and come back absolute. Returns
+// InvalidArgument naming the key, or IOError when the file cannot be read.
 common::Result<Settings> loadSettings(const std::string& path, Settings base = Settings());
 
-// The default config file path: config/renkei.properties in the working
-// folder if it exists, else "" (embedded defaults).
+// The config file to read without --config: kDefaultConfigFile when it
+// exists, else "" (embedded defaults). The working folder plays no part, so a
+// service started anywhere reads the same file.
 std::string defaultConfigPath();
 
 }  // namespace config
