@@ -3,7 +3,9 @@
 // and the command line. Plain data; read-only after start.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -133,10 +135,42 @@ struct Settings {
 // The configuration file the package installs, read when no --config is given.
 constexpr const char* kDefaultConfigFile = "/etc/renkei/renkei.properties";
 
-// Reads a .properties file over the defaults. Unknown keys are an error (a
-// typo must not silently fall back to a default). Relative paths are resolved
-// against the file's folder (see above) and come back absolute. Returns
-// InvalidArgument naming the key, or IOError when the file cannot be read.
+// One problem of a configuration: where (a file and its line, or the key as
+// written; the command line has no file), the value as written, and why.
+struct ConfigProblem {
+    std::string file;     // "" for the command line or an embedded default
+    int line = 0;         // 1-based line in file; 0 when there is none
+    std::string key;      // the settings key (or option) as written; "" for a line of a data file
+    std::string value;    // as written; left "" where it could hold a secret
+    std::string message;  // why, in English (an operator reads it)
+    // False for a problem the server works around (and logs itself): a line
+    // of the partner directory or tokens file left out, no web.dir folder.
+    bool stopsServer = true;
+
+    // "file:line: key = \"value\": message" with the parts that are known.
+    std::string toString() const;
+};
+
+// Reads a .properties file over base: every valid key is applied, and every
+// problem is appended to problems in file order: an unreadable file, unknown
+// keys (with the likely key when one is close), values out of range or of the
+// wrong kind, a key given twice (Poco would keep the last one silently). Relative paths are resolved against the
+// file's folder (see above) and come back absolute.
+Settings readSettings(const std::string& path, std::vector<ConfigProblem>& problems, Settings base = Settings());
+
+// Sets one key from its text as written; a relative path is taken from the
+// folder relativeTo. Returns why the value is refused ("" when it was set);
+// an unknown key is refused too. For the command line's --port and --data.
+std::string applySetting(Settings& settings, const std::string& key, const std::string& value,
+                         const std::string& relativeTo);
+
+// Each key of a .properties file and the (last) line that sets it; empty when
+// the file cannot be read.
+std::map<std::string, int> keyLines(const std::string& path);
+
+// readSettings for callers that only want the settings: InvalidArgument (or
+// IOError for an unreadable file) listing every problem that stops the
+// server, joined by "; ".
 common::Result<Settings> loadSettings(const std::string& path, Settings base = Settings());
 
 // The config file to read without --config: kDefaultConfigFile when it
