@@ -7,13 +7,9 @@
 // refuses to start, printing every problem, when one would stop it. It logs
 // one line when it is ready, reloads the partner directory on SIGHUP and
 // stops cleanly on SIGTERM or SIGINT.
-#include <Poco/AutoPtr.h>
-#include <Poco/ConsoleChannel.h>
 #include <Poco/FileStream.h>
-#include <Poco/FormattingChannel.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
-#include <Poco/PatternFormatter.h>
 #include <Poco/StreamCopier.h>
 
 #include <malloc.h>
@@ -27,6 +23,7 @@
 #include "app/application.h"
 #include "app/document_service.h"
 #include "auth/token_registry.h"
+#include "common/logging.h"
 #include "config/config_check.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
@@ -34,14 +31,6 @@
 #include "render/font_metrics.h"
 
 namespace {
-
-void setUpLogging() {
-    Poco::AutoPtr<Poco::PatternFormatter> format(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%i %q %s: %t"));
-    format->setProperty("times", "local");
-    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(format, new Poco::ConsoleChannel));
-    Poco::Logger::root().setChannel(channel);
-    Poco::Logger::root().setLevel("information");
-}
 
 // Keeps the heap from growing with what a hostile client sends. glibc raises
 // its mmap threshold each time a large block is freed, so after one 20 MB
@@ -125,6 +114,7 @@ int runServer(std::map<std::string, std::string>& options) {
         return 1;
     }
     const config::Settings& settings = checked.settings;
+    common::setUpLogging(*common::parseLogFormat(settings.logFormat));
     // Block the stop signals before any thread starts, so only sigwait() sees them.
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
@@ -236,7 +226,7 @@ int runTokenNew(std::map<std::string, std::string>& options) {
 int main(int argc, char** argv) {
     try {
         boundHeap();
-        setUpLogging();
+        common::setUpLogging(common::LogFormat::Text);  // until the settings say otherwise
         std::map<std::string, std::string> options;
         std::string problem;
         bool render = argc > 1 && std::strcmp(argv[1], "render") == 0;

@@ -133,6 +133,7 @@ const std::map<std::string, Setter>& setters() {
         {"drafts.maxBytes", number(&Settings::draftMaxBytes, 1024, 16 << 20)},
         {"drafts.perOffice", number(&Settings::draftsPerOffice, 1, 100000)},
         {"drafts.keepDays", number(&Settings::draftKeepDays, 1, 3660)},
+        {"log.format", oneOf(&Settings::logFormat, {"text", "json"})},
     };
     return kSetters;
 }

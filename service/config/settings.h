@@ -126,6 +126,9 @@ struct Settings {
     int draftsPerOffice = 200;
     // drafts.keepDays: a draft not saved for this many days is deleted.
     int draftKeepDays = 90;
+    // log.format: "text" (one readable line per event) or "json" (one JSON
+    // object per line, for a log collector: common/logging.h).
+    std::string logFormat = "text";
 
     std::string dbPath() const { return dataDir + "/renkei.db"; }
     std::string spoolDir() const { return dataDir + "/spool"; }

@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "auth/session_store.h"
+#include "common/logging.h"
 #include "auth/token_registry.h"
 #include "http/auth_failure_limiter.h"
 #include "http/draft_routes.h"
@@ -132,8 +133,7 @@ public:
             audit(request, route, jobId, principal, status);
         else if (api && !authFailed)
             env_.authFailures.refused(request.clientAddress().host().toString(), status);
-        log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), route, status,
-                          watch.elapsed() / 1000.0);
+        common::logRequest({requestId, request.getMethod(), route, status, watch.elapsed() / 1000.0, jobId});
     }
 
 private:
