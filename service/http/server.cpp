@@ -17,8 +17,8 @@
 #include <mutex>
 
 #include "auth/session_store.h"
-#include "common/logging.h"
 #include "auth/token_registry.h"
+#include "common/logging.h"
 #include "http/auth_failure_limiter.h"
 #include "http/draft_routes.h"
 #include "http/handlers.h"
