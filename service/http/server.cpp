@@ -18,6 +18,7 @@
 
 #include "auth/session_store.h"
 #include "auth/token_registry.h"
+#include "common/logging.h"
 #include "http/auth_failure_limiter.h"
 #include "http/draft_routes.h"
 #include "http/handlers.h"
@@ -136,8 +137,7 @@ public:
             audit(request, route, jobId, principal, status);
         else if (api && !authFailed)
             env_.authFailures.refused(request.clientAddress().host().toString(), status);
-        log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), route, status,
-                          watch.elapsed() / 1000.0);
+        common::logRequest({requestId, request.getMethod(), route, status, watch.elapsed() / 1000.0, jobId});
     }
 
 private:

@@ -278,7 +278,9 @@ TEST_CASE("Issue 15: SIGHUP reloads tokens and offices, and a revoked token is r
     const std::string config = city.dir.file("renkei.properties");
     testing_support::writeFile(config, "offices.file = " + city.officesFile + "\nauth.tokensFile = " + city.tokensFile +
                                            "\ndata.dir = " + city.dir.file("data") + "\nserver.port = " +
-                                           std::to_string(port) + "\n");
+                                           std::to_string(port) + "\ntemplates.dir = " +
+                                           testing_support::sourcePath("templates") + "\npartners.file = " +
+                                           testing_support::sourcePath("config/partners.csv") + "\nweb.dir =\n");
     Poco::Pipe output;
     Poco::ProcessHandle process = Poco::Process::launch(RENKEI_BINARY, {"--config", config},
                                                         testing_support::sourcePath(""), nullptr, &output, &output);

@@ -174,11 +174,8 @@ TEST_CASE("A client that sends half a request is dropped", "[e2e][security]") {
 TEST_CASE("The server refuses plain HTTP on a non-loopback address, and serves HTTPS with a certificate", "[e2e][security][tls]") {
     testing_support::TempDir dir;
     {
-        config::Settings s;
+        config::Settings s = sourceTreeSettings(dir.file("data"));
         s.host = "0.0.0.0";
-        s.port = 0;
-        s.dataDir = dir.file("data");
-        s.templatesDir = testing_support::sourcePath("templates");
         auto started = startServer(s);
         REQUIRE_FALSE(started);
         CHECK(started.status().message().find("TLS") != std::string::npos);

@@ -68,6 +68,8 @@ struct Fixture {
     std::unique_ptr<app::JobService> service;
 
     Fixture() {
+        settings.templatesDir = testing_support::sourcePath("templates");
+        settings.partnersFile = testing_support::sourcePath("config/partners.csv");
         auto templates = form::TemplateRegistry::load(settings.templatesDir);
         REQUIRE(templates.isOk());
         auto fonts = render::FontMetrics::open(settings.primaryFont, settings.fallbackFont);
