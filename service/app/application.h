@@ -54,6 +54,11 @@ public:
     const partners::PartnerRegistry& partners() const { return *partners_; }
     const evidence::BusinessCalendar& calendar() const { return calendar_; }
     const common::Clock& clock() const { return clock_; }
+    // For the operations endpoints (ops/readiness.h, ops/service_metrics.h),
+    // which look at the parts themselves.
+    const jobs::JobStore& store() const { return *store_; }
+    const spool::Spool& spool() const { return *spool_; }
+    common::FileSystem& fileSystem() { return fs_; }
 
     // Starts the dispatcher's rounds (see Dispatcher::start). Once only.
     void startDispatcher(std::function<void()> alsoEachRound = {});

@@ -78,6 +78,12 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"web.sessionMaxHours", [&](auto& c, auto& k) { s.sessionMaxHours = readInt(c, k, 1, 7 * 24); }},
         {"drafts.maxBytes", [&](auto& c, auto& k) { s.draftMaxBytes = readInt(c, k, 1024, 16 << 20); }},
         {"drafts.perOffice", [&](auto& c, auto& k) { s.draftsPerOffice = readInt(c, k, 1, 100000); }},
+        {"ready.maxGatewayLagSeconds", [&](auto& c, auto& k) { s.readyMaxGatewayLagSeconds = readInt(c, k, 1, 7 * 86400); }},
+        {"metrics.allow", [&](auto& c, auto& k) {
+             s.metricsAllow = c.getString(k);
+             if (s.metricsAllow != "loopback" && s.metricsAllow != "all" && s.metricsAllow != "none")
+                 throw Poco::InvalidArgumentException(k + " must be loopback, all or none");
+         }},
         {"drafts.keepDays", [&](auto& c, auto& k) { s.draftKeepDays = readInt(c, k, 1, 3660); }},
     };
     std::string current;

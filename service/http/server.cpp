@@ -22,6 +22,7 @@
 #include "http/draft_routes.h"
 #include "http/handlers.h"
 #include "http/listener.h"
+#include "http/ops_routes.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -254,6 +255,8 @@ struct Server::Impl {
     std::unique_ptr<auth::SessionStore> sessions;
     std::unique_ptr<WebSessions> web;
     std::unique_ptr<StaticFiles> statics;
+    std::unique_ptr<ops::Readiness> readiness;
+    std::unique_ptr<OpsServices> opsServices;
     Router router;
     std::unique_ptr<RequestEnv> env;
     std::unique_ptr<Listener> http;
@@ -275,6 +278,9 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
     impl->services.reset(new Services{settings, app.documents(), app.jobs(), app.queries(), app.audit(),
                                       app.partners(), app.calendar()});
     registerRoutes(impl->router, *impl->services);
+    impl->readiness = std::make_unique<ops::Readiness>(app);
+    impl->opsServices.reset(new OpsServices{app, *impl->readiness});
+    registerOpsRoutes(impl->router, *impl->opsServices);
     impl->drafts = std::make_unique<jobs::DraftStore>(
         settings.draftsDbPath(), app.clock(),
         jobs::DraftLimits{settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
