@@ -22,6 +22,7 @@
 #include "http/draft_routes.h"
 #include "http/handlers.h"
 #include "http/listener.h"
+#include "http/openapi.h"
 #include "http/ops_routes.h"
 #include "http/problem.h"
 #include "http/router.h"
@@ -281,6 +282,7 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
     impl->readiness = std::make_unique<ops::Readiness>(app);
     impl->opsServices.reset(new OpsServices{app, *impl->readiness});
     registerOpsRoutes(impl->router, *impl->opsServices);
+    registerOpenApiRoute(impl->router, app.documents().templates());
     impl->drafts = std::make_unique<jobs::DraftStore>(
         settings.draftsDbPath(), app.clock(),
         jobs::DraftLimits{settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
