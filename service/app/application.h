@@ -60,6 +60,11 @@ public:
     const offices::OfficeRegistry& offices() const { return *offices_; }
     const auth::TokenFile& tokens() const { return *tokens_; }
     const common::Clock& clock() const { return clock_; }
+    // For the operations endpoints (ops/readiness.h, ops/service_metrics.h),
+    // which look at the parts themselves.
+    const jobs::JobStore& store() const { return *store_; }
+    const spool::Spool& spool() const { return *spool_; }
+    common::FileSystem& fileSystem() { return fs_; }
 
     // Starts the dispatcher's rounds (see Dispatcher::start). Once only.
     void startDispatcher(std::function<void()> alsoEachRound = {});

@@ -64,6 +64,9 @@ public:
     common::Result<SubmitResult> submit(const Poco::JSON::Object::Ptr& request, const std::string& idempotencyKey,
                                         const std::string& office, const std::string& actor);
 
+    // The turns submissions take, for the metrics.
+    const TurnPool& submissionPool() const { return submissions_; }
+
 private:
     // Renders a new job (its request checked, its fields set), stores it with
     // its frozen documents, and sends it out (submit's second half).

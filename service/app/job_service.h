@@ -56,6 +56,9 @@ public:
     JobService(const JobService&) = delete;
     JobService& operator=(const JobService&) = delete;
 
+    // The turns job submissions take (JobIntake), for the metrics.
+    const TurnPool& submissionPool() const { return intake_.submissionPool(); }
+
     // Accepts a job: see JobIntake::submit().
     common::Result<SubmitResult> submit(const Poco::JSON::Object::Ptr& request, const std::string& idempotencyKey,
                                         const std::string& office, const std::string& actor);

@@ -120,6 +120,8 @@ const std::map<std::string, Setter>& setters() {
         {"limits.pagesPerJob", number(&Settings::pagesPerJob, 1, 1000)},
         {"offices.file", path(&Settings::officesFile)},
         {"office.default", text(&Settings::defaultOffice)},
+        {"ready.maxGatewayLagSeconds", number(&Settings::readyMaxGatewayLagSeconds, 1, 7 * 86400)},
+        {"metrics.allow", oneOf(&Settings::metricsAllow, {"loopback", "all", "none"})},
         {"print.cupsQueue", text(&Settings::cupsQueue)},
         {"print.cupsServer", text(&Settings::cupsServer)},
         {"dispatch.pollMs", number(&Settings::dispatchPollMs, 10, 10000)},

@@ -129,6 +129,13 @@ struct Settings {
     // object per line, for a log collector: common/logging.h).
     std::string logFormat = "text";
 
+    // ready.maxGatewayLagSeconds: /readyz answers 503 while the oldest fax
+    // waiting in spool/fax/new for the gateway is older than this.
+    int readyMaxGatewayLagSeconds = 600;
+    // metrics.allow: who may read /metrics: loopback (clients on this
+    // machine, not through a proxy), all, or none; others get 403.
+    std::string metricsAllow = "loopback";
+
     std::string dbPath() const { return dataDir + "/renkei.db"; }
     std::string spoolDir() const { return dataDir + "/spool"; }
     std::string draftsDbPath() const { return dataDir + "/drafts.db"; }

@@ -15,6 +15,7 @@
 #include "http/fax_preview.h"
 #include "http/job_json.h"
 #include "http/problem.h"
+#include "ops/metrics.h"
 
 #include <Poco/DateTime.h>
 
@@ -373,14 +374,62 @@ void renderSheet(RequestContext& ctx, Services& s) {
 
 Object::Ptr jobView(const jobs::Job& job, Services& s);
 
-void submitJob(RequestContext& ctx, Services& s) {
+// The metric labels of a submission: a sheet the server knows and a channel
+// it offers, else "unknown", so a request cannot add series.
+struct SubmissionLabels {
+    std::string sheet = "unknown";
+    std::string channel = "unknown";
+
+    void from(const Object::Ptr& body, const Services& s) {
+        Poco::Dynamic::Var sheetValue = body->get("sheet");
+        if (sheetValue.isEmpty()) {
+            Array::Ptr docs = body->getArray("documents");
+            if (docs && docs->size() > 0 && docs->isObject(0)) sheetValue = docs->getObject(0)->get("sheet");
+        }
+        if (sheetValue.isString() && s.documents.templates().find(sheetValue.extract<std::string>()))
+            sheet = sheetValue.extract<std::string>();
+        Object::Ptr delivery = body->getObject("delivery");
+        Poco::Dynamic::Var channelValue = delivery ? delivery->get("channel") : Poco::Dynamic::Var();
+        if (channelValue.isString() && jobs::parseChannel(channelValue.extract<std::string>()))
+            channel = channelValue.extract<std::string>();
+    }
+    void count(int status) const {
+        ops::serviceMetrics().submissions.labels({sheet, channel, std::to_string(status)}).inc();
+    }
+};
+
+void submitJobCounted(RequestContext& ctx, Services& s, SubmissionLabels& labels) {
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    labels.from(body, s);
     std::string key = ctx.request.get("Idempotency-Key", "");
     if (key.size() > 200) throw HttpError{400, "bad_idempotency_key", "Idempotency-Key は200文字以内にしてください。"};
     auto result = s.jobs.submit(body, key, ctx.principal.office, actorOf(ctx));
     if (!result) return fail(ctx, result.status());
+    labels.sheet = result->job.sheetId;
+    labels.channel = jobs::channelName(result->job.channel);
     ctx.response.set("Location", "/api/v1/jobs/" + result->job.id);
     sendJson(ctx.response, result->replayed ? 200 : 201, jobView(result->job, s));
+}
+
+// Counts every answer, including those the wrapper sends for what is thrown.
+void submitJob(RequestContext& ctx, Services& s) {
+    SubmissionLabels labels;
+    try {
+        submitJobCounted(ctx, s, labels);
+    } catch (const HttpError& e) {
+        labels.count(e.status);
+        throw;
+    } catch (const FieldErrors&) {
+        labels.count(422);
+        throw;
+    } catch (const StatusError& e) {
+        labels.count(httpStatusOf(e.status));
+        throw;
+    } catch (...) {
+        labels.count(500);
+        throw;
+    }
+    labels.count(static_cast<int>(ctx.response.getStatus()));
 }
 
 // An office sees only its own jobs; another office's job answers 404 as if

@@ -23,6 +23,8 @@
 #include "http/draft_routes.h"
 #include "http/handlers.h"
 #include "http/listener.h"
+#include "http/openapi.h"
+#include "http/ops_routes.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -259,6 +261,8 @@ struct Server::Impl {
     std::unique_ptr<auth::SessionStore> sessions;
     std::unique_ptr<WebSessions> web;
     std::unique_ptr<StaticFiles> statics;
+    std::unique_ptr<ops::Readiness> readiness;
+    std::unique_ptr<OpsServices> opsServices;
     Router router;
     std::unique_ptr<RequestEnv> env;
     std::unique_ptr<Listener> http;
@@ -280,6 +284,10 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
     impl->services.reset(new Services{settings, app.documents(), app.jobs(), app.queries(), app.audit(),
                                       app.partners(), app.offices()});
     registerRoutes(impl->router, *impl->services);
+    impl->readiness = std::make_unique<ops::Readiness>(app);
+    impl->opsServices.reset(new OpsServices{app, *impl->readiness});
+    registerOpsRoutes(impl->router, *impl->opsServices);
+    registerOpenApiRoute(impl->router, app.documents().templates());
     impl->drafts = std::make_unique<jobs::DraftStore>(
         settings.draftsDbPath(), app.clock(),
         jobs::DraftLimits{settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});

@@ -147,6 +147,14 @@ Result<Job> JobStore::findRecentDuplicate(const std::string& requestHash, long l
     });
 }
 
+Status JobStore::checkWritable() const {
+    return guarded("check the job store is writable", [&]() -> Status {
+        std::lock_guard<std::mutex> lock(mutex_);
+        WriteTransaction tx(*session_);  // rolled back when it goes out of scope
+        return Status::ok();
+    });
+}
+
 Status JobStore::durable(Status committed, Sync sync) const {
     if (!committed) return committed;
     checkpointer_->noteCommit();
@@ -310,6 +318,25 @@ Result<long long> JobStore::count(const JobFilter& filter) const {
         st, into(n);
         st.execute();
         return static_cast<long long>(n);
+    });
+}
+
+Result<std::vector<JobStore::StateCount>> JobStore::countByState() const {
+    return guarded("count jobs by state", [&]() -> Result<std::vector<StateCount>> {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<std::string> states, channels;
+        std::vector<Poco::Int64> counts;
+        *session_ << "SELECT state, channel, COUNT(*) FROM jobs GROUP BY state, channel", into(states),
+            into(channels), into(counts), now;
+        std::vector<StateCount> out;
+        for (size_t i = 0; i < states.size(); ++i) {
+            auto state = parseState(states[i]);
+            auto channel = parseChannel(channels[i]);
+            // The schema's CHECK constraints allow no other values.
+            if (!state || !channel) return Status::internal("job store holds state " + states[i] + " on " + channels[i]);
+            out.push_back({*state, *channel, static_cast<long long>(counts[i])});
+        }
+        return out;
     });
 }
 

@@ -142,6 +142,14 @@ public:
     common::Result<std::vector<Job>> list(const JobFilter& filter) const;
     // Number of jobs matching the filter, ignoring limit and offset.
     common::Result<long long> count(const JobFilter& filter) const;
+    // How many jobs are in each state on each channel, for the metrics:
+    // only the pairs that have jobs, in no particular order.
+    struct StateCount {
+        JobState state;
+        Channel channel;
+        long long jobs;
+    };
+    common::Result<std::vector<StateCount>> countByState() const;
     // Jobs in Accepted, Rendering, Rendered or Held, oldest first: what a
     // restarted service must finish (see isUnfinished()).
     common::Result<std::vector<Job>> unfinished() const;
@@ -157,6 +165,12 @@ public:
     common::Status appendAudit(const AuditEntry& entry);
     // Audit entries matching the filter, newest first.
     common::Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) const;
+
+    // For the readiness check: takes the write lock of the database file
+    // (BEGIN IMMEDIATE) and rolls back, so a file another process keeps
+    // locked, or a connection that can no longer write, shows. Writes
+    // nothing. Unavailable when the file stays locked, IOError otherwise.
+    common::Status checkWritable() const;
 
     // Forgets idempotency keys of jobs created before olderThanUs, so the
     // same key can be used again. The jobs themselves stay.

@@ -70,6 +70,7 @@ struct Fixture {
     Fixture() {
         settings.templatesDir = testing_support::sourcePath("templates");
         settings.partnersFile = testing_support::sourcePath("config/partners.csv");
+        settings.officesFile = testing_support::sourcePath("config/offices.csv");
         auto templates = form::TemplateRegistry::load(settings.templatesDir);
         REQUIRE(templates.isOk());
         auto fonts = render::FontMetrics::open(settings.primaryFont, settings.fallbackFont);

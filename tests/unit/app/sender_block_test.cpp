@@ -5,8 +5,8 @@
 #include <Poco/JSON/Parser.h>
 
 #include "app/sender_block.h"
-#include "config/settings.h"
 #include "form/template_registry.h"
+#include "test_support.h"
 
 using Poco::JSON::Object;
 
@@ -27,7 +27,7 @@ offices::Office harunire() {
 Object::Ptr json(const std::string& text) { return Poco::JSON::Parser().parse(text).extract<Object::Ptr>(); }
 
 std::shared_ptr<const form::TemplateRegistry> templates() {
-    static auto loaded = form::TemplateRegistry::load(config::Settings().templatesDir);
+    static auto loaded = form::TemplateRegistry::load(testing_support::sourcePath("templates"));
     REQUIRE(loaded.isOk());
     return loaded.value();
 }
