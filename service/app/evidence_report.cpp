@@ -25,7 +25,7 @@ constexpr long long kMinuteUs = 60LL * 1000000;
 constexpr long long kDayUs = 1440 * kMinuteUs;
 
 const char* const kAdmissionSheet = "admission-info";
-const char* const kDischargeSheet = "discharge-liaison";
+const char* const kDischargeSheet = kDischargeSheetId;
 
 std::string text(const Object::Ptr& o, const std::string& key) {
     return o && o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : "";
@@ -401,7 +401,8 @@ EvidenceWindow evidenceWindowFor(const form::Date& monthStart) {
         monthStart.month == 12 ? form::Date{monthStart.year + 1, 1, 1} : form::Date{monthStart.year, monthStart.month + 1, 1};
     EvidenceWindow w;
     w.fromUs = startUs - EvidenceWindow::kLookBehindDays * kDayUs;
-    w.toUs = epochUsOf({next, {0, 0}}) + EvidenceWindow::kLookAheadDays * kDayUs;
+    w.monthEndUs = epochUsOf({next, {0, 0}});
+    w.toUs = w.monthEndUs + EvidenceWindow::kLookAheadDays * kDayUs;
     return w;
 }
 

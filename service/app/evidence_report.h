@@ -40,22 +40,28 @@
 
 namespace app {
 
-// The jobs the month report reads: those created from kLookBehindDays before
-// the month to kLookAheadDays after it (index jobs_by_created / jobs_by_office).
-// An evidence time is never before the job's creation (the delivered route
-// refuses it, and a gateway time before it is not trusted), so only discharge
-// sheets (written after their interviews) can be created after their month;
-// an item is missed only when a sheet is handed over, or a discharge sheet
-// written, more than about three months later, long past the claim for that
-// month (due on the 10th of the next).
+// The jobs the month report reads (index jobs_by_created / jobs_by_office, and
+// jobs_by_sheet for the discharge sheets): every job created from
+// kLookBehindDays before the month to the month's end, and the discharge
+// sheets created up to kLookAheadDays after it. An evidence time is never
+// before the job's creation (the delivered route refuses it, and a gateway
+// time before it is not trusted), so only discharge sheets (written after
+// their interviews) can be created after their month. An item is missed only
+// when a printed sheet is handed over, or a discharge sheet written, more than
+// about three months later, long past the claim for that month (due on the
+// 10th of the next), or when a discharge sheet is not the first document of
+// its job and the job was created after the month.
 struct EvidenceWindow {
     static constexpr int kLookBehindDays = 93;
     static constexpr int kLookAheadDays = 93;
-    long long fromUs = 0;  // created_at_us >= fromUs
-    long long toUs = 0;    // created_at_us < toUs
+    long long fromUs = 0;      // every job with created_at_us >= fromUs ...
+    long long monthEndUs = 0;  // ... and < monthEndUs (the next month's start)
+    long long toUs = 0;        // discharge sheets also up to created_at_us < toUs
 };
 // The window for the month that starts on monthStart (day 1).
 EvidenceWindow evidenceWindowFor(const form::Date& monthStart);
+// The sheet id whose jobs the window reads after the month's end.
+inline constexpr const char* kDischargeSheetId = "discharge-liaison";
 
 // The evidence object of a job (keys in this order; codes in English with
 // Japanese labels beside them):

@@ -410,35 +410,41 @@ void getEvidence(RequestContext& ctx, Services& s) {
     if (!format.empty() && format != "json" && format != "csv")
         throw HttpError{422, "invalid_format", "format は json または csv を指定してください。"};
     const app::EvidenceWindow window = app::evidenceWindowFor(*first);
-    jobs::JobFilter filter;
-    filter.fromUs = window.fromUs;
-    filter.toUs = window.toUs;
-    filter.limit = jobs::kMaxListLimit;
-    if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
+    jobs::JobFilter all;
+    all.fromUs = window.fromUs;
+    all.toUs = window.monthEndUs;
+    all.limit = jobs::kMaxListLimit;
+    if (ctx.principal.role != auth::Role::Admin) all.office = ctx.principal.office;
+    jobs::JobFilter discharge = all;
+    discharge.sheetId = app::kDischargeSheetId;
+    discharge.fromUs = window.monthEndUs;
+    discharge.toUs = window.toUs;
     Array::Ptr rows = new Array;
     std::set<std::string> seen;  // a job created meanwhile shifts the pages
-    for (;; filter.offset += filter.limit) {
-        auto page = s.queries.list(filter);
-        if (!page) return fail(ctx, page.status());
-        for (const auto& job : page.value()) {
-            if (!seen.insert(job.id).second) continue;
-            Object::Ptr evidence = app::evidenceOf(job, historyOf(job, s), s.documents.templates(), s.calendar);
-            if (evidence->optValue<std::string>("month", "") != month) continue;
-            Object::Ptr row = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-            row->set("id", job.id);
-            row->set("sheet", job.sheetId);
-            const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
-            row->set("sheetTitle", sheet ? sheet->title : job.sheetId);
-            if (job.patientRef) row->set("patientRef", *job.patientRef);
-            row->set("destination", job.destination);
-            row->set("recipient", evidence->optValue<std::string>("recipient", ""));
-            row->set("state", jobs::stateName(job.state));
-            row->set("stateLabel", app::jobStateLabel(job));
-            row->set("createdAt", job.createdAt);
-            row->set("evidence", evidence);
-            rows->add(row);
+    for (jobs::JobFilter filter : {all, discharge}) {
+        for (;; filter.offset += filter.limit) {
+            auto page = s.queries.list(filter);
+            if (!page) return fail(ctx, page.status());
+            for (const auto& job : page.value()) {
+                if (!seen.insert(job.id).second) continue;
+                Object::Ptr evidence = app::evidenceOf(job, historyOf(job, s), s.documents.templates(), s.calendar);
+                if (evidence->optValue<std::string>("month", "") != month) continue;
+                Object::Ptr row = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+                row->set("id", job.id);
+                row->set("sheet", job.sheetId);
+                const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
+                row->set("sheetTitle", sheet ? sheet->title : job.sheetId);
+                if (job.patientRef) row->set("patientRef", *job.patientRef);
+                row->set("destination", job.destination);
+                row->set("recipient", evidence->optValue<std::string>("recipient", ""));
+                row->set("state", jobs::stateName(job.state));
+                row->set("stateLabel", app::jobStateLabel(job));
+                row->set("createdAt", job.createdAt);
+                row->set("evidence", evidence);
+                rows->add(row);
+            }
+            if (static_cast<int>(page->size()) < filter.limit) break;
         }
-        if (static_cast<int>(page->size()) < filter.limit) break;
     }
     if (format == "csv") {
         sendBytes(ctx.response, 200, "text/csv; charset=utf-8", app::evidenceCsv(rows), "evidence-" + month + ".csv",
@@ -449,7 +455,8 @@ void getEvidence(RequestContext& ctx, Services& s) {
     body->set("month", month);
     Object::Ptr searched = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     searched->set("createdFrom", common::isoJst(Poco::Timestamp(window.fromUs)));
-    searched->set("createdBefore", common::isoJst(Poco::Timestamp(window.toUs)));
+    searched->set("createdBefore", common::isoJst(Poco::Timestamp(window.monthEndUs)));
+    searched->set("dischargeCreatedBefore", common::isoJst(Poco::Timestamp(window.toUs)));
     body->set("searched", searched);
     body->set("jobs", rows);
     sendJson(ctx.response, 200, body);

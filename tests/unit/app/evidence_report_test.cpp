@@ -383,7 +383,10 @@ TEST_CASE("Issue 15: only a printed, rendered, not yet delivered job takes a del
 TEST_CASE("Issue 15: the month report reads the jobs created in a bounded window around the month", "[app][evidence]") {
     const app::EvidenceWindow w = app::evidenceWindowFor({2025, 12, 1});
     CHECK(w.fromUs == usOf("2025-12-01T00:00:00+09:00") - 93LL * 86400 * 1000000);
+    CHECK(w.monthEndUs == usOf("2026-01-01T00:00:00+09:00"));
     CHECK(w.toUs == usOf("2026-01-01T00:00:00+09:00") + 93LL * 86400 * 1000000);
+    const app::EvidenceWindow december = app::evidenceWindowFor({2999, 12, 1});
+    CHECK(december.monthEndUs == usOf("3000-01-01T00:00:00+09:00"));
 }
 
 TEST_CASE("Issue 15: the CSV shows recipients' names and Japanese states", "[app][evidence]") {
