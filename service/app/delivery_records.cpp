@@ -85,11 +85,31 @@ long long epochUsOf(const form::DateTime& jst) {
     return (form::daysSinceEpoch(jst.date) * 1440LL + jst.time.hour * 60 + jst.time.minute - 9 * 60) * kMinuteUs;
 }
 
+Object::Ptr DeliveredRecord::toJson() const {
+    static const std::map<std::string, std::string> kLabels = {
+        {"in_person", "手渡し"}, {"mail", "郵送"}, {"fax", "FAX"}, {"email", "電子メール"}, {"other", "その他"}};
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("at", at);
+    o->set("method", methodKey);
+    auto label = kLabels.find(methodKey);
+    o->set("methodLabel", label == kLabels.end() ? methodKey : label->second);
+    o->set("person", person);
+    if (!note.empty()) o->set("note", note);
+    o->set("recordedBy", actor);
+    o->set("recordedAt", recordedAt);
+    return o;
+}
+
 Object::Ptr ReceiptRecord::toJson() const {
     Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     o->set("at", at);
     o->set("person", person);
     o->set("method", methodKey);
+    static const std::map<std::string, std::string> kLabels = {{"phone", "電話"},      {"fax", "FAX"},
+                                                               {"email", "電子メール"}, {"in_person", "面談"},
+                                                               {"video", "テレビ電話等"}, {"other", "その他"}};
+    auto label = kLabels.find(methodKey);
+    o->set("methodLabel", label == kLabels.end() ? methodKey : label->second);
     if (!actor.empty()) o->set("recordedBy", actor);
     if (!recordedAt.empty()) o->set("recordedAt", recordedAt);
     return o;

@@ -36,6 +36,8 @@ struct DeliveredRecord {
     std::string note;       // optional
     std::string actor;      // who recorded it
     std::string recordedAt; // when it was recorded
+    // {at, method, methodLabel, person, note?, recordedBy, recordedAt}
+    Poco::JSON::Object::Ptr toJson() const;
 };
 
 // One receipt confirmation, as POST /api/v1/jobs/{id}/receipt recorded it.
@@ -46,6 +48,7 @@ struct ReceiptRecord {
     std::string methodKey;  // "phone", "fax", "email", "in_person", "video", "other"
     std::string actor;      // "" for one read from the legacy receipt column
     std::string recordedAt;
+    // {at, person, method, methodLabel, recordedBy?, recordedAt?}
     Poco::JSON::Object::Ptr toJson() const;
 };
 

@@ -131,6 +131,15 @@ std::string failureReasonLabel(const std::string& reason) {
     return "";
 }
 
+// The sheet's send_method (E_SEND_METHOD) in Japanese.
+std::string sendMethodLabel(const std::string& key) {
+    static const std::map<std::string, std::string> kLabels = {
+        {"in_person", "持参"}, {"fax", "FAX"},   {"mail", "郵送"},         {"email", "電子メール"},
+        {"phone", "電話"},     {"video", "テレビ電話等"}, {"other", "その他"}, {"print", "印刷"}};
+    auto it = kLabels.find(key);
+    return it == kLabels.end() ? key : it->second;
+}
+
 // What became of the job's sending, and when the information was provided.
 struct Provision {
     std::string status, statusLabel;
@@ -381,17 +390,6 @@ Object::Ptr documentJson(const jobs::Job& job, const EvidenceDocument& doc, cons
     return o;
 }
 
-Object::Ptr deliveredJson(const DeliveredRecord& d) {
-    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    o->set("at", d.at);
-    o->set("method", d.methodKey);
-    o->set("methodLabel", deliveredMethodLabel(d.methodKey));
-    o->set("person", d.person);
-    if (!d.note.empty()) o->set("note", d.note);
-    o->set("recordedBy", d.actor);
-    o->set("recordedAt", d.recordedAt);
-    return o;
-}
 
 }  // namespace
 
@@ -467,8 +465,9 @@ Object::Ptr evidenceOf(const jobs::Job& job, const JobHistory& history, const fo
     out->set("recipient", recipient.display());
     out->set("sheetSentAt", text(fields, "sent_at"));
     out->set("sheetSendMethod", text(fields, "send_method"));
+    out->set("sheetSendMethodLabel", sendMethodLabel(text(fields, "send_method")));
     if (!history.delivered.empty() && job.channel == jobs::Channel::Print)
-        out->set("delivered", deliveredJson(history.delivered.front()));
+        out->set("delivered", history.delivered.front().toJson());
     Array::Ptr receipts = new Array;
     for (const ReceiptRecord& r : history.receipts) receipts->add(r.toJson());
     out->set("receipts", receipts);
@@ -502,14 +501,6 @@ std::string warekiOf(const std::string& iso) {
     return iso;
 }
 
-// The sheet's send_method (E_SEND_METHOD) in Japanese.
-std::string sendMethodLabel(const std::string& key) {
-    static const std::map<std::string, std::string> kLabels = {
-        {"in_person", "持参"}, {"fax", "FAX"},   {"mail", "郵送"},         {"email", "電子メール"},
-        {"phone", "電話"},     {"video", "テレビ電話等"}, {"other", "その他"}, {"print", "印刷"}};
-    auto it = kLabels.find(key);
-    return it == kLabels.end() ? key : it->second;
-}
 
 }  // namespace
 

@@ -67,14 +67,15 @@ inline constexpr const char* kDischargeSheetId = "discharge-liaison";
 // Japanese labels beside them):
 //   status        "sent" (fax confirmed), "delivered" (a delivered record),
 //                 "recorded" (discharge interviews), "pending", "cancelled", "failed"
-//   statusLabel   送信済, 送付済(手渡し), 記録済(面談), 未送付, 送信未確認, 取消, 送信失敗, 印刷失敗
+//   statusLabel   送信済, 送付済(手渡し), 記録済(面談), 未送付, 送信未確認, 面談記録なし, 取消,
+//                 送信失敗, 印刷失敗
 //   reason        {code, message} unless there is evidence
 //   providedAt    ISO time (date for discharge interviews) the information was provided
 //   basis, basisLabel   "fax_gateway", "delivered_record", "discharge_interviews"
 //   month, monthBasis   "YYYY-MM" of the item; "provided" or "created"
 //   document      {index, sheet, title, href[, faxHref]}: the frozen copy to open
 //   recipient     東光しらかば記念病院 地域医療連携室 北野 美咲様 (never a partner id)
-//   sheetSentAt, sheetSendMethod   as written on the sheet, not evidence
+//   sheetSentAt, sheetSendMethod, sheetSendMethodLabel   as written on the sheet, not evidence
 //   delivered     the delivered record that counts, if any
 //   receipts      every receipt confirmation, oldest first
 //   addOn         admission and discharge sheets: {kind, tier, label, units, ..., reason}

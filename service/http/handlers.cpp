@@ -392,6 +392,9 @@ Object::Ptr jobView(const jobs::Job& job, Services& s) {
     for (const auto& r : history.receipts) receipts->add(r.toJson());
     o->set("receipts", receipts);
     if (!history.receipts.empty()) o->set("receipt", history.receipts.front().toJson());
+    Array::Ptr delivered = new Array;
+    for (const auto& d : history.delivered) delivered->add(d.toJson());
+    o->set("delivered", delivered);
     o->set("evidence", app::evidenceOf(job, history, s.documents.templates(), s.calendar));
     return o;
 }

@@ -191,6 +191,9 @@ TEST_CASE("Issue 15: a printed sheet is pending until its hand delivery is recor
     ev = d.json()->getObject("evidence");
     CHECK(str(ev->getObject("addOn"), "tier") == "I");
     CHECK(str(ev, "progressRecord").find("北野 美咲様へ入院時情報提供シートを持参") != std::string::npos);
+    REQUIRE(d.json()->getArray("delivered")->size() == 1);
+    CHECK(str(d.json()->getArray("delivered")->getObject(0), "methodLabel") == "手渡し");
+    CHECK_FALSE(str(d.json()->getArray("delivered")->getObject(0), "recordedBy").empty());
 
     // The record is an append-only event and is not replaced by a second one.
     auto events = server.get("/api/v1/jobs/" + idOf(today) + "/events").json()->getArray("events");
