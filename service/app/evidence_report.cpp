@@ -452,8 +452,6 @@ Object::Ptr evidenceOf(const jobs::Job& job, const JobHistory& history, const fo
         out->set("providedAt", p.atIso);
         out->set("basis", p.basis);
         out->set("basisLabel", p.basisLabel);
-    }
-    if (p.at) {
         out->set("month", monthOf(p.at->date));
         out->set("monthBasis", "provided");
     } else {
