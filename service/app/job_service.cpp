@@ -175,9 +175,25 @@ common::Status JobService::confirmReceipt(const std::string& jobId, const Object
     receipt->set("at", at);
     receipt->set("person", person.extract<std::string>());
     receipt->set("method", method);
-    jobs::JobChanges changes;
-    changes.receiptJson = stringify(receipt);
-    return store_.update(jobId, changes, "receipt_confirmed", actor, *changes.receiptJson);
+    // Only the event: the job's receipt column (written by earlier versions,
+    // each confirmation over the last) stays as it is, read only for jobs
+    // that have no receipt_confirmed event (see historyOf).
+    return store_.appendEvent(jobId, "receipt_confirmed", actor, stringify(receipt));
+}
+
+JobService::Recorded JobService::recordDelivered(const std::string& jobId, const Object::Ptr& body,
+                                                 const std::string& actor) {
+    auto job = store_.get(jobId);
+    if (!job) return {job.status(), ""};
+    auto events = store_.events(jobId);
+    if (!events) return {events.status(), ""};
+    if (auto refusal = deliveredRefusal(job.value(), historyOf(job.value(), events.value())))
+        return {Status::conflict(refusal->message), refusal->code};
+    auto detail = deliveredDetail(body, job.value(), clock_.now().epochMicroseconds());
+    if (!detail) return {detail.status(), ""};
+    // Two records racing past the check above both land; the evidence counts
+    // the first (historyOf keeps them in order).
+    return {store_.appendEvent(jobId, "delivered", actor, detail.value()), ""};
 }
 
 common::Result<std::string> JobService::document(const jobs::Job& job, const std::string& format,

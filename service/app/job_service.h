@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 
+#include "app/delivery_records.h"
 #include "app/document_service.h"
 #include "app/job_composer.h"
 #include "app/job_delivery.h"
@@ -84,10 +85,21 @@ public:
     common::Status cancel(const std::string& jobId, const std::string& actor);
     // Queues a failed job again as a new attempt. Conflict unless failed.
     common::Status retry(const std::string& jobId, const std::string& actor);
-    // Records the receipt confirmation call (time, person spoken to).
-    // InvalidArgument for bad input, Conflict before the job went out.
+    // Records a receipt confirmation call (time, person spoken to) as a
+    // "receipt_confirmed" event. A second confirmation is a second event; the
+    // first is never overwritten. InvalidArgument for bad input, Conflict
+    // before the job went out.
     common::Status confirmReceipt(const std::string& jobId, const Poco::JSON::Object::Ptr& body,
                                   const std::string& actor);
+    // Records that a printed sheet reached its recipient (by hand, by mail, ...)
+    // as a "delivered" event (see deliveredDetail for the body). NotFound for
+    // an unknown job; Conflict with refusalCode set (see deliveredRefusal);
+    // InvalidArgument naming every bad field.
+    struct Recorded {
+        common::Status status;
+        std::string refusalCode;  // set with a Conflict
+    };
+    Recorded recordDelivered(const std::string& jobId, const Poco::JSON::Object::Ptr& body, const std::string& actor);
 
     // The job's frozen document: "pdf" (full data), "xlsx" (rendered and
     // frozen on first download; StorageFull when it cannot be stored), "fax_pdf"

@@ -6,6 +6,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/utf8.h"
 #include "form/wareki.h"
@@ -446,15 +447,33 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
     return job.value();
 }
 
-// The job with its billing evidence.
+// The job's history as the evidence reads it (its events).
+app::JobHistory historyOf(const jobs::Job& job, Services& s) {
+    auto events = s.queries.events(job.id);
+    if (!events) throw StatusError{events.status()};
+    return app::historyOf(job, events.value());
+}
+
+// The job with its billing evidence, every receipt confirmation ("receipt":
+// the first, as before they were kept apart) and its delivered records.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
     Object::Ptr o = jobToJson(job);
-    o->set("evidence", app::evidenceOf(job, s.documents.templates(), calendarOf(s, job.office)));
+    const app::JobHistory history = historyOf(job, s);
+    Array::Ptr receipts = new Array;
+    for (const auto& r : history.receipts) receipts->add(r.toJson());
+    o->set("receipts", receipts);
+    if (!history.receipts.empty()) o->set("receipt", history.receipts.front().toJson());
+    Array::Ptr delivered = new Array;
+    for (const auto& d : history.delivered) delivered->add(d.toJson());
+    o->set("delivered", delivered);
+    o->set("evidence", app::evidenceOf(job, history, s.documents.templates(), calendarOf(s, job.office)));
     return o;
 }
 
 void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s)); }
 
+// The month's items: every job whose evidence falls in the month (see
+// app/evidence_report.h), read from the jobs created in the month's window.
 void getEvidence(RequestContext& ctx, Services& s) {
     std::string month = ctx.query("month");
     auto first = form::parseIsoDate(month + "-01");
@@ -464,31 +483,42 @@ void getEvidence(RequestContext& ctx, Services& s) {
     std::string format = ctx.query("format");
     if (!format.empty() && format != "json" && format != "csv")
         throw HttpError{422, "invalid_format", "format は json または csv を指定してください。"};
-    form::Date next = first->month == 12 ? form::Date{first->year + 1, 1, 1} : form::Date{first->year, first->month + 1, 1};
-    jobs::JobFilter filter;
-    filter.fromUs = jstMidnightUs(*first);
-    filter.toUs = jstMidnightUs(next);
-    filter.limit = jobs::kMaxListLimit;
-    if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
+    const app::EvidenceWindow window = app::evidenceWindowFor(*first);
+    jobs::JobFilter all;
+    all.fromUs = window.fromUs;
+    all.toUs = window.monthEndUs;
+    all.limit = jobs::kMaxListLimit;
+    if (ctx.principal.role != auth::Role::Admin) all.office = ctx.principal.office;
+    jobs::JobFilter discharge = all;
+    discharge.sheetId = app::kDischargeSheetId;
+    discharge.fromUs = window.monthEndUs;
+    discharge.toUs = window.toUs;
     Array::Ptr rows = new Array;
-    for (;; filter.offset += filter.limit) {
-        auto page = s.queries.list(filter);
-        if (!page) return fail(ctx, page.status());
-        for (const auto& job : page.value()) {
-            if (job.state == jobs::JobState::Cancelled) continue;
-            Object::Ptr row = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-            row->set("id", job.id);
-            row->set("sheet", job.sheetId);
-            const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
-            row->set("sheetTitle", sheet ? sheet->title : job.sheetId);
-            if (job.patientRef) row->set("patientRef", *job.patientRef);
-            row->set("destination", job.destination);
-            row->set("state", jobs::stateName(job.state));
-            row->set("createdAt", job.createdAt);
-            row->set("evidence", app::evidenceOf(job, s.documents.templates(), calendarOf(s, job.office)));
-            rows->add(row);
+    std::set<std::string> seen;  // a job created meanwhile shifts the pages
+    for (jobs::JobFilter filter : {all, discharge}) {
+        for (;; filter.offset += filter.limit) {
+            auto page = s.queries.list(filter);
+            if (!page) return fail(ctx, page.status());
+            for (const auto& job : page.value()) {
+                if (!seen.insert(job.id).second) continue;
+                Object::Ptr evidence = app::evidenceOf(job, historyOf(job, s), s.documents.templates(), calendarOf(s, job.office));
+                if (evidence->optValue<std::string>("month", "") != month) continue;
+                Object::Ptr row = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+                row->set("id", job.id);
+                row->set("sheet", job.sheetId);
+                const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
+                row->set("sheetTitle", sheet ? sheet->title : job.sheetId);
+                if (job.patientRef) row->set("patientRef", *job.patientRef);
+                row->set("destination", job.destination);
+                row->set("recipient", evidence->optValue<std::string>("recipient", ""));
+                row->set("state", jobs::stateName(job.state));
+                row->set("stateLabel", app::jobStateLabel(job));
+                row->set("createdAt", job.createdAt);
+                row->set("evidence", evidence);
+                rows->add(row);
+            }
+            if (static_cast<int>(page->size()) < filter.limit) break;
         }
-        if (static_cast<int>(page->size()) < filter.limit) break;
     }
     if (format == "csv") {
         sendBytes(ctx.response, 200, "text/csv; charset=utf-8", app::evidenceCsv(rows), "evidence-" + month + ".csv",
@@ -497,6 +527,11 @@ void getEvidence(RequestContext& ctx, Services& s) {
     }
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     body->set("month", month);
+    Object::Ptr searched = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    searched->set("createdFrom", common::isoJst(Poco::Timestamp(window.fromUs)));
+    searched->set("createdBefore", common::isoJst(Poco::Timestamp(window.monthEndUs)));
+    searched->set("dischargeCreatedBefore", common::isoJst(Poco::Timestamp(window.toUs)));
+    body->set("searched", searched);
     body->set("jobs", rows);
     sendJson(ctx.response, 200, body);
 }
@@ -541,6 +576,17 @@ void confirmReceipt(RequestContext& ctx, Services& s) {
     common::Status recorded = s.jobs.confirmReceipt(ctx.params["id"], body, actorOf(ctx));
     if (!recorded) return fail(ctx, recorded);
     sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s));
+}
+
+// A printed sheet handed over or mailed: the evidence that it reached the
+// recipient (see JobService::recordDelivered). 409 with the refusal's code.
+void recordDelivered(RequestContext& ctx, Services& s) {
+    jobOf(ctx, s);
+    Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    app::JobService::Recorded recorded = s.jobs.recordDelivered(ctx.params["id"], body, actorOf(ctx));
+    if (!recorded.status) return sendStatus(ctx.response, recorded.status, ctx.requestId, recorded.refusalCode);
+    ctx.response.set("Location", "/api/v1/jobs/" + ctx.params["id"]);
+    sendJson(ctx.response, 201, jobView(jobOf(ctx, s), s));
 }
 
 void listPartners(RequestContext& ctx, Services& s) {
@@ -728,6 +774,7 @@ void registerRoutes(Router& router, Services& s) {
     router.add("DELETE", "/api/v1/jobs/{id}", wrap(s, cancelJob));
     router.add("POST", "/api/v1/jobs/{id}/retry", wrap(s, retryJob));
     router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));
+    router.add("POST", "/api/v1/jobs/{id}/delivered", wrap(s, recordDelivered));
     router.add("GET", "/api/v1/partners", wrap(s, listPartners));
     router.add("GET", "/api/v1/evidence", wrap(s, getEvidence));
     router.add("GET", "/api/v1/audit", wrap(s, listAudit), true);

@@ -64,7 +64,9 @@ struct Job {
     std::string deliveryJson = "{}";  // JSON object: channel details (partner, fax number, mask, results)
     long long heldUntilUs = 0;       // held fax jobs: when the hold window ends
     std::string sentAt;              // ISO 8601 +09:00 when the gateway or printer reported success; "" before
-    std::string receiptJson;         // JSON object of the receipt confirmation, "" before one is recorded
+    // JSON object of the last receipt confirmation as earlier versions kept it, "" if none. Receipt
+    // confirmations are now only "receipt_confirmed" events (app/delivery_records.h).
+    std::string receiptJson;
     // Set by the store from its Clock; ignored on create(), and createdAtUs
     // taken as it is by createRendered().
     std::string createdAt;  // ISO 8601 +09:00
@@ -98,7 +100,7 @@ struct Event {
     long long seq = 0;  // increases with every event in the store
     std::string jobId;
     std::string kind;        // accepted, rendered, held, spooled, sent, failed, retried, cancelled,
-                             // downloaded, receipt_confirmed, ...
+                             // downloaded, receipt_confirmed, delivered, ...
     std::string at;          // ISO 8601 +09:00
     std::string actor;       // who caused it: a user id, "system", "recovery"
     std::string detailJson;  // JSON object, "{}" when there is nothing to add
