@@ -128,8 +128,9 @@ std::string closest(const std::string& name, const std::vector<std::string>& kno
     return best;
 }
 
-std::string unknownMessage(const std::string& what, const std::string& name, const std::vector<std::string>& known) {
-    std::string message = "unknown " + what + " " + quoted(name);
+std::string unknownMessage(const std::string& what, const std::string& name, const std::vector<std::string>& known,
+                           const std::string& where = "") {
+    std::string message = "unknown " + what + " " + quoted(name) + where;
     std::string guess = closest(name, known);
     if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
     return message;
@@ -154,7 +155,7 @@ public:
     void only(const std::vector<std::string>& known, const std::string& what) const {
         for (const auto& [key, value] : *o_)
             if (std::find(known.begin(), known.end(), key) == known.end())
-                problems_.add(at(key), "unknown_key", unknownMessage("key", key, known) + " in " + what);
+                problems_.add(at(key), "unknown_key", unknownMessage("key", key, known, " in " + what));
     }
 
     std::string text(const std::string& key, const std::string& def = "") const {
