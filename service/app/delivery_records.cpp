@@ -81,9 +81,7 @@ std::optional<ReceiptRecord> receiptOf(const Object::Ptr& o) {
 
 }  // namespace
 
-long long epochUsOf(const form::DateTime& jst) {
-    return (form::daysSinceEpoch(jst.date) * 1440LL + jst.time.hour * 60 + jst.time.minute - 9 * 60) * kMinuteUs;
-}
+long long epochUsOf(const form::DateTime& jst) { return form::jstEpochMicroseconds(jst.date, jst.time); }
 
 Object::Ptr DeliveredRecord::toJson() const {
     static const std::map<std::string, std::string> kLabels = {

@@ -11,8 +11,6 @@ namespace {
 using common::Status;
 using Poco::JSON::Object;
 
-const char* kCoverSheet = "fax-cover";
-
 layout::MaskMode layoutMask(partners::MaskMode mode) {
     switch (mode) {
     case partners::MaskMode::Initials: return layout::MaskMode::Initials;
@@ -84,8 +82,8 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
     std::vector<layout::Document> masked = layouts(layoutMask(request.mask));
     int maskedPages = 0;
     for (const auto& d : masked) maskedPages += static_cast<int>(d.pages.size());
-    const form::SheetTemplate* coverSheet = documents_.templates().find(kCoverSheet);
-    if (!coverSheet) return Status::internal("the fax-cover template is missing");
+    const form::SheetTemplate* coverSheet = request.coverSheet;
+    if (!coverSheet) return Status::internal("no fax cover template (one with \"cover\") is loaded");
     int coverPages = 1;
     layout::Document cover;
     const auto officeDirectory = offices_.current();
@@ -93,7 +91,7 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
         auto fields = coverFields(request, sentAtIso, coverPages + maskedPages + attachmentPages);
         if (sender) setCoverSender(*fields, *sender);
-        auto data = documents_.validate(kCoverSheet, fields, "cover");
+        auto data = documents_.validate(coverSheet->id, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
         options.documentId = job.id;

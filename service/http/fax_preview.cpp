@@ -68,14 +68,14 @@ common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentServic
         attachments.push_back(a.bytes);
         attachmentPages += a.pages;
     }
-    const form::SheetTemplate* coverSheet = documents.templates().find("fax-cover");
-    if (!coverSheet) return common::Status::internal("the fax-cover template is missing");
+    const form::SheetTemplate* coverSheet = request->coverSheet;
+    if (!coverSheet) return common::Status::internal("no fax cover template (one with \"cover\") is loaded");
     int coverPages = 1;
     layout::Document cover;
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
         auto fields = app::coverFields(request.value(), sentAtIso, coverPages + sheetPages + attachmentPages);
         app::setCoverSender(*fields, sender);
-        auto data = documents.validate("fax-cover", fields, "cover");
+        auto data = documents.validate(coverSheet->id, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
         options.documentId = kPreviewId;

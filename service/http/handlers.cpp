@@ -38,10 +38,7 @@ struct HttpError {
 };
 
 // Microseconds since the epoch of midnight, Japan time, at the start of d.
-long long jstMidnightUs(const form::Date& d) {
-    Poco::DateTime local(d.year, d.month, d.day);
-    return (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
-}
+long long jstMidnightUs(const form::Date& d) { return form::jstEpochMicroseconds(d); }
 
 // The years a date in a query may name: the job store holds nothing outside
 // them, and the calendar arithmetic (the month after, midnight in Japan
@@ -56,7 +53,7 @@ std::optional<long long> queryTimeUs(const RequestContext& ctx, const char* name
     if (v.empty()) return std::nullopt;
     if (auto d = form::parseIsoDate(v); d && queryableYear(d->year)) return jstMidnightUs(*d);
     if (auto dt = form::parseIsoDateTimeJst(v); dt && queryableYear(dt->date.year))
-        return jstMidnightUs(dt->date) + (dt->time.hour * 60LL + dt->time.minute) * 60 * 1000000;
+        return form::jstEpochMicroseconds(dt->date, dt->time);
     errors.push_back({name, "invalid_datetime", std::string(name) + " は日付(YYYY-MM-DD)または日時で指定してください。"});
     return std::nullopt;
 }

@@ -111,6 +111,12 @@ const std::vector<RouteDoc>& routeDocs() {
          "ReceiptRequest",
          {{200, "Recorded.", "Job"}, {404, "No such job.", "problem"}, {409, "Not sent yet.", "problem"},
           {422, "Invalid receipt.", "problem"}}},
+        {"POST", "/api/v1/jobs/{id}/delivered", "jobs",
+         "Records that a printed sheet was handed over or mailed (手渡し・郵送): the evidence time of a print job.", {},
+         "DeliveredRequest",
+         {{201, "Recorded.", "Job"}, {404, "No such job.", "problem"},
+          {409, "A fax job, cancelled, failed, not rendered yet, or already recorded.", "problem"},
+          {422, "Invalid record.", "problem"}}},
         {"GET", "/api/v1/partners", "partners", "The partner directory (連携先), searched.",
          {{"q", "Text in the name, department or person.", {}}, {"kind", "Kind of partner.", {"hospital", "clinic", "care_office"}}},
          "", {{200, "The partners.", "PartnerList"}, {422, "Invalid query.", "problem"}}},
@@ -380,6 +386,12 @@ Object::Ptr componentsSchemas(const form::TemplateRegistry& templates) {
                       }()},
                      {"method", stringEnum({"phone", "fax", "email", "in_person", "video", "other"})}},
                     {"person"}, true));
+    s->set("DeliveredRequest",
+           objectOf({{"at", typed("string")},
+                     {"method", stringEnum({"in_person", "mail", "fax", "email", "other"})},
+                     {"person", typed("string")},
+                     {"note", typed("string")}},
+                    {"at", "method", "person"}, true));
     const std::vector<std::pair<std::string, Object::Ptr>> draftContent = {
         {"sheet", typed("string")},  {"fields", typed("object")}, {"title", typed("string")},
         {"patient_ref", typed("string")}, {"delivery", typed("object")}, {"cover", typed("object")}};
