@@ -147,7 +147,7 @@ common::Result<std::unique_ptr<Application>> Application::build(const config::Se
     if (!settings.cupsQueue.empty())
         app->printer_ = std::make_unique<spool::CupsPrinter>(settings.cupsQueue, settings.cupsServer);
     app->jobs_ = std::make_unique<JobService>(*app->documents_, *app->store_, *app->spool_, *app->partners_,
-                                              *app->offices_, app->clock_, jobServiceOptions(settings),
+                                              *app->offices_, app->clock_, app->fs_, jobServiceOptions(settings),
                                               app->printer_.get());
     auto recovered = app->jobs_->recover();
     if (!recovered) return recovered.status();

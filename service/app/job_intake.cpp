@@ -80,6 +80,7 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
                                     "duplicate_submission", duplicate->id);
         if (!duplicate && duplicate.status().code() != Status::Code::NotFound) return duplicate.status();
     }
+    if (options_.stepHook) options_.stepHook("intake.checked");
 
     jobs::Job job;
     job.id = common::newJobId();

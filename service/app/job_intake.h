@@ -10,6 +10,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -31,6 +32,8 @@ struct IntakeOptions {
     long long idempotencyKeepSeconds = 7 * 24 * 3600;  // jobs.idempotencyKeepSeconds
     int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
     int submissionQueue = 64;                          // jobs.queue
+    // Tests only: called on reaching a named step (JobServiceOptions sets it).
+    std::function<void(const std::string& step)> stepHook;
 };
 
 struct SubmitResult {

@@ -13,21 +13,27 @@ namespace {
 using common::Status;
 using Poco::JSON::Object;
 
-// The delivery's options with the service's test hook.
+// The delivery's and the intake's options with the service's test hook.
 DeliveryOptions withHook(DeliveryOptions delivery, const JobServiceOptions& o) {
     delivery.stepHook = o.stepHook;
     return delivery;
+}
+IntakeOptions withHook(IntakeOptions intake, const JobServiceOptions& o) {
+    intake.stepHook = o.stepHook;
+    return intake;
 }
 
 }  // namespace
 
 JobService::JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
                        const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
-                       const common::Clock& clock, JobServiceOptions options, const spool::CupsPrinter* printer)
+                       const common::Clock& clock, common::FileSystem& fs, JobServiceOptions options,
+                       const spool::CupsPrinter* printer)
     : store_(store), spool_(spool), clock_(clock), options_(std::move(options)),
       composer_(documents, store, partners, offices, clock, options_.limits),
-      delivery_(store, spool, composer_, clock, withHook(options_.delivery, options_), printer),
-      intake_(documents, store, partners, offices, composer_, delivery_, clock, options_.intake, options_.limits),
+      delivery_(store, spool, composer_, clock, fs, withHook(options_.delivery, options_), printer),
+      intake_(documents, store, partners, offices, composer_, delivery_, clock, withHook(options_.intake, options_),
+              options_.limits),
       results_(store, spool, clock, printer) {}
 
 common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const std::string& idempotencyKey,

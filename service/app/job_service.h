@@ -26,6 +26,7 @@
 #include "app/job_request.h"
 #include "app/result_collector.h"
 #include "common/clock.h"
+#include "common/file_system.h"
 #include "common/status.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
@@ -42,17 +43,24 @@ struct JobServiceOptions {
     // test can pause it there and drive a race deterministically.
     //   "cancel.read"      a cancel has read the job and not yet moved it;
     //   "dispatch.claimed" the dispatcher has claimed a held fax and not yet
-    //                      written it to the gateway's spool.
+    //                      written it to the gateway's spool;
+    //   "intake.checked"   a submission found no earlier job with its
+    //                      Idempotency-Key (nor a duplicate) and has not yet
+    //                      stored its own;
+    //   "cups.intent"      the intent to submit a print job to CUPS is
+    //                      recorded and the job not yet submitted.
     std::function<void(const std::string& step)> stepHook;
 };
 
 class JobService {
 public:
+    // clock and fs: every time the job path reads and every file it writes
+    // outside the store and the spool (which has its own FileSystem).
     // printer: when not null, print jobs go to this CUPS queue instead of the
-    // print spool folder. It must outlive the service.
+    // print spool folder. Everything given must outlive the service.
     JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
                const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
-               const common::Clock& clock, JobServiceOptions options,
+               const common::Clock& clock, common::FileSystem& fs, JobServiceOptions options,
                const spool::CupsPrinter* printer = nullptr);
     JobService(const JobService&) = delete;
     JobService& operator=(const JobService&) = delete;

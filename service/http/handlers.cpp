@@ -338,7 +338,7 @@ void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTe
     limits.maxPages = s.settings.pagesPerJob;
     const auto directory = s.offices.current();
     auto doc = renderFaxPreview(s.documents, *s.partners.current(), officeOf(ctx, *directory), limits, sheet.id,
-                                ctx.query("fax"), body, common::isoJst(Poco::Timestamp()));
+                                ctx.query("fax"), body, common::isoJst(s.clock.now()));
     if (!doc) return fail(ctx, doc.status());
     ctx.response.set("X-Page-Count", std::to_string(doc->pageCount));
     sendBytes(ctx.response, 200, kPdfType, doc->bytes, sheet.id + "-fax-preview.pdf", sheet.title + "_FAXプレビュー.pdf");

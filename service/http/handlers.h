@@ -2,6 +2,7 @@
 // hold no state of their own; they use the long-lived services in Services.
 #pragma once
 
+#include "common/clock.h"
 #include "config/settings.h"
 #include "evidence/business_calendar.h"
 #include "offices/office_directory.h"
@@ -21,6 +22,7 @@ struct Services {
     app::AuditTrail& audit;
     const partners::PartnerRegistry& partners;
     const offices::OfficeRegistry& offices;
+    const common::Clock& clock;  // the time a fax preview's cover shows
 };
 
 void registerRoutes(Router& router, Services& services);

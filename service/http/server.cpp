@@ -282,7 +282,7 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         app.clock(), AuthFailureLimits{settings.authMaxFailures, settings.authFailureWindowSeconds,
                                        settings.authTrackedAddresses});
     impl->services.reset(new Services{settings, app.documents(), app.jobs(), app.queries(), app.audit(),
-                                      app.partners(), app.offices()});
+                                      app.partners(), app.offices(), app.clock()});
     registerRoutes(impl->router, *impl->services);
     impl->readiness = std::make_unique<ops::Readiness>(app);
     impl->opsServices.reset(new OpsServices{app, *impl->readiness});
