@@ -32,7 +32,7 @@ echo "package: $deb"
 # What it installs.
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' > "$out/contents"
 expected=(/usr/bin/renkei /usr/bin/renkei-fax-sim
-  /etc/renkei/renkei.properties /etc/renkei/partners.csv /etc/renkei/tokens.csv
+  /etc/renkei/renkei.properties /etc/renkei/partners.csv /etc/renkei/offices.csv /etc/renkei/tokens.csv
   /lib/systemd/system/renkei.service
   /usr/share/renkei/web/index.html
   /usr/share/doc/renkei/copyright /usr/share/doc/renkei/changelog.Debian.gz)
@@ -45,7 +45,8 @@ if grep -q '^/var/' "$out/contents"; then fail "the package ships files under /v
 
 # Its control data.
 dpkg-deb -I "$deb" conffiles | sort > "$out/conffiles"
-printf '%s\n' /etc/renkei/partners.csv /etc/renkei/renkei.properties /etc/renkei/tokens.csv > "$out/conffiles.expected"
+printf '%s\n' /etc/renkei/offices.csv /etc/renkei/partners.csv /etc/renkei/renkei.properties /etc/renkei/tokens.csv \
+  > "$out/conffiles.expected"
 diff -u "$out/conffiles.expected" "$out/conffiles" || fail "conffiles differ"
 depends=$(dpkg-deb -f "$deb" Depends)
 for d in libpoconet80 libpodofo0.9.8 libxlsxwriter4 libcups2 fonts-ipaexfont-gothic fonts-ipamj-mincho adduser; do
