@@ -89,6 +89,14 @@ std::string configPath(std::map<std::string, std::string>& options) {
     return options.count("config") ? options["config"] : config::defaultConfigPath();
 }
 
+// The settings of the config file (the embedded defaults without one), for
+// the commands that do not start the server.
+common::Result<config::Settings> fileSettings(std::map<std::string, std::string>& options) {
+    const std::string path = configPath(options);
+    if (path.empty()) return config::Settings();
+    return config::loadSettings(path);
+}
+
 // The settings from the config file and the command line, checked with every
 // file they name.
 config::CheckReport checkedSettings(std::map<std::string, std::string>& options) {
@@ -176,15 +184,12 @@ int runServer(std::map<std::string, std::string>& options) {
 int runRender(std::map<std::string, std::string>& options) {
     for (const char* required : {"sheet", "in", "out"})
         if (!options.count(required)) return usage(std::string("render needs --") + required);
-    config::Settings settings;
-    if (const std::string path = configPath(options); !path.empty()) {
-        auto loaded = config::loadSettings(path);
-        if (!loaded) {
-            std::cerr << "renkei: " << loaded.status().message() << "\n";
-            return 1;
-        }
-        settings = loaded.value();
+    auto loaded = fileSettings(options);
+    if (!loaded) {
+        std::cerr << "renkei: " << loaded.status().message() << "\n";
+        return 1;
     }
+    const config::Settings& settings = loaded.value();
     auto templates = form::TemplateRegistry::load(settings.templatesDir);
     if (!templates) return usage(templates.status().toString());
     auto fonts = render::FontMetrics::open(settings.primaryFont, settings.fallbackFont);
@@ -233,15 +238,12 @@ int runTokenNew(std::map<std::string, std::string>& options) {
     if (!options.count("office") || !options.count("role")) return usage("token new needs --office and --role");
     auto role = auth::parseRole(options["role"]);
     if (!role) return usage("--role must be submitter or admin");
-    config::Settings settings;
-    if (const std::string path = configPath(options); !path.empty()) {
-        auto loaded = config::loadSettings(path);
-        if (!loaded) {
-            std::cerr << "renkei: " << loaded.status().message() << "\n";
-            return 1;
-        }
-        settings = loaded.value();
+    auto loaded = fileSettings(options);
+    if (!loaded) {
+        std::cerr << "renkei: " << loaded.status().message() << "\n";
+        return 1;
     }
+    const config::Settings& settings = loaded.value();
     std::vector<partners::LineProblem> problems;
     auto offices = offices::OfficeDirectory::load(settings.officesFile, problems);
     if (!offices) {
