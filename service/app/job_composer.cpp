@@ -11,13 +11,6 @@ namespace {
 using common::Status;
 using Poco::JSON::Object;
 
-layout::MaskMode layoutMask(partners::MaskMode mode) {
-    switch (mode) {
-    case partners::MaskMode::Initials: return layout::MaskMode::Initials;
-    case partners::MaskMode::Partial: return layout::MaskMode::Partial;
-    default: return layout::MaskMode::None;
-    }
-}
 
 }  // namespace
 

@@ -326,6 +326,14 @@ common::Result<JobRequest> parseJobRequest(const Object::Ptr& body, const Docume
     return out;
 }
 
+layout::MaskMode layoutMask(partners::MaskMode mode) {
+    switch (mode) {
+    case partners::MaskMode::Initials: return layout::MaskMode::Initials;
+    case partners::MaskMode::Partial: return layout::MaskMode::Partial;
+    default: return layout::MaskMode::None;
+    }
+}
+
 Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso, int totalPages) {
     Object::Ptr f = new Object;
     if (!request.coverSheet || request.documents.empty()) return f;

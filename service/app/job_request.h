@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "form/form_data.h"
 #include "jobs/job.h"
+#include "layout/layout_builder.h"
 #include "app/document_service.h"
 #include "partners/partner_directory.h"
 
@@ -61,6 +62,9 @@ struct JobRequest {
     // Where it goes, as stored and searched: the partner id, the fax digits or "print".
     std::string destination() const;
 };
+
+// How a partner's masking is drawn on the sheets of its fax (Default counts as None).
+layout::MaskMode layoutMask(partners::MaskMode mode);
 
 // Checks everything before anything is stored. NotFound for an unknown sheet;
 // InvalidArgument with every problem (field paths like "fields.pt_name",

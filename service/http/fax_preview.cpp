@@ -9,13 +9,6 @@ namespace {
 
 using Poco::JSON::Object;
 
-layout::MaskMode layoutMask(partners::MaskMode mode) {
-    switch (mode) {
-    case partners::MaskMode::Initials: return layout::MaskMode::Initials;
-    case partners::MaskMode::Partial: return layout::MaskMode::Partial;
-    default: return layout::MaskMode::None;
-    }
-}
 
 // A preview is no job: its id is fixed, like the render route's.
 const char* const kPreviewId = "00000000000000000000000000000000";
@@ -48,7 +41,7 @@ common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentServic
     if (!request) return request.status();
 
     // As JobService::renderJob: every patient of the fax is masked on every page, the cover included.
-    const layout::MaskMode mask = layoutMask(request->mask);
+    const layout::MaskMode mask = app::layoutMask(request->mask);
     std::vector<layout::PersonName> patients;
     for (const auto& d : request->documents) patients.push_back(layout::patientName(d.data));
     std::vector<layout::Document> docs;
