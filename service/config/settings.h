@@ -41,8 +41,9 @@ struct Settings {
     // server.listenBacklog: connections the kernel holds before the server
     // accepts them (capped by net.core.somaxconn).
     int listenBacklog = 1024;
-    // server.timeoutMs: an answer the client does not read for this long
-    // closes its connection; with built-in TLS also the receive timeout.
+    // server.timeoutMs: a connection that sends nothing for this long in the
+    // middle of a request (408), or does not read its answer for this long,
+    // is closed; with built-in TLS the receive and send timeout.
     int timeoutMs = 10000;
     // server.requestTimeoutMs: a request (head and body) must arrive whole
     // within this long of its first byte, however steadily it trickles in;

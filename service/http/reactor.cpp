@@ -90,7 +90,7 @@ struct Connection {
     Phase phase = Phase::Reading;
     bool inputEnded = false;
     bool requestStarted = false;
-    TimePoint requestStart, idleSince, lastSend, lingerUntil;
+    TimePoint requestStart, lastReceive, idleSince, lastSend, lingerUntil;
     size_t lingered = 0;
     uint32_t events = 0;  // registered with epoll
     bool registered = false;
@@ -206,7 +206,7 @@ struct Reactor::Impl {
                 continue;  // owned closes it
             }
             c.clientHost = c.client.host().toString();
-            c.idleSince = c.lastSend = now;
+            c.idleSince = c.lastSend = c.lastReceive = now;
             connections.emplace(c.id, std::move(owned));
             int& perClient = clients[c.clientHost];
             if (perClient >= limits.maxConnectionsPerClient) {
@@ -271,6 +271,7 @@ struct Reactor::Impl {
             const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
             if (n > 0) {
                 total += static_cast<size_t>(n);
+                c.lastReceive = now;
                 if (c.phase == Connection::Phase::Lingering) {
                     c.lingered += static_cast<size_t>(n);
                     if (c.lingered > kLingerBytes) return close(c);
@@ -429,13 +430,14 @@ struct Reactor::Impl {
         std::vector<uint64_t> expired, late;
         for (auto& [id, owned] : connections) {
             Connection& c = *owned;
-            if (c.outputPending() && msSince(c.lastSend, now) > limits.sendTimeoutMs) {
+            if (c.outputPending() && msSince(c.lastSend, now) > limits.ioTimeoutMs) {
                 expired.push_back(id);
                 continue;
             }
             switch (c.phase) {
             case Connection::Phase::Reading:
-                if (c.requestStarted && msSince(c.requestStart, now) > limits.requestTimeoutMs)
+                if (c.requestStarted && (msSince(c.requestStart, now) > limits.requestTimeoutMs ||
+                                         msSince(c.lastReceive, now) > limits.ioTimeoutMs))
                     late.push_back(id);
                 else if (!c.requestStarted && !c.outputPending() && msSince(c.idleSince, now) > limits.keepAliveTimeoutMs)
                     expired.push_back(id);
@@ -452,8 +454,7 @@ struct Reactor::Impl {
         for (uint64_t id : late) {
             Connection* c = find(id);
             if (!c) continue;
-            log().information("(request from %s not whole after %s ms) -> 408", c->clientHost,
-                              std::to_string(limits.requestTimeoutMs));
+            log().information("(request from %s not whole in time) -> 408", c->clientHost);
             answerAndClose(*c, problemAnswer(408, "request_timeout", "", false));
         }
         if (!accepting) resumeAccepting();

@@ -10,7 +10,8 @@
 // are answered in order.
 //
 // Limits (ReactorLimits): a total deadline per request (head and body; 408
-// and close), an idle time between requests, a send timeout, connections in
+// and close) beside a timeout for a request or an answer that makes no
+// progress, an idle time between requests, connections in
 // all and per client address (over the per-address limit: 503 and close;
 // at the global limit accepting pauses and the kernel's backlog holds the
 // rest), and whole requests waiting for a worker (over: 503 with
@@ -33,7 +34,7 @@ struct ReactorLimits {
     int maxQueuedRequests = 1024;           // whole requests waiting for a worker
     long long requestTimeoutMs = 30000;     // first byte of a request to its last
     long long keepAliveTimeoutMs = 5000;    // idle time between requests
-    long long sendTimeoutMs = 10000;        // an answer that makes no progress this long
+    long long ioTimeoutMs = 10000;          // a request or an answer that makes no progress this long
     int maxConnections = 4096;              // open connections in all
     int maxConnectionsPerClient = 1024;     // open connections per client address
     size_t maxHeadBytes = 64 * 1024;        // a longer request head gets 431

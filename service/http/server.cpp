@@ -359,7 +359,7 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         limits.maxQueuedRequests = settings.maxQueuedRequests;
         limits.requestTimeoutMs = settings.requestTimeoutMs;
         limits.keepAliveTimeoutMs = settings.keepAliveTimeoutMs;
-        limits.sendTimeoutMs = settings.timeoutMs;
+        limits.ioTimeoutMs = settings.timeoutMs;
         limits.maxConnections = settings.maxConnections;
         limits.maxConnectionsPerClient = settings.maxConnectionsPerClient;
         limits.maxBodyBytes = settings.maxBodyBytes;
