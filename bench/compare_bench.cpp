@@ -4,15 +4,116 @@
 // same load from whatever else runs, and reports HTTP jobs/s as a share of
 // documents/s and the p99 latency of the submissions. Loopback only.
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
 
+#include "app/document_service.h"
+#include "config/settings.h"
+#include "form/template_registry.h"
 #include "modes.h"
+#include "render/font_metrics.h"
 
 namespace bench {
+
+using Clock = std::chrono::steady_clock;
+
+// Set up as renkei-bench render does (--config, --templates), PDF only.
+struct RenderRig::Impl {
+    config::Settings settings;
+    std::shared_ptr<const form::TemplateRegistry> templates;
+    std::unique_ptr<app::DocumentService> documents;
+    const form::SheetTemplate* sheet = nullptr;
+    std::vector<Payload> payloads;
+    long long next = 0;  // document ids keep counting across runs
+
+    // Validates and renders payload `index` (cycling) as the server does for a job.
+    common::Status renderOne(const std::vector<Poco::JSON::Object::Ptr>& parsed, long long index) const {
+        const auto& fields = parsed[static_cast<size_t>(index % static_cast<long long>(parsed.size()))];
+        auto data = documents->validate(sheet->id, fields);
+        if (!data) return data.status();
+        char id[40];
+        std::snprintf(id, sizeof id, "%032llx", index + 1);
+        auto doc = documents->render(*sheet, data.value(), app::Format::Pdf, id, "2025-11-20T15:10:00+09:00");
+        return doc ? common::Status::ok() : doc.status();
+    }
+
+    // Poco JSON objects are not meant to be shared across threads: each parses its own.
+    std::vector<Poco::JSON::Object::Ptr> parsePayloads() const {
+        std::vector<Poco::JSON::Object::Ptr> parsed;
+        for (const Payload& p : payloads)
+            parsed.push_back(Poco::JSON::Parser().parse(p.fieldsJson).extract<Poco::JSON::Object::Ptr>());
+        return parsed;
+    }
+};
+
+RenderRig::RenderRig(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RenderRig::~RenderRig() = default;
+
+common::Result<std::unique_ptr<RenderRig>> RenderRig::open(const Options& options, const std::string& sheetId,
+                                                           const std::vector<Payload>& payloads) {
+    auto impl = std::make_unique<Impl>();
+    if (options.has("config")) {
+        auto loaded = config::loadSettings(options.get("config"));
+        if (!loaded) return loaded.status();
+        impl->settings = loaded.value();
+    }
+    if (options.has("templates")) impl->settings.templatesDir = options.get("templates");
+    auto templates = form::TemplateRegistry::load(impl->settings.templatesDir);
+    if (!templates) return templates.status();
+    impl->templates = templates.value();
+    auto fonts = render::FontMetrics::open(impl->settings.primaryFont, impl->settings.fallbackFont);
+    if (!fonts) return fonts.status();
+    render::XlsxOptions xlsx;
+    xlsx.fontName = impl->settings.xlsxFont;
+    xlsx.tempDir = options.get("tmp", "/tmp");
+    impl->documents = std::make_unique<app::DocumentService>(
+        impl->templates, fonts.value(), xlsx,
+        app::RenderLimits{impl->settings.renderWorkers, impl->settings.renderQueue});
+    impl->sheet = impl->templates->find(sheetId);
+    if (!impl->sheet) return common::Status::invalidArgument("no sheet " + sheetId + " in " + impl->settings.templatesDir);
+    impl->payloads = payloads;
+    // Fonts, glyph caches and the allocator warm before anything is timed.
+    const auto parsed = impl->parsePayloads();
+    for (long long i = 0; i < std::max<long long>(20, static_cast<long long>(payloads.size())); ++i)
+        if (common::Status one = impl->renderOne(parsed, i); !one) return one;
+    return std::unique_ptr<RenderRig>(new RenderRig(std::move(impl)));
+}
+
+common::Result<double> RenderRig::documentsPerSecond(int threads, double seconds) {
+    Impl& i = *impl_;
+    std::atomic<long long> rendered{0};
+    std::vector<common::Status> failures(static_cast<size_t>(threads));
+    const auto start = Clock::now();
+    const auto deadline = start + std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    {
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                const auto parsed = i.parsePayloads();
+                for (long long n = i.next + t * 1000000LL; Clock::now() < deadline; ++n) {
+                    if (common::Status one = i.renderOne(parsed, n); !one) {
+                        failures[static_cast<size_t>(t)] = one;
+                        return;
+                    }
+                    ++rendered;
+                }
+            });
+        }
+        for (auto& w : workers) w.join();
+    }
+    const double elapsedS = std::chrono::duration<double>(Clock::now() - start).count();
+    i.next += threads * 1000000LL;
+    for (const auto& failure : failures)
+        if (!failure) return failure;
+    return static_cast<double>(rendered.load()) / elapsedS;
+}
 
 int runCompare(const Options& options) {
     if (!options.has("url") || options.positional.size() != 1) {

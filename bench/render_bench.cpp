@@ -5,7 +5,6 @@
 
 #include <time.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -292,65 +291,6 @@ int runRender(const Options& options) {
     json->set("load_average", loadAverage);
     printJsonLine(json);
     return 0;
-}
-
-struct RenderRig::Impl {
-    Setup setup;
-    const form::SheetTemplate* sheet = nullptr;
-    std::vector<Payload> payloads;
-    long long next = 0;  // document ids keep counting across runs
-};
-
-RenderRig::RenderRig(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-RenderRig::~RenderRig() = default;
-
-common::Result<std::unique_ptr<RenderRig>> RenderRig::open(const Options& options, const std::string& sheetId,
-                                                           const std::vector<Payload>& payloads) {
-    auto setup = makeSetup(options);
-    if (!setup) return setup.status();
-    auto impl = std::make_unique<Impl>();
-    impl->setup = std::move(setup.value());
-    impl->sheet = impl->setup.templates->find(sheetId);
-    if (!impl->sheet) return common::Status::invalidArgument("no sheet " + sheetId);
-    impl->payloads = payloads;
-    // Warm fonts, glyph caches and the allocator before anything is timed.
-    auto parsed = parseAll(payloads);
-    common::Status warm = renderRange(*impl->setup.documents, *impl->sheet, app::Format::Pdf, parsed, 0,
-                                      std::max<long long>(20, static_cast<long long>(payloads.size())), nullptr, nullptr);
-    if (!warm) return warm;
-    return std::unique_ptr<RenderRig>(new RenderRig(std::move(impl)));
-}
-
-common::Result<double> RenderRig::documentsPerSecond(int threads, double seconds) {
-    Impl& i = *impl_;
-    std::atomic<long long> rendered{0};
-    std::vector<common::Status> failures(static_cast<size_t>(threads));
-    const auto start = Clock::now();
-    const auto deadline = start + std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-    {
-        std::vector<std::thread> workers;
-        for (int t = 0; t < threads; ++t) {
-            workers.emplace_back([&, t] {
-                auto parsed = parseAll(i.payloads);
-                long long n = i.next + t * 1000000LL;
-                while (Clock::now() < deadline) {
-                    common::Status one = renderRange(*i.setup.documents, *i.sheet, app::Format::Pdf, parsed, n++, 1,
-                                                     nullptr, nullptr);
-                    if (!one) {
-                        failures[static_cast<size_t>(t)] = one;
-                        return;
-                    }
-                    ++rendered;
-                }
-            });
-        }
-        for (auto& w : workers) w.join();
-    }
-    const double elapsedS = std::chrono::duration<double>(Clock::now() - start).count();
-    i.next += threads * 1000000LL;
-    for (const auto& failure : failures)
-        if (!failure) return failure;
-    return static_cast<double>(rendered.load()) / elapsedS;
 }
 
 }  // namespace bench
