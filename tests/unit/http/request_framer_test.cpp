@@ -42,7 +42,7 @@ TEST_CASE("Issue 22: a request arriving one byte at a time is framed once whole,
     CHECK_FALSE(framer.started(input));
 }
 
-TEST_CASE("Issue 22: chunked bodies are decoded strictly; a broken or cut one is handed on broken", "[http][framer]") {
+TEST_CASE("Issue 22: chunked bodies are decoded strictly, and a broken or cut one is handed on broken", "[http][framer]") {
     const std::string head = kPost + "Transfer-Encoding: chunked\r\n\r\n";
     struct Case {
         const char* what;
@@ -75,7 +75,7 @@ TEST_CASE("Issue 22: chunked bodies are decoded strictly; a broken or cut one is
     }
 }
 
-TEST_CASE("Issue 22: bad framing is refused; an oversized head gets 431 and an oversized body is not kept",
+TEST_CASE("Issue 22: bad framing is refused, an oversized head gets 431 and an oversized body is not kept",
           "[http][framer]") {
     {
         http::RequestFramer framer(limits());
