@@ -32,12 +32,16 @@ double msSince(SteadyClock::time_point since) {
 
 // Each client here is a descriptor, and so is each server side: take what the
 // hard limit allows (the server raises its own limit too, in this process).
-void raiseOpenFilesLimit() {
+// Returns the soft limit now.
+rlim_t raiseOpenFilesLimit() {
     rlimit files{};
-    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return 0;
+    if (files.rlim_cur < files.rlim_max) {
         files.rlim_cur = files.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &files);
+        ::getrlimit(RLIMIT_NOFILE, &files);
     }
+    return files.rlim_cur;
 }
 
 struct Answer {
@@ -115,7 +119,11 @@ std::string jobRequest(const std::string& body) {
 }  // namespace
 
 TEST_CASE("Issue 22: a thousand concurrent keep-alive connections are all served, none starved", "[e2e][connections]") {
-    raiseOpenFilesLimit();
+    // Both ends of each connection live in this process, plus the server's own files.
+    if (raiseOpenFilesLimit() < 2 * 1000 + 300) {
+        WARN("skipped: the open files limit is below 2,300 and cannot be raised");
+        return;
+    }
     TestServer server([](config::Settings& s) { s.duplicateWindowSeconds = 0; });
     constexpr int kConnections = 1000;
     constexpr int kRounds = 3;
@@ -152,7 +160,10 @@ TEST_CASE("Issue 22: a thousand concurrent keep-alive connections are all served
 
 TEST_CASE("Issue 22: a new client's healthz is answered promptly while 300 slow clients trickle in requests",
           "[e2e][connections]") {
-    raiseOpenFilesLimit();
+    if (raiseOpenFilesLimit() < 2 * 300 + 300) {
+        WARN("skipped: the open files limit is below 900 and cannot be raised");
+        return;
+    }
     TestServer server;
     constexpr int kSlow = 300;
     const std::string trickled = "POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
