@@ -92,7 +92,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     if (argc < 2) return usage();
-    auto options = bench::parseOptions(argc, argv, 2);
+    auto options = bench::parseOptions(argc, argv, 2, {"require-deadline"});
     if (!options) {
         std::cerr << "renkei-bench: " << options.status().message() << "\n";
         return usage();
