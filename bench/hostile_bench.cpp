@@ -15,6 +15,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -127,6 +129,7 @@ struct Fixtures {
     std::vector<std::string> keys;  // the members of fields[0]
     std::string token;
     std::vector<Route> routes;
+    std::size_t maxBodyBytes = SIZE_MAX;  // --max-body-kb: caps the large bodies (a quick run under the sanitizers)
 };
 
 std::uint64_t splitMix(std::uint64_t x) {
@@ -339,7 +342,7 @@ Wire makeWire(const Spec& spec, const Fixtures& f) {
     const std::string render = "/api/v1/sheets/" + f.sheet + "/render?format=" + (r.below(4) == 0 ? "xlsx" : "pdf");
     switch (spec.kind) {
     case Kind::HugeString: {
-        const std::string value = '"' + longText(hugeSize(r)) + '"';
+        const std::string value = '"' + longText(std::min(hugeSize(r), f.maxBodyBytes)) + '"';
         if (r.below(3) == 0)
             post(w, render, "{\"fields\":" + fieldsWith(fields, key, value) + "}");
         else
@@ -348,7 +351,7 @@ Wire makeWire(const Spec& spec, const Fixtures& f) {
     }
     case Kind::TruncatedJson: {
         if (r.below(2) == 0) {
-            const std::size_t n = r.below(8) == 0 ? hugeSize(r) : r.below(100 << 10);
+            const std::size_t n = std::min<std::size_t>(r.below(8) == 0 ? hugeSize(r) : r.below(100 << 10), f.maxBodyBytes);
             std::string body = jobBody(f.sheet, fieldsWith(fields, key, '"' + longText(n) + '"'));
             body.resize(r.below(body.size()));
             post(w, r.below(4) == 0 ? render : jobs, std::move(body));
@@ -479,7 +482,7 @@ Wire makeWire(const Spec& spec, const Fixtures& f) {
         std::string list;
         for (int i = 0; i < count; ++i) {
             const long long largest = r.below(4) == 0 ? 700 << 10 : 200 << 10;  // base64 of 700 KB is near the limit
-            std::string bytes = r.bytes(static_cast<std::size_t>(r.between(10, largest)));
+            std::string bytes = r.bytes(std::min(static_cast<std::size_t>(r.between(10, largest)), f.maxBodyBytes / 2));
             if (r.below(2) == 0) bytes.replace(0, std::min<std::size_t>(9, bytes.size()), "%PDF-1.7\n");
             std::string encoded = base64(bytes);
             if (r.below(8) == 0) encoded.insert(encoded.size() / 2, "!*\\u0000 ");
@@ -491,7 +494,7 @@ Wire makeWire(const Spec& spec, const Fixtures& f) {
     }
     case Kind::ChunkedBody: {
         post(w, r.below(3) == 0 ? render : jobs,
-             jobBody(f.sheet, fieldsWith(fields, key, '"' + longText(r.between(100 << 10, 3 << 20)) + '"')));
+             jobBody(f.sheet, fieldsWith(fields, key, '"' + longText(std::min(static_cast<std::size_t>(r.between(100 << 10, 3 << 20)), f.maxBodyBytes)) + '"')));
         w.chunked = true;
         break;
     }
@@ -769,9 +772,16 @@ public:
         dataDir_ = pattern;
         std::vector<std::string> args = {binary, "--port", std::to_string(port_), "--data", dataDir_};
         if (!config.empty()) args.insert(args.begin() + 1, {"--config", config});
+        logPath_ = dataDir_ + "/server.log";
         pid_ = ::fork();
         if (pid_ < 0) return common::Status::ioError("fork failed");
         if (pid_ == 0) {
+            // Its log (a line per request) goes to a file; logTail() shows it.
+            const int log = ::open(logPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (log >= 0) {
+                ::dup2(log, 1);
+                ::dup2(log, 2);
+            }
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());
             argv.push_back(nullptr);
@@ -810,12 +820,30 @@ public:
     int port() const { return port_; }
     int pid() const { return pid_; }
 
+    // The sanitizer reports and errors in the server's log, then its last lines.
+    std::string logTail(std::size_t lines) const {
+        std::ifstream in(logPath_);
+        std::vector<std::string> all;
+        std::string reports;
+        for (std::string line; std::getline(in, line);) {
+            if (line.find("Sanitizer") != std::string::npos || line.find("runtime error") != std::string::npos ||
+                line.find(" E renkei") != std::string::npos)
+                reports += "    | " + line + "\n";
+            all.push_back(std::move(line));
+        }
+        std::string out = reports;
+        for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+            out += "    > " + all[i] + "\n";
+        return out;
+    }
+
 private:
     int port_ = 0;
     int pid_ = -1;
     int status_ = 0;
     bool done_ = false;
     std::string dataDir_;
+    std::string logPath_;
 };
 
 std::string mib(long long kb) { return fixed(kb / 1024.0, 1); }
@@ -836,8 +864,9 @@ int runHostile(const Options& options) {
     auto rawConnections = options.integer("raw-connections", 2, 0, 64);
     auto stallMs = options.integer("stall-timeout-ms", 20000, 100, 600000);
     auto trickleMs = options.integer("trickle-ms", 30000, 100, 3600000);
+    auto maxBodyKb = options.integer("max-body-kb", 0, 0, 1 << 30);
     for (const auto* r : {&passes, &connections, &requests, &seed, &timeoutMs, &settleMs, &targetMb, &seconds,
-                          &minRequests, &rssPct, &rawConnections, &stallMs, &trickleMs}) {
+                          &minRequests, &rssPct, &rawConnections, &stallMs, &trickleMs, &maxBodyKb}) {
         if (!*r) {
             std::cerr << "renkei-bench hostile: " << r->status().message() << "\n";
             return 2;
@@ -888,6 +917,7 @@ int runHostile(const Options& options) {
     // that are not meant to fail authentication.
     fixtures.value().token =
         options.get("token", std::getenv("RENKEI_TOKEN") ? std::getenv("RENKEI_TOKEN") : "");
+    if (maxBodyKb.value() > 0) fixtures.value().maxBodyBytes = static_cast<std::size_t>(maxBodyKb.value()) << 10;
     common::Status discovered = discoverRoutes(uri, prefix, fixtures.value(), static_cast<int>(timeoutMs.value()));
     if (!discovered) {
         std::cerr << "renkei-bench hostile: the route table: " << discovered.toString() << "\n";
@@ -1095,6 +1125,7 @@ int runHostile(const Options& options) {
     }
 
     const bool enough = sent + static_cast<long long>(rawOutcomes.size()) >= minRequests.value();
+    if (!enough) std::cout << "  too few requests for --min-requests: make --seconds longer\n";
     const bool passed = serverErrors == 0 && !serverGone && answered > 0 && rawFailures == 0 && healthy && rssMet &&
                         enough && uncovered.empty() && serverExitOk && (!requireDeadline || notCutOff == 0);
 
@@ -1135,6 +1166,7 @@ int runHostile(const Options& options) {
         json->set("growth_target_met", Poco::Dynamic::Var());
     }
     json->set("passed", passed);
+    if (own.pid() > 0 && !passed) std::cout << "  the server's log (sanitizer reports and errors, then the end):\n" << own.logTail(40);
     printJsonLine(json);
     return passed ? 0 : 1;
 }
