@@ -7,8 +7,8 @@
 #include <Poco/String.h>
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
-#include <thread>
 
 namespace bench {
 namespace {

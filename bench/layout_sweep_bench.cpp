@@ -7,7 +7,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <algorithm>
-#include <cmath>
+#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -206,6 +206,11 @@ int runLayoutSweep(const Options& options) {
         }
     }
 
+    if (rows.empty()) {
+        std::cerr << "renkei-bench layout-sweep: " << sheetId << " has more pages than --max-pages "
+                  << maxPages.value() << " without any added text\n";
+        return 2;
+    }
     // Timed: the counts in turn, n rounds, so a busy moment of the machine
     // falls on all counts alike rather than on one.
     std::vector<std::vector<double>> cpu(rows.size()), wall(rows.size());
@@ -226,15 +231,14 @@ int runLayoutSweep(const Options& options) {
             wall[i].push_back(run->wallMs);
         }
     }
-    double lowest = 0, highest = 0;
     std::vector<double> perPage;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         rows[i].cpuMs = percentile(cpu[i], 50);
         rows[i].wallMs = percentile(wall[i], 50);
         perPage.push_back(rows[i].cpuMsPerPage());
     }
-    lowest = *std::min_element(perPage.begin(), perPage.end());
-    highest = *std::max_element(perPage.begin(), perPage.end());
+    const double lowest = *std::min_element(perPage.begin(), perPage.end());
+    const double highest = *std::max_element(perPage.begin(), perPage.end());
     const double spread = lowest > 0 ? highest / lowest - 1 : 0;
     const double middle = percentile(perPage, 50);
     const bool met = spread <= target.value() / 100.0;
