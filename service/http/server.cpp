@@ -336,7 +336,7 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         // second server on this port must fail to start, not quietly take
         // half of the first one's requests.
         socket->bind(address, true, false);
-        socket->listen(settings.queueLength);
+        socket->listen(settings.listenBacklog);
         Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
         params->setMaxThreads(settings.threads);
         params->setMaxQueued(settings.queueLength);
@@ -354,7 +354,16 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
                               settings.defaultOffice});
         impl->env.reset(new RequestEnv{impl->router, settings, app.audit(), app.tokens(), openAccess,
                                        *impl->authFailures, *impl->web, *impl->statics});
-        impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
+        ReactorLimits limits;
+        limits.workers = settings.threads;
+        limits.maxQueuedRequests = settings.maxQueuedRequests;
+        limits.requestTimeoutMs = settings.requestTimeoutMs;
+        limits.keepAliveTimeoutMs = settings.keepAliveTimeoutMs;
+        limits.ioTimeoutMs = settings.timeoutMs;
+        limits.maxConnections = settings.maxConnections;
+        limits.maxConnectionsPerClient = settings.maxConnectionsPerClient;
+        limits.maxBodyBytes = settings.maxBodyBytes;
+        impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params, tls, limits);
         impl->http->start();
     } catch (const Poco::Exception& e) {
         return common::Status::ioError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
