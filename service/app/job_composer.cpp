@@ -54,6 +54,8 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
         std::vector<layout::Document> docs;
         for (const auto& d : request.documents) {
             layout::BuildOptions options;
+            options.replyRef = job.replyRef;
+            options.codeDocument = static_cast<int>(docs.size()) + 1;
             options.documentId = job.id;
             options.createdIso = job.createdAt;
             options.mask = mask;
@@ -90,6 +92,8 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
         auto data = documents_.validate(kCoverSheet, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
+        options.replyRef = job.replyRef;
+        options.codeDocument = 0;
         options.documentId = job.id;
         options.createdIso = job.createdAt;
         options.mask = layoutMask(request.mask);
@@ -126,6 +130,8 @@ common::Result<std::string> JobComposer::composeXlsx(const jobs::Job& job) const
     std::vector<layout::Document> docs;
     for (const auto& d : request->documents) {
         layout::BuildOptions options;
+        options.replyRef = job.replyRef;
+        options.codeDocument = static_cast<int>(docs.size()) + 1;
         options.documentId = job.id;
         options.createdIso = job.createdAt;
         docs.push_back(documents_.layout(*d.sheet, d.data, options));

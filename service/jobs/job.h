@@ -65,6 +65,9 @@ struct Job {
     long long heldUntilUs = 0;       // held fax jobs: when the hold window ends
     std::string sentAt;              // ISO 8601 +09:00 when the gateway or printer reported success; "" before
     std::string receiptJson;         // JSON object of the receipt confirmation, "" before one is recorded
+    // The reply reference printed on every page (reply/reply_ref.h), stored
+    // form; "" for jobs accepted before issue 18. Kept in reply_refs.
+    std::string replyRef;
     // Set by the store from its Clock; ignored on create(), and createdAtUs
     // taken as it is by createRendered().
     std::string createdAt;  // ISO 8601 +09:00

@@ -67,7 +67,7 @@ public:
 
     // Schema version of the open database (kSchemaVersion after open()).
     common::Result<int> schemaVersion() const;
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     // Stores a new job and its "accepted" event in one transaction. The store
     // sets createdAt, updatedAt and createdAtUs from its clock. Returns
@@ -87,6 +87,8 @@ public:
 
     // Returns NotFound when no job has this id.
     common::Result<Job> get(const std::string& id) const;
+    // The job whose reply reference (stored form) this is. NotFound if none.
+    common::Result<Job> findByReplyRef(const std::string& ref) const;
     // The job created with this idempotency key (until purged). NotFound if none.
     common::Result<Job> findByIdempotencyKey(const std::string& key) const;
     // The newest job with this request hash created at or after sinceUs, in

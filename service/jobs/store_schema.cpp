@@ -104,6 +104,17 @@ void addAuditCount(Session& s) {
     s << "ALTER TABLE audit ADD COLUMN request_count INTEGER NOT NULL DEFAULT 1 CHECK (request_count >= 1)", now;
 }
 
+// Issue 18: the reply reference printed on every page of a job, so that a
+// page faxed back finds its job. Random, so one row per reference; the office
+// scopes a reference a person types in the inbox.
+void addReplyRefs(Session& s) {
+    s << "CREATE TABLE reply_refs ("
+         " ref TEXT PRIMARY KEY NOT NULL CHECK (length(ref) = 9),"
+         " job_id TEXT NOT NULL UNIQUE REFERENCES jobs (id),"
+         " office TEXT NOT NULL)",
+        now;
+}
+
 struct Migration {
     int version;
     void (*apply)(Session&);
@@ -112,6 +123,7 @@ const Migration kMigrations[] = {
     {1, createSchemaV1},
     {2, addDeliveryAndAudit},
     {3, addAuditCount},
+    {4, addReplyRefs},
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");

@@ -693,10 +693,11 @@ TEST_CASE("Issue 21: a version 2 store gains the audit count, its rows counting 
     {
         auto raw = f.rawSession();
         raw << "ALTER TABLE audit DROP COLUMN request_count", now;
-        raw << "DELETE FROM schema_version WHERE version = 3", now;
+        raw << "DROP TABLE reply_refs", now;  // version 4 (issue 18) comes back with it
+        raw << "DELETE FROM schema_version WHERE version >= 3", now;
     }
     f.store = f.openStore();
-    CHECK(*f.store->schemaVersion() == 3);
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
     auto rows = f.store->audit(AuditFilter{});
     REQUIRE(rows);
     REQUIRE(rows->size() == 1);
@@ -861,4 +862,40 @@ TEST_CASE("The audit trail is appended to and filtered, never changed", "[jobs][
     CHECK(f.store->audit(byJob)->size() == 1);
     auto raw = f.rawSession();
     CHECK_THROWS(raw << "UPDATE audit SET office = 'x'", now);
+}
+
+TEST_CASE("A job's reply reference is stored in reply_refs, read back with the job and finds it", "[jobs][reply]") {
+    Fixture f;
+    Job a = makeJob();
+    a.office = "office-a";
+    a.replyRef = "7KQ2M9XDP";
+    Job b = makeJob("physician-contact", R"({"n":2})");
+    b.office = "office-b";
+    b.replyRef = "0000000A0";
+    Job old = makeJob("admission-info", R"({"n":3})");  // accepted before issue 18: no reference
+    REQUIRE(f.store->create(a, "u").isOk());
+    REQUIRE(f.store->create(b, "u").isOk());
+    REQUIRE(f.store->create(old, "u").isOk());
+    CHECK(f.store->get(a.id)->replyRef == "7KQ2M9XDP");
+    CHECK(f.store->get(old.id)->replyRef.empty());
+    CHECK(f.store->findByReplyRef("7KQ2M9XDP")->id == a.id);
+    CHECK(f.store->findByReplyRef("0000000A0")->id == b.id);
+    CHECK(f.store->findByReplyRef("7KQ2M9XDQ").status().code() == common::Status::Code::NotFound);
+    CHECK(f.store->findByReplyRef("").status().code() == common::Status::Code::NotFound);
+    // Listing carries it too.
+    auto listed = f.store->list(JobFilter{});
+    REQUIRE(listed);
+    CHECK(listed->size() == 3);
+    for (const Job& j : *listed) CHECK(j.replyRef == (j.id == a.id ? a.replyRef : j.id == b.id ? b.replyRef : ""));
+    // The same reference twice is refused, and nothing of the second job is stored.
+    Job again = makeJob("admission-info", R"({"n":4})");
+    again.replyRef = a.replyRef;
+    CHECK(f.store->create(again, "u").code() == common::Status::Code::Conflict);
+    CHECK(f.store->get(again.id).status().code() == common::Status::Code::NotFound);
+    // The table holds the office with each reference.
+    auto raw = f.rawSession();
+    std::string office;
+    raw << "SELECT office FROM reply_refs WHERE ref = '7KQ2M9XDP'", Poco::Data::Keywords::into(office),
+        Poco::Data::Keywords::now;
+    CHECK(office == "office-a");
 }
