@@ -3,6 +3,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "common/clock.h"
+#include "reply/reply_ref.h"
 
 namespace http {
 namespace {
@@ -26,6 +27,7 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     if (!job.office.empty()) o->set("office", job.office);
     if (job.patientRef) o->set("patientRef", *job.patientRef);
     o->set("pageCount", job.pageCount);
+    if (!job.replyRef.empty()) o->set("replyRef", reply::displayReplyRef(job.replyRef));
     o->set("attempt", job.attempt + 1);
     o->set("createdAt", job.createdAt);
     o->set("updatedAt", job.updatedAt);
