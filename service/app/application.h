@@ -18,6 +18,7 @@
 #include "app/audit_trail.h"
 #include "app/dispatcher.h"
 #include "app/document_service.h"
+#include "app/inbound_faxes.h"
 #include "app/job_queries.h"
 #include "app/job_service.h"
 #include "common/clock.h"
@@ -51,6 +52,7 @@ public:
     JobService& jobs() { return *jobs_; }
     const JobQueries& queries() const { return *queries_; }
     AuditTrail& audit() { return *audit_; }
+    InboundFaxes& inbound() { return *inbound_; }
     const partners::PartnerRegistry& partners() const { return *partners_; }
     const evidence::BusinessCalendar& calendar() const { return calendar_; }
     const common::Clock& clock() const { return clock_; }
@@ -77,6 +79,7 @@ private:
     std::unique_ptr<partners::PartnerRegistry> partners_;
     std::unique_ptr<spool::CupsPrinter> printer_;  // null without print.cupsQueue
     std::unique_ptr<JobService> jobs_;
+    std::unique_ptr<InboundFaxes> inbound_;
     std::unique_ptr<JobQueries> queries_;
     std::unique_ptr<AuditTrail> audit_;
     evidence::BusinessCalendar calendar_;

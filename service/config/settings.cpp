@@ -79,6 +79,10 @@ common::Result<Settings> loadSettings(const std::string& path, Settings s) {
         {"drafts.maxBytes", [&](auto& c, auto& k) { s.draftMaxBytes = readInt(c, k, 1024, 16 << 20); }},
         {"drafts.perOffice", [&](auto& c, auto& k) { s.draftsPerOffice = readInt(c, k, 1, 100000); }},
         {"drafts.keepDays", [&](auto& c, auto& k) { s.draftKeepDays = readInt(c, k, 1, 3660); }},
+        {"inbound.maxBytes", [&](auto& c, auto& k) { s.inboundMaxBytes = readInt(c, k, 1024, 256 << 20); }},
+        {"inbound.maxPages", [&](auto& c, auto& k) { s.inboundMaxPages = readInt(c, k, 1, 1000); }},
+        {"inbound.maxPixelsPerPage",
+         [&](auto& c, auto& k) { s.inboundMaxPixelsPerPage = readInt(c, k, 100000, 100'000'000); }},
     };
     std::string current;
     try {

@@ -124,6 +124,12 @@ struct Settings {
     int draftsPerOffice = 200;
     // drafts.keepDays: a draft not saved for this many days is deleted.
     int draftKeepDays = 90;
+    // inbound.maxBytes: largest received fax file read; a larger one goes to the inbox unread.
+    int inboundMaxBytes = 20 << 20;
+    // inbound.maxPages: pages of a received fax read; a file with more goes to the inbox unread.
+    int inboundMaxPages = 50;
+    // inbound.maxPixelsPerPage: largest page image (A4 at 408x392 dpi is 15.5 million).
+    int inboundMaxPixelsPerPage = 20'000'000;
 
     std::string dbPath() const { return dataDir + "/renkei.db"; }
     std::string spoolDir() const { return dataDir + "/spool"; }

@@ -375,11 +375,32 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
     return job.value();
 }
 
-// The job with its billing evidence.
+// The job with its billing evidence and the replies received for it.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
     Object::Ptr o = jobToJson(job);
     o->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
+    auto replies = s.queries.replies(job.id);
+    if (!replies) throw StatusError{replies.status()};
+    o->set("replies", repliesToJson(job.id, replies.value()));
     return o;
+}
+
+// GET /api/v1/jobs/{id}/replies/{reply}: the received pages, as a PDF.
+void getReply(RequestContext& ctx, Services& s) {
+    jobs::Job job = jobOf(ctx, s);
+    const std::string& text = ctx.params["reply"];
+    long long replyId = 0;
+    if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos ||
+        (replyId = std::stoll(text)) < 1)
+        throw HttpError{404, "unknown_reply", "返信が見つかりません。"};
+    auto reply = s.queries.reply(job.id, replyId);
+    if (!reply) {
+        if (reply.status().code() == common::Status::Code::NotFound)
+            throw HttpError{404, "unknown_reply", "返信が見つかりません。"};
+        throw StatusError{reply.status()};
+    }
+    sendBytes(ctx.response, 200, kPdfType, reply->pdf, job.id + "-reply-" + text + ".pdf",
+              "返信_" + job.id.substr(0, 8) + "_" + text + ".pdf");
 }
 
 void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s)); }
@@ -653,6 +674,7 @@ void registerRoutes(Router& router, Services& s) {
     router.add("GET", "/api/v1/jobs/{id}", wrap(s, getJob));
     router.add("GET", "/api/v1/jobs/{id}/document", wrap(s, getDocument));
     router.add("GET", "/api/v1/jobs/{id}/events", wrap(s, getEvents));
+    router.add("GET", "/api/v1/jobs/{id}/replies/{reply}", wrap(s, getReply));
     router.add("DELETE", "/api/v1/jobs/{id}", wrap(s, cancelJob));
     router.add("POST", "/api/v1/jobs/{id}/retry", wrap(s, retryJob));
     router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));

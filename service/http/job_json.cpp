@@ -57,4 +57,24 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     return o;
 }
 
+Poco::JSON::Array::Ptr repliesToJson(const std::string& jobId, const std::vector<jobs::ReceivedReply>& replies) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const jobs::ReceivedReply& r : replies) {
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("id", r.id);
+        o->set("receivedAt", r.receivedAt);
+        o->set("sender", r.sender);
+        try {
+            o->set("pages", Poco::JSON::Parser().parse(r.pagesJson));
+        } catch (const std::exception&) {
+            o->set("pages", Poco::JSON::Array::Ptr(new Poco::JSON::Array));  // checked when stored
+        }
+        o->set("sizeBytes", r.size);
+        o->set("createdAt", r.createdAt);
+        o->set("document", "/api/v1/jobs/" + jobId + "/replies/" + std::to_string(r.id));
+        list->add(o);
+    }
+    return list;
+}
+
 }  // namespace http

@@ -20,6 +20,7 @@
 #include "auth/token_registry.h"
 #include "http/auth_failure_limiter.h"
 #include "http/draft_routes.h"
+#include "http/inbox_routes.h"
 #include "http/handlers.h"
 #include "http/listener.h"
 #include "http/problem.h"
@@ -251,6 +252,7 @@ struct Server::Impl {
     std::unique_ptr<Services> services;
     std::unique_ptr<jobs::DraftStore> drafts;
     std::unique_ptr<DraftServices> draftServices;
+    std::unique_ptr<InboxServices> inboxServices;
     std::unique_ptr<auth::SessionStore> sessions;
     std::unique_ptr<WebSessions> web;
     std::unique_ptr<StaticFiles> statics;
@@ -284,6 +286,8 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         Poco::Logger::get("renkei").error("drafts unavailable for now: %s", opened.toString());
     impl->draftServices.reset(new DraftServices{settings, app.documents(), app.queries(), *impl->drafts});
     registerDraftRoutes(impl->router, *impl->draftServices);
+    impl->inboxServices.reset(new InboxServices{settings, app.queries(), app.inbound()});
+    registerInboxRoutes(impl->router, *impl->inboxServices);
     impl->statics = std::make_unique<StaticFiles>(settings.webDir);
     std::vector<auth::TokenLine> tokenProblems;
     auto tokens = settings.tokensFile.empty()
