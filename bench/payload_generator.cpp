@@ -271,7 +271,14 @@ private:
         return v.isString() ? v.extract<std::string>() : std::string();
     }
 
-    Var value(const FieldSpec& f) { return valueFor(f, sampleValue(f)); }
+    // The sender block is the submitting office's profile, which the server
+    // checks (a different office name is a 422): it keeps the sample's
+    // office, the default office of a server without tokens.
+    Var value(const FieldSpec& f) {
+        const Var sample = sampleValue(f);
+        if (f.key.rfind("sender_", 0) == 0 && !sample.isEmpty()) return sample;
+        return valueFor(f, sample);
+    }
 
     Var valueFor(const FieldSpec& f, const Var& sample) {
         switch (f.type) {

@@ -1,16 +1,17 @@
 // renkei: the coordination-sheet document server.
 //   renkei [--config FILE] [--port N] [--data DIR]      run the server
-//   renkei token new --office ID --role submitter|admin [--name NAME]
+//   renkei check-config [--config FILE] [--port N] [--data DIR]
+//   renkei token new --office ID --role submitter|admin [--name NAME] [--config FILE]
 //   renkei render --sheet ID --in REQUEST.json --out FILE.pdf|.xlsx [--config FILE]
-// The server logs one line when it is ready, reloads the partner directory on
-// SIGHUP and stops cleanly on SIGTERM or SIGINT.
-#include <Poco/AutoPtr.h>
-#include <Poco/ConsoleChannel.h>
+//   renkei --help | renkei token --help
+// The server checks its configuration first (config/config_check.h) and
+// refuses to start, printing every problem, when one would stop it. It logs
+// one line when it is ready, reloads the partner directory, the office
+// registry and the tokens file on SIGHUP and stops cleanly on SIGTERM or
+// SIGINT.
 #include <Poco/FileStream.h>
-#include <Poco/FormattingChannel.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
-#include <Poco/PatternFormatter.h>
 #include <Poco/StreamCopier.h>
 
 #include <malloc.h>
@@ -24,20 +25,15 @@
 #include "app/application.h"
 #include "app/document_service.h"
 #include "auth/token_registry.h"
+#include "common/logging.h"
+#include "config/config_check.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
 #include "http/server.h"
+#include "offices/office_directory.h"
 #include "render/font_metrics.h"
 
 namespace {
-
-void setUpLogging() {
-    Poco::AutoPtr<Poco::PatternFormatter> format(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%i %q %s: %t"));
-    format->setProperty("times", "local");
-    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(format, new Poco::ConsoleChannel));
-    Poco::Logger::root().setChannel(channel);
-    Poco::Logger::root().setLevel("information");
-}
 
 // Keeps the heap from growing with what a hostile client sends. glibc raises
 // its mmap threshold each time a large block is freed, so after one 20 MB
@@ -51,13 +47,30 @@ void boundHeap() {
     mallopt(M_ARENA_MAX, 4);
 }
 
+const char* const kUsage =
+    "usage: renkei [--config FILE] [--port N] [--data DIR]\n"
+    "       renkei check-config [--config FILE] [--port N] [--data DIR]\n"
+    "       renkei token new --office ID --role submitter|admin [--name NAME] [--config FILE]\n"
+    "       renkei render --sheet ID --in REQUEST.json --out FILE.pdf|FILE.xlsx [--config FILE]\n"
+    "       renkei --help | renkei token --help\n";
+
+const char* const kTokenUsage =
+    "usage: renkei token new --office ID --role submitter|admin [--name NAME] [--config FILE]\n"
+    "  Makes a new access token for an office of the office registry (offices.file) and\n"
+    "  prints it once, with the line (its SHA-256, never the token) for the tokens file\n"
+    "  (auth.tokensFile). Reload the server (SIGHUP) to let it in.\n";
+
 int usage(const std::string& problem) {
-    std::cerr << "renkei: " << problem << "\n"
-              << "usage: renkei [--config FILE] [--port N] [--data DIR]\n"
-              << "       renkei token new --office ID --role submitter|admin [--name NAME]\n"
-              << "       renkei render --sheet ID --in REQUEST.json --out FILE.pdf|FILE.xlsx [--config FILE]\n";
+    std::cerr << "renkei: " << problem << "\n" << kUsage;
     return 2;
 }
+
+int help(const char* text) {
+    std::cout << text;
+    return 0;
+}
+
+bool isHelp(const char* arg) { return std::strcmp(arg, "--help") == 0 || std::strcmp(arg, "-h") == 0; }
 
 // Parses "--name value" pairs; returns false on anything else.
 bool parseOptions(int argc, char** argv, int first, std::map<std::string, std::string>& out, std::string& problem) {
@@ -72,33 +85,63 @@ bool parseOptions(int argc, char** argv, int first, std::map<std::string, std::s
     return true;
 }
 
-common::Result<config::Settings> settingsFrom(std::map<std::string, std::string>& options) {
-    std::string path = options.count("config") ? options["config"] : config::defaultConfigPath();
-    config::Settings settings;
-    if (!path.empty()) {
-        auto loaded = config::loadSettings(path);
-        if (!loaded) return loaded.status();
-        settings = loaded.value();
+std::string configPath(std::map<std::string, std::string>& options) {
+    return options.count("config") ? options["config"] : config::defaultConfigPath();
+}
+
+// The settings of the config file (the embedded defaults without one), for
+// the commands that do not start the server.
+common::Result<config::Settings> fileSettings(std::map<std::string, std::string>& options) {
+    const std::string path = configPath(options);
+    if (path.empty()) return config::Settings();
+    return config::loadSettings(path);
+}
+
+// The settings from the config file and the command line, checked with every
+// file they name.
+config::CheckReport checkedSettings(std::map<std::string, std::string>& options) {
+    std::vector<config::CommandLineSetting> commandLine;
+    if (options.count("port")) commandLine.push_back({"--port", "server.port", options["port"]});
+    if (options.count("data")) commandLine.push_back({"--data", "data.dir", options["data"]});
+    return config::checkConfig(configPath(options), commandLine);
+}
+
+void printProblems(std::ostream& out, const config::CheckReport& report) {
+    for (const auto& p : report.problems) out << "  " << p.toString() << "\n";
+}
+
+// Prints every problem and what was found good; 0 when there is no problem
+// at all, 1 otherwise (lines the server would leave out count too).
+int runCheckConfig(std::map<std::string, std::string>& options) {
+    for (const auto& [k, v] : options)
+        if (k != "config" && k != "port" && k != "data") return usage("unknown option --" + k);
+    const std::string path = configPath(options);
+    config::CheckReport report = checkedSettings(options);
+    std::cout << "configuration " << (path.empty() ? "(embedded defaults)" : path) << "\n";
+    if (!report.ok()) {
+        printProblems(std::cout, report);
+        std::cout << report.problems.size() << " problem(s)"
+                  << (report.stopsServer() ? "; the server would not start" : "; the server would leave these out")
+                  << "\n";
+        return 1;
     }
-    if (options.count("port")) {
-        try {
-            size_t used = 0;
-            int port = std::stoi(options["port"], &used);
-            if (used != options["port"].size() || port < 0 || port > 65535) throw std::out_of_range("port");
-            settings.port = port;
-        } catch (const std::exception&) {
-            return common::Status::invalidArgument("--port must be a number from 0 to 65535");
-        }
-    }
-    if (options.count("data")) settings.dataDir = options["data"];
-    return settings;
+    for (const auto& c : report.checked) std::cout << "  ok: " << c << "\n";
+    std::cout << "OK\n";
+    return 0;
 }
 
 int runServer(std::map<std::string, std::string>& options) {
     for (const auto& [k, v] : options)
         if (k != "config" && k != "port" && k != "data") return usage("unknown option --" + k);
-    auto settings = settingsFrom(options);
-    if (!settings) return usage(settings.status().message());
+    config::CheckReport checked = checkedSettings(options);
+    if (checked.stopsServer()) {
+        std::cerr << "renkei: cannot start: " << checked.problems.size() << " problem(s) in the configuration ("
+                  << "renkei check-config lists them too):\n";
+        printProblems(std::cerr, checked);
+        return 1;
+    }
+    const config::Settings& settings = checked.settings;
+    common::setUpLogging(*common::parseLogFormat(settings.logFormat));
     // Block the stop signals before any thread starts, so only sigwait() sees them.
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
@@ -111,7 +154,7 @@ int runServer(std::map<std::string, std::string>& options) {
     // The composition root: the application's services from the settings,
     // then the HTTP server that serves them.
     Poco::Logger& log = Poco::Logger::get("renkei");
-    auto application = app::Application::build(settings.value());
+    auto application = app::Application::build(settings);
     if (!application) {
         log.fatal("cannot start: %s", application.status().toString());
         return 1;
@@ -121,16 +164,16 @@ int runServer(std::map<std::string, std::string>& options) {
         log.fatal("cannot start: %s", server.status().toString());
         return 1;
     }
-    log.information("ready on %s (data %s)", server.value()->url(), settings->dataDir);
+    log.information("ready on %s (data %s)", server.value()->url(), settings.dataDir);
     int received = 0;
     for (;;) {
         sigwait(&stopSignals, &received);
         if (received != SIGHUP) break;
-        common::Status reloaded = application.value()->reloadPartners();
+        common::Status reloaded = application.value()->reload();
         if (reloaded)
-            log.information("partner directory reloaded");
+            log.information("partner directory, office registry and tokens reloaded");
         else
-            log.error("partner directory not reloaded: %s", reloaded.toString());
+            log.error("not all reloaded (what could not be read keeps its old contents): %s", reloaded.toString());
     }
     log.information("stopping on %s", std::string(received == SIGTERM ? "SIGTERM" : "SIGINT"));
     server.value()->stop();
@@ -141,16 +184,20 @@ int runServer(std::map<std::string, std::string>& options) {
 int runRender(std::map<std::string, std::string>& options) {
     for (const char* required : {"sheet", "in", "out"})
         if (!options.count(required)) return usage(std::string("render needs --") + required);
-    auto settings = settingsFrom(options);
-    if (!settings) return usage(settings.status().message());
-    auto templates = form::TemplateRegistry::load(settings->templatesDir);
+    auto loaded = fileSettings(options);
+    if (!loaded) {
+        std::cerr << "renkei: " << loaded.status().message() << "\n";
+        return 1;
+    }
+    const config::Settings& settings = loaded.value();
+    auto templates = form::TemplateRegistry::load(settings.templatesDir);
     if (!templates) return usage(templates.status().toString());
-    auto fonts = render::FontMetrics::open(settings->primaryFont, settings->fallbackFont);
+    auto fonts = render::FontMetrics::open(settings.primaryFont, settings.fallbackFont);
     if (!fonts) return usage(fonts.status().toString());
     render::XlsxOptions xlsx;
-    xlsx.fontName = settings->xlsxFont;
+    xlsx.fontName = settings.xlsxFont;
     app::DocumentService documents(templates.value(), fonts.value(), xlsx,
-                                    app::RenderLimits{settings->renderWorkers, settings->renderQueue});
+                                    app::RenderLimits{settings.renderWorkers, settings.renderQueue});
     Poco::JSON::Object::Ptr request;
     try {
         Poco::FileInputStream in(options["in"]);
@@ -187,10 +234,29 @@ int runRender(std::map<std::string, std::string>& options) {
 // hash for the tokens file.
 int runTokenNew(std::map<std::string, std::string>& options) {
     for (const auto& [k, v] : options)
-        if (k != "office" && k != "role" && k != "name") return usage("unknown option --" + k);
+        if (k != "office" && k != "role" && k != "name" && k != "config") return usage("unknown option --" + k);
     if (!options.count("office") || !options.count("role")) return usage("token new needs --office and --role");
     auto role = auth::parseRole(options["role"]);
     if (!role) return usage("--role must be submitter or admin");
+    auto loaded = fileSettings(options);
+    if (!loaded) {
+        std::cerr << "renkei: " << loaded.status().message() << "\n";
+        return 1;
+    }
+    const config::Settings& settings = loaded.value();
+    std::vector<partners::LineProblem> problems;
+    auto offices = offices::OfficeDirectory::load(settings.officesFile, problems);
+    if (!offices) {
+        std::cerr << "renkei: " << offices.status().message() << "\n";
+        return 1;
+    }
+    if (!offices.value()->find(options["office"])) {
+        std::cerr << "renkei: office '" << options["office"] << "' is not in the office registry "
+                  << settings.officesFile << "; add it there first. Registered offices:";
+        for (const auto& o : offices.value()->all()) std::cerr << " " << o.id;
+        std::cerr << "\n";
+        return 1;
+    }
     const std::string name = options.count("name") ? options["name"] : options["office"] + "-" + options["role"];
     auth::NewToken token = auth::newToken(name, options["office"], *role);
     std::cout << "token (give it to the office; it is shown only now):\n  " << token.token << "\n"
@@ -203,14 +269,18 @@ int runTokenNew(std::map<std::string, std::string>& options) {
 int main(int argc, char** argv) {
     try {
         boundHeap();
-        setUpLogging();
+        common::setUpLogging(common::LogFormat::Text);  // until the settings say otherwise
+        if (argc > 1 && isHelp(argv[1])) return help(kUsage);
+        if (argc > 2 && std::strcmp(argv[1], "token") == 0 && isHelp(argv[2])) return help(kTokenUsage);
         std::map<std::string, std::string> options;
         std::string problem;
         bool render = argc > 1 && std::strcmp(argv[1], "render") == 0;
+        bool check = argc > 1 && std::strcmp(argv[1], "check-config") == 0;
         bool token = argc > 2 && std::strcmp(argv[1], "token") == 0 && std::strcmp(argv[2], "new") == 0;
         if (argc > 1 && std::strcmp(argv[1], "token") == 0 && !token) return usage("token new is the only token command");
-        if (!parseOptions(argc, argv, render ? 2 : token ? 3 : 1, options, problem)) return usage(problem);
+        if (!parseOptions(argc, argv, render || check ? 2 : token ? 3 : 1, options, problem)) return usage(problem);
         if (token) return runTokenNew(options);
+        if (check) return runCheckConfig(options);
         return render ? runRender(options) : runServer(options);
     } catch (const std::exception& e) {
         std::cerr << "renkei: fatal: " << e.what() << "\n";

@@ -4,6 +4,7 @@
 
 #include "form/validator.h"
 #include "layout/layout_builder.h"
+#include "ops/metrics.h"
 
 namespace app {
 
@@ -46,6 +47,8 @@ layout::Document DocumentService::layout(const form::SheetTemplate& sheet, const
 common::Result<RenderedDocument> DocumentService::render(const std::vector<layout::Document>& docs,
                                                          Format format) const {
     if (docs.empty()) return common::Status::internal("nothing to render");
+    ops::Timer timed(ops::serviceMetrics().renderSeconds.labels(
+        {docs.front().sheetId, format == Format::Pdf ? "pdf" : "xlsx"}));
     // Free when this thread already holds a turn (render(sheet, ...) above).
     auto turn = pool_.acquire();
     if (!turn) return turn.status();

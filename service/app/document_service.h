@@ -72,6 +72,10 @@ public:
     // The slot must be released on this thread.
     common::Result<TurnPool::Slot> reserveRender() const { return pool_.acquire(); }
 
+    // For the readiness check and the metrics.
+    const render::FontMetrics& fonts() const { return *fonts_; }
+    const TurnPool& renderPool() const { return pool_; }
+
 private:
     std::shared_ptr<const form::TemplateRegistry> templates_;
     std::shared_ptr<const render::FontMetrics> fonts_;

@@ -95,10 +95,28 @@ struct PageMatch {
 
 }  // namespace
 
-InboundFaxes::InboundFaxes(jobs::JobStore& store, const partners::PartnerRegistry& partners, common::FileSystem& fs,
-                           const common::Clock& clock, std::string inboundDir, InboundOptions options)
-    : store_(store), partners_(partners), fs_(fs), clock_(clock), dir_(std::move(inboundDir)),
+InboundFaxes::InboundFaxes(jobs::JobStore& store, const partners::PartnerRegistry& partners,
+                           const offices::OfficeRegistry& offices, common::FileSystem& fs, const common::Clock& clock,
+                           std::string inboundDir, InboundOptions options)
+    : store_(store), partners_(partners), offices_(offices), fs_(fs), clock_(clock), dir_(std::move(inboundDir)),
       options_(std::move(options)) {}
+
+std::string InboundFaxes::officeOfSender(const std::string& sender) const {
+    if (sender.empty()) return "";
+    auto directory = partners_.current();
+    if (!directory) return "";
+    const auto registry = offices_.current();
+    for (const partners::Partner* p : directory->search("", "")) {
+        if (partners::normalizeFaxNumber(p->fax) != sender) continue;
+        auto faxing = store_.officesFaxing(p->id);
+        if (!faxing) return "";
+        std::vector<std::string> registered;
+        for (const std::string& office : faxing.value())
+            if (registry->find(office)) registered.push_back(office);
+        return registered.size() == 1 ? registered.front() : "";
+    }
+    return "";
+}
 
 Status InboundFaxes::prepare() {
     for (const std::string& d : {dir_, dir_ + "/tmp", dir_ + "/done", dir_ + "/failed"}) {
@@ -182,18 +200,8 @@ Status InboundFaxes::handle(const std::string& name) {
         return moveAway(name, "done");
     }
 
-    // The office an unmatched page is shown to: the one office that faxes
-    // the partner with the sender's number, when there is exactly one.
-    std::string office;
-    if (!control.sender.empty()) {
-        auto directory = partners_.current();
-        for (const partners::Partner* p : directory ? directory->search("", "") : std::vector<const partners::Partner*>{}) {
-            if (partners::normalizeFaxNumber(p->fax) != control.sender) continue;
-            auto offices = store_.officesFaxing(p->id);
-            if (offices && offices.value().size() == 1) office = offices.value().front();
-            break;
-        }
-    }
+    // The office an unmatched page is shown to (officeOfSender).
+    const std::string office = officeOfSender(control.sender);
     auto toInbox = [&](const std::string& reason, const std::string& message, std::string format, std::string data,
                        int page) {
         jobs::InboxEntry e;
@@ -228,6 +236,7 @@ Status InboundFaxes::handle(const std::string& name) {
         // Each page to the job its codes name.
         std::map<std::string, std::optional<std::string>> jobOfRef;  // ref -> job id (nullopt: unknown)
         std::vector<std::string> order;                              // jobs in order of first page
+        std::map<std::string, std::string> officeOfJob;
         std::map<std::string, std::vector<std::pair<int, reply::PageCode>>> byJob;
         const auto& images = pages.value();
         for (size_t i = 0; i < images.size(); ++i) {
@@ -241,6 +250,7 @@ Status InboundFaxes::handle(const std::string& name) {
                     if (!job && job.status().code() != Status::Code::NotFound) return job.status();
                     known = jobOfRef.emplace(code.ref, job ? std::optional<std::string>(job.value().id) : std::nullopt)
                                 .first;
+                    if (job) officeOfJob[job.value().id] = job.value().office;
                 }
                 if (known->second) matches.push_back({*known->second, code});
             }
@@ -294,6 +304,14 @@ Status InboundFaxes::handle(const std::string& name) {
             detail.set("fileSha256", file.sha256);
             detail.set("filePages", static_cast<int>(images.size()));
             detail.set("pages", pageList);
+            // The code is the authority: a page of another office's job (the
+            // sender's number points elsewhere) still goes to the job it names,
+            // and the event says so.
+            if (!office.empty() && office != officeOfJob[jobId]) {
+                detail.set("senderOffice", office);
+                log.warning("received fax %s: pages for job %s of office %s came from a number of office %s", name,
+                            jobId, officeOfJob[jobId], office);
+            }
             file.replyEventDetails.push_back(json(detail));
             file.replies.push_back(std::move(r));
         }

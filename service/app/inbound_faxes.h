@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "inbound/bitmap.h"
 #include "jobs/job_store.h"
+#include "offices/office_directory.h"
 #include "partners/partner_registry.h"
 
 namespace app {
@@ -30,8 +31,11 @@ struct InboundOptions {
 class InboundFaxes {
 public:
     // inboundDir: <spool>/fax/inbound. Everything given must outlive this.
-    InboundFaxes(jobs::JobStore& store, const partners::PartnerRegistry& partners, common::FileSystem& fs,
-                 const common::Clock& clock, std::string inboundDir, InboundOptions options);
+    // The partner directory and the office registry decide who sees a page
+    // no job was found for (officeOfSender).
+    InboundFaxes(jobs::JobStore& store, const partners::PartnerRegistry& partners,
+                 const offices::OfficeRegistry& offices, common::FileSystem& fs, const common::Clock& clock,
+                 std::string inboundDir, InboundOptions options);
     InboundFaxes(const InboundFaxes&) = delete;
     InboundFaxes& operator=(const InboundFaxes&) = delete;
 
@@ -51,6 +55,12 @@ public:
     common::Result<long long> assign(long long entryId, const std::string& typedReference, const std::string& office,
                                      bool allOffices, const std::string& actor);
 
+    // The office a fax from this sender (digits only) belongs to: the
+    // partner of the directory with this fax number, when exactly one office
+    // of the registry has faxed that partner; "" (administrators) otherwise,
+    // and for an unknown or unreported number.
+    std::string officeOfSender(const std::string& sender) const;
+
 private:
     // Reads, matches and records one file; then moves it (and its control file).
     common::Status handle(const std::string& name);
@@ -58,6 +68,7 @@ private:
 
     jobs::JobStore& store_;
     const partners::PartnerRegistry& partners_;
+    const offices::OfficeRegistry& offices_;
     common::FileSystem& fs_;
     const common::Clock& clock_;
     const std::string dir_;

@@ -1,5 +1,7 @@
 #include "app/job_composer.h"
 
+#include "app/sender_block.h"
+
 #include "app/job_records.h"
 #include "render/pdf_inspect.h"
 
@@ -9,15 +11,6 @@ namespace {
 using common::Status;
 using Poco::JSON::Object;
 
-const char* kCoverSheet = "fax-cover";
-
-layout::MaskMode layoutMask(partners::MaskMode mode) {
-    switch (mode) {
-    case partners::MaskMode::Initials: return layout::MaskMode::Initials;
-    case partners::MaskMode::Partial: return layout::MaskMode::Partial;
-    default: return layout::MaskMode::None;
-    }
-}
 
 }  // namespace
 
@@ -28,8 +21,9 @@ std::vector<jobs::FrozenDocument> RenderedJob::takeCopies() {
 }
 
 JobComposer::JobComposer(const DocumentService& documents, jobs::JobStore& store,
-                         const partners::PartnerRegistry& partners, const common::Clock& clock, JobLimits limits)
-    : documents_(documents), store_(store), partners_(partners), clock_(clock), limits_(limits) {}
+                         const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
+                         const common::Clock& clock, JobLimits limits)
+    : documents_(documents), store_(store), partners_(partners), offices_(offices), clock_(clock), limits_(limits) {}
 
 common::Result<JobRequest> JobComposer::requestOf(const jobs::Job& job) const {
     Object::Ptr body;
@@ -83,13 +77,16 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
     std::vector<layout::Document> masked = layouts(layoutMask(request.mask));
     int maskedPages = 0;
     for (const auto& d : masked) maskedPages += static_cast<int>(d.pages.size());
-    const form::SheetTemplate* coverSheet = documents_.templates().find(kCoverSheet);
-    if (!coverSheet) return Status::internal("the fax-cover template is missing");
+    const form::SheetTemplate* coverSheet = request.coverSheet;
+    if (!coverSheet) return Status::internal("no fax cover template (one with \"cover\") is loaded");
     int coverPages = 1;
     layout::Document cover;
+    const auto officeDirectory = offices_.current();
+    const offices::Office* sender = officeDirectory->find(job.office);
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
         auto fields = coverFields(request, sentAtIso, coverPages + maskedPages + attachmentPages);
-        auto data = documents_.validate(kCoverSheet, fields, "cover");
+        if (sender) setCoverSender(*fields, *sender);
+        auto data = documents_.validate(coverSheet->id, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
         options.replyRef = job.replyRef;

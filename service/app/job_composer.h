@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "jobs/job_store.h"
+#include "offices/office_directory.h"
 #include "partners/partner_registry.h"
 
 namespace app {
@@ -38,7 +39,7 @@ public:
     // Everything given must outlive the composer. limits: as for intake, so a
     // stored request is checked again by the same rules.
     JobComposer(const DocumentService& documents, jobs::JobStore& store, const partners::PartnerRegistry& partners,
-                const common::Clock& clock, JobLimits limits);
+                const offices::OfficeRegistry& offices, const common::Clock& clock, JobLimits limits);
 
     // The job's stored request, checked and resolved again (sheets, the
     // partner as the directory has it now). Internal when it is unreadable or
@@ -63,6 +64,7 @@ private:
     const DocumentService& documents_;
     jobs::JobStore& store_;
     const partners::PartnerRegistry& partners_;
+    const offices::OfficeRegistry& offices_;  // the fax cover's sender block
     const common::Clock& clock_;
     const JobLimits limits_;
 };

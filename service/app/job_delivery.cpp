@@ -6,7 +6,6 @@
 
 #include "app/delivery.h"
 #include "app/job_records.h"
-#include "common/file_system.h"
 #include "common/ids.h"
 
 namespace app {
@@ -24,8 +23,9 @@ Poco::Logger& deliveryLog() { return Poco::Logger::get("renkei.delivery"); }
 }  // namespace
 
 JobDelivery::JobDelivery(jobs::JobStore& store, spool::Spool& spool, JobComposer& composer,
-                         const common::Clock& clock, DeliveryOptions options, const spool::CupsPrinter* printer)
-    : store_(store), spool_(spool), composer_(composer), clock_(clock), options_(std::move(options)),
+                         const common::Clock& clock, common::FileSystem& fs, DeliveryOptions options,
+                         const spool::CupsPrinter* printer)
+    : store_(store), spool_(spool), composer_(composer), clock_(clock), fs_(fs), options_(std::move(options)),
       printer_(printer) {}
 
 common::Status JobDelivery::sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
@@ -209,11 +209,10 @@ common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::strin
     // that fails (a full disk) then leaves the job as it was, to be tried
     // again, instead of marked as possibly printed.
     const std::string path = spool_.path(jobs::channelName(jobs::Channel::Print), "tmp", job.id + ".cups.pdf");
-    common::PosixFileSystem fs;
-    Status written = fs.writeFileSynced(path, pdf.value());
+    Status written = fs_.writeFileSynced(path, pdf.value());
     const char* const kLeftover = "print/tmp/ is emptied by Spool::prepare() at the next start";
     if (!written) {
-        common::ignoreStatus(fs.remove(path), kLeftover);
+        common::ignoreStatus(fs_.remove(path), kLeftover);
         return written;
     }
     delivery.cupsQueue = printer_->queue();
@@ -222,11 +221,12 @@ common::Status JobDelivery::deliverToCups(const jobs::Job& job, const std::strin
     intent.deliveryJson = delivery.toJson();
     Status marked = store_.update(job.id, intent, "print_submitting", actor, "{}");
     if (!marked) {
-        common::ignoreStatus(fs.remove(path), kLeftover);
+        common::ignoreStatus(fs_.remove(path), kLeftover);
         return marked;
     }
+    step("cups.intent");
     common::Result<int> cupsJob = printer_->submit(path, job.id);
-    common::ignoreStatus(fs.remove(path), kLeftover);
+    common::ignoreStatus(fs_.remove(path), kLeftover);
     if (!cupsJob) {
         // Refused outright: nothing was queued, so a retry later is safe.
         delivery.cupsSubmitting = false;

@@ -17,6 +17,7 @@
 
 #include "app/job_composer.h"
 #include "common/clock.h"
+#include "common/file_system.h"
 #include "common/status.h"
 #include "jobs/job_store.h"
 #include "spool/cups_printer.h"
@@ -28,16 +29,18 @@ struct DeliveryOptions {
     long long faxHoldSeconds = 60;  // fax.holdSeconds: 0 sends a fax at once
     int redeliverFirstMs = 1000;    // spool.retryFirstMs
     int redeliverMaxMs = 60000;     // spool.retryMaxMs
-    // Tests only: called on reaching a named step (JobServiceOptions sets it).
+    // Tests only: called on reaching a named step (JobServiceOptions sets it):
+    //   "cups.intent"  the CUPS intent is recorded and the job not yet submitted.
     std::function<void(const std::string& step)> stepHook;
 };
 
 class JobDelivery {
 public:
+    // fs: where the file CUPS reads is written (the spool has its own).
     // printer: when not null, print jobs go to this CUPS queue instead of the
     // print spool folder. Everything given must outlive the delivery.
     JobDelivery(jobs::JobStore& store, spool::Spool& spool, JobComposer& composer, const common::Clock& clock,
-                DeliveryOptions options, const spool::CupsPrinter* printer = nullptr);
+                common::FileSystem& fs, DeliveryOptions options, const spool::CupsPrinter* printer = nullptr);
     JobDelivery(const JobDelivery&) = delete;
     JobDelivery& operator=(const JobDelivery&) = delete;
 
@@ -80,6 +83,7 @@ private:
     spool::Spool& spool_;
     JobComposer& composer_;
     const common::Clock& clock_;
+    common::FileSystem& fs_;
     const DeliveryOptions options_;
     const spool::CupsPrinter* printer_;
 

@@ -6,6 +6,7 @@
 
 #include "app/delivery.h"
 #include "app/job_records.h"
+#include "app/sender_block.h"
 #include "common/ids.h"
 
 namespace app {
@@ -13,10 +14,26 @@ namespace app {
 using common::Status;
 using Poco::JSON::Object;
 
+namespace {
+
+// The sender block's refusals together with the request's other problems
+// (those of the sender fields themselves left out: the block said them).
+Status withOtherProblems(const Status& sender, const common::Result<JobRequest>& parsed) {
+    std::vector<common::FieldError> errors = sender.fieldErrors();
+    if (!parsed && parsed.status().code() == Status::Code::InvalidArgument)
+        for (const auto& e : parsed.status().fieldErrors())
+            if (e.field.find("sender_") == std::string::npos) errors.push_back(e);
+    return Status::invalidArgument("invalid request", errors);
+}
+
+}  // namespace
+
 JobIntake::JobIntake(const DocumentService& documents, jobs::JobStore& store,
-                     const partners::PartnerRegistry& partners, JobComposer& composer, JobDelivery& delivery,
-                     const common::Clock& clock, IntakeOptions options, JobLimits limits)
-    : documents_(documents), store_(store), partners_(partners), composer_(composer), delivery_(delivery),
+                     const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
+                     JobComposer& composer, JobDelivery& delivery, const common::Clock& clock, IntakeOptions options,
+                     JobLimits limits)
+    : documents_(documents), store_(store), partners_(partners), offices_(offices), composer_(composer),
+      delivery_(delivery),
       clock_(clock), options_(options), limits_(limits),
       submissions_(options_.concurrentSubmissions, options_.submissionQueue, "ジョブ受付", 3) {}
 
@@ -24,10 +41,16 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
                                                 const std::string& office, const std::string& actor) {
     auto turn = submissions_.acquire();
     if (!turn) return turn.status();
-    auto parsed = parseJobRequest(body, documents_, *partners_.current(), limits_);
+    const auto officeDirectory = offices_.current();
+    const offices::Office* sender = officeDirectory->find(office);
+    if (!sender)
+        return Status::conflict("事業所「" + office + "」は事業所一覧に登録されていないため、送信できません。", "unknown_office");
+    auto filled = withSenderBlock(body, documents_.templates(), *sender);
+    auto parsed = parseJobRequest(filled ? filled.value() : body, documents_, *partners_.current(), limits_);
+    if (!filled) return withOtherProblems(filled.status(), parsed);
     if (!parsed) return parsed.status();
     const JobRequest& request = parsed.value();
-    const std::string canonical = stringify(body);
+    const std::string canonical = stringify(filled.value());
     const long long nowUs = clock_.now().epochMicroseconds();
     {
         std::lock_guard<std::mutex> lock(purgeMutex_);
@@ -38,21 +61,28 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
                 Poco::Logger::get("renkei.jobs").warning("old idempotency keys not purged: %s", purged.toString());
         }
     }
+    // Keys and duplicates are the office's own: nothing here finds, or
+    // names, another office's job.
     if (!idempotencyKey.empty()) {
-        auto earlier = store_.findByIdempotencyKey(idempotencyKey);
+        auto earlier = store_.findByIdempotencyKey(office, idempotencyKey);
         if (earlier) {
-            if (earlier->requestJson != canonical || earlier->office != office)
-                return Status::conflict("この Idempotency-Key は別の内容で使用済みです(ジョブ " + earlier->id + ")。");
+            if (earlier->requestJson != canonical)
+                return Status::conflict("この Idempotency-Key は別の内容で使用済みです(ジョブ " + earlier->id + ")。",
+                                        "idempotency_key_reused", earlier->id);
             return SubmitResult{earlier.value(), true};
         }
+        if (earlier.status().code() != Status::Code::NotFound) return earlier.status();
     }
-    const std::string hash = common::sha256Hex(request.identityJson());
+    const std::string hash = common::sha256Hex(office + "\n" + request.identityJson());
     if (!request.allowDuplicate) {
         auto duplicate = store_.findRecentDuplicate(hash, nowUs - options_.duplicateWindowSeconds * 1000000);
         if (duplicate && duplicate->state != jobs::JobState::Cancelled && duplicate->office == office)
             return Status::conflict("同じ内容のジョブ " + duplicate->id +
-                                    " が直前に受け付けられています。意図した再送なら allow_duplicate を true にしてください。");
+                                        " が直前に受け付けられています。意図した再送なら allow_duplicate を true にしてください。",
+                                    "duplicate_submission", duplicate->id);
+        if (!duplicate && duplicate.status().code() != Status::Code::NotFound) return duplicate.status();
     }
+    if (options_.stepHook) options_.stepHook("intake.checked");
 
     jobs::Job job;
     job.id = common::newJobId();
@@ -99,9 +129,11 @@ common::Result<SubmitResult> JobIntake::accept(jobs::Job& job, const JobRequest&
     }
     if (created.code() == Status::Code::Conflict && job.idempotencyKey) {
         // Another request with the same key won the race: answer as a replay.
-        auto earlier = store_.findByIdempotencyKey(*job.idempotencyKey);
+        auto earlier = store_.findByIdempotencyKey(job.office, *job.idempotencyKey);
         if (earlier && earlier->requestJson == job.requestJson) return SubmitResult{earlier.value(), true};
-        return Status::conflict("この Idempotency-Key は別の内容で使用済みです。");
+        if (!earlier) return Status::conflict("この Idempotency-Key は別の内容で使用済みです。", "idempotency_key_reused");
+        return Status::conflict("この Idempotency-Key は別の内容で使用済みです(ジョブ " + earlier->id + ")。",
+                                "idempotency_key_reused", earlier->id);
     }
     if (!created) return created;
     if (rendered)

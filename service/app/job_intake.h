@@ -10,6 +10,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -21,6 +22,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "jobs/job_store.h"
+#include "offices/office_directory.h"
 #include "partners/partner_registry.h"
 
 namespace app {
@@ -30,6 +32,8 @@ struct IntakeOptions {
     long long idempotencyKeepSeconds = 7 * 24 * 3600;  // jobs.idempotencyKeepSeconds
     int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
     int submissionQueue = 64;                          // jobs.queue
+    // Tests only: called on reaching a named step (JobServiceOptions sets it).
+    std::function<void(const std::string& step)> stepHook;
 };
 
 struct SubmitResult {
@@ -41,16 +45,20 @@ class JobIntake {
 public:
     // Everything given must outlive the intake.
     JobIntake(const DocumentService& documents, jobs::JobStore& store, const partners::PartnerRegistry& partners,
+              const offices::OfficeRegistry& offices,
               JobComposer& composer, JobDelivery& delivery, const common::Clock& clock, IntakeOptions options,
               JobLimits limits);
     JobIntake(const JobIntake&) = delete;
     JobIntake& operator=(const JobIntake&) = delete;
 
-    // Checks the request, renders it, stores the job with its frozen
-    // documents, then spools it (print) or holds it (fax). Errors: NotFound
-    // (unknown sheet), InvalidArgument (every field error), Conflict
-    // (idempotency key reused with another body, or the same submission
-    // within the duplicate window), Unavailable (every render worker busy and
+    // Fills each sheet's sender block from the office's profile
+    // (sender_block.h), checks the request, renders it, stores the job with
+    // its frozen documents, then spools it (print) or holds it (fax). The job
+    // stores the request as filled in. Idempotency keys and duplicates are
+    // the office's own. Errors: NotFound (unknown sheet), InvalidArgument
+    // (every field error, sender fields included), Conflict with reason
+    // "idempotency_key_reused" or "duplicate_submission" and the earlier
+    // job's id, or "unknown_office" (the office left the registry), Unavailable (every render worker busy and
     // the queue full; nothing is stored), StorageFull (the disk is full;
     // nothing is stored), IOError. A job whose render failed is stored and
     // returned in state failed; a job stored but not yet sent out (the spool
@@ -58,6 +66,9 @@ public:
     // by JobDelivery::redeliverDue().
     common::Result<SubmitResult> submit(const Poco::JSON::Object::Ptr& request, const std::string& idempotencyKey,
                                         const std::string& office, const std::string& actor);
+
+    // The turns submissions take, for the metrics.
+    const TurnPool& submissionPool() const { return submissions_; }
 
 private:
     // Renders a new job (its request checked, its fields set), stores it with
@@ -67,6 +78,7 @@ private:
     const DocumentService& documents_;
     jobs::JobStore& store_;
     const partners::PartnerRegistry& partners_;
+    const offices::OfficeRegistry& offices_;  // the sender block of each sheet
     JobComposer& composer_;
     JobDelivery& delivery_;
     const common::Clock& clock_;

@@ -60,35 +60,23 @@ bool isSheetId(const std::string& id) {
     return true;
 }
 
-// The cover options a caller may set: each a string, checked by the fax-cover
-// sheet's own rules (options, dates, lengths) so that a bad one is a field
-// error now rather than a job that fails to render.
-const char* const kCoverOptions[] = {"message", "reply_needed", "reply_deadline", "receipt_call_request", "patient_ref"};
-
+// The cover options a caller may set (the cover template's requestOptions):
+// each a string, checked by the cover sheet's own rules (options, dates,
+// lengths) so that a bad one is a field error now rather than a job that
+// fails to render.
 void checkCover(const JobRequest& out, const DocumentService& documents, std::vector<FieldError>& errors) {
     bool typed = true;
-    for (const char* key : kCoverOptions) {
+    for (const auto& key : out.coverSheet->cover->requestOptions) {
         if (!out.cover->has(key) || out.cover->get(key).isString()) continue;
-        errors.push_back({std::string("cover.") + key, "wrong_type", std::string("cover.") + key + " は文字列で指定してください。"});
+        errors.push_back({"cover." + key, "wrong_type", "cover." + key + " は文字列で指定してください。"});
         typed = false;
     }
     if (!typed || out.documents.empty()) return;
-    auto checked = documents.validate("fax-cover", coverFields(out, "2000-01-01T00:00:00+09:00", 1), "cover");
+    auto checked = documents.validate(out.coverSheet->id, coverFields(out, "2000-01-01T00:00:00+09:00", 1), "cover");
     if (checked) return;
     for (const auto& e : checked.status().fieldErrors())
-        for (const char* key : kCoverOptions)
-            if (e.field == std::string("cover.") + key) errors.push_back(e);
-}
-
-// Sheet id -> the value of the cover's "documents" option.
-std::string coverDocumentValue(const std::string& sheetId) {
-    static const std::pair<const char*, const char*> kMap[] = {{"admission-info", "admission_info"},
-                                                               {"discharge-liaison", "discharge_liaison"},
-                                                               {"physician-contact", "physician_contact"},
-                                                               {"welfare-equipment", "welfare_equipment"}};
-    for (const auto& [sheet, value] : kMap)
-        if (sheetId == sheet) return value;
-    return "other";
+        for (const auto& key : out.coverSheet->cover->requestOptions)
+            if (e.field == "cover." + key) errors.push_back(e);
 }
 
 void parseDocuments(const Object::Ptr& body, const DocumentService& documents, const JobLimits& limits,
@@ -316,6 +304,7 @@ common::Result<JobRequest> parseJobRequest(const Object::Ptr& body, const Docume
         else
             out.allowDuplicate = body->getValue<bool>("allow_duplicate");
     }
+    out.coverSheet = documents.templates().cover();
     if (body->has("cover")) {
         out.cover = body->getObject("cover");
         if (!out.cover) {
@@ -323,8 +312,10 @@ common::Result<JobRequest> parseJobRequest(const Object::Ptr& body, const Docume
         } else if (out.channel != jobs::Channel::Fax) {
             errors.push_back({"cover", "not_applicable", "送付状(cover)はFAX送信のときだけ指定できます。"});
         } else {
-            unknownKeys(out.cover, {std::begin(kCoverOptions), std::end(kCoverOptions)}, "cover.", errors);
-            checkCover(out, documents, errors);
+            const std::vector<std::string> options =
+                out.coverSheet ? out.coverSheet->cover->requestOptions : std::vector<std::string>{};
+            unknownKeys(out.cover, {options.begin(), options.end()}, "cover.", errors);
+            if (out.coverSheet) checkCover(out, documents, errors);
         }
     }
     int pages = 0;
@@ -335,41 +326,63 @@ common::Result<JobRequest> parseJobRequest(const Object::Ptr& body, const Docume
     return out;
 }
 
+layout::MaskMode layoutMask(partners::MaskMode mode) {
+    switch (mode) {
+    case partners::MaskMode::Initials: return layout::MaskMode::Initials;
+    case partners::MaskMode::Partial: return layout::MaskMode::Partial;
+    default: return layout::MaskMode::None;
+    }
+}
+
 Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso, int totalPages) {
     Object::Ptr f = new Object;
+    if (!request.coverSheet || request.documents.empty()) return f;
+    const form::CoverSpec& spec = *request.coverSheet->cover;
     auto copy = [&](const std::string& key, const std::string& value) {
         if (!value.empty()) f->set(key, value);
     };
     const form::FormData& first = request.documents.front().data;
     copy("sent_at", sentAtIso);
-    std::string institution = request.recipient.name;
-    if (institution.empty()) institution = first.text("recipient_institution");
-    if (institution.empty()) institution = "(連携先一覧に未登録の宛先)";
-    copy("recipient_institution", institution);
-    copy("recipient_department", request.partnerId.empty() ? first.text("recipient_department") : request.recipient.department);
-    copy("recipient_person", request.partnerId.empty() ? first.text("recipient_person") : request.recipient.person);
+    if (!request.partnerId.empty()) {
+        copy("recipient_institution", request.recipient.name);
+        copy("recipient_department", request.recipient.department);
+        copy("recipient_person", request.recipient.person);
+    } else {
+        for (const auto& key : spec.recipientFromDocument) copy(key, first.text(key));
+    }
+    if (!f->has("recipient_institution")) f->set("recipient_institution", std::string("(連携先一覧に未登録の宛先)"));
     copy("recipient_fax", request.recipient.fax);
     copy("recipient_phone", request.recipient.phone);
-    for (const char* key : {"sender_office_name", "sender_cm_name", "sender_phone", "sender_fax", "sender_address"})
-        copy(key, first.text(key));
+    for (const auto& key : spec.fromDocument) copy(key, first.text(key));
+    // Each sheet as its "faxCover" lists it; attachments and sheets listed
+    // by name under the cover's "other" option, named in its note.
     Array::Ptr docs = new Array;
     std::set<std::string> listed;
+    std::vector<std::string> notes;
+    auto list = [&](const std::string& value, const std::string& note) {
+        if (listed.insert(value).second) docs->add(value);
+        if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+    };
     for (const auto& d : request.documents)
-        if (listed.insert(coverDocumentValue(d.sheet->id)).second) docs->add(coverDocumentValue(d.sheet->id));
-    if (!request.attachments.empty() && !listed.count("other")) docs->add("other");
-    f->set("documents", docs);
-    if (!request.attachments.empty()) f->set("documents_note", "添付資料 " + std::to_string(request.attachments.size()) + "件");
+        if (d.sheet->faxCover) list(d.sheet->faxCover->document, d.sheet->faxCover->note);
+        else list(spec.otherDocument, "");  // the cover sheet itself
+    if (!request.attachments.empty())
+        list(spec.otherDocument, "添付資料 " + std::to_string(request.attachments.size()) + "件");
+    f->set(form::kCoverDocumentsKey, docs);
+    std::string note;
+    for (const auto& n : notes) note += (note.empty() ? "" : "、") + n;
+    // The loader made sure the cover has this option, with a note.
+    const form::OptionSpec* other = request.coverSheet->field(form::kCoverDocumentsKey)->option(spec.otherDocument);
+    if (other) copy(other->noteKey, note);
     f->set("total_pages", totalPages);
-    // Never the name: initials of the first sheet, or the caller's reference.
-    std::string ref;
-    if (request.cover && request.cover->has("patient_ref") && request.cover->get("patient_ref").isString())
-        ref = request.cover->getValue<std::string>("patient_ref");
-    if (ref.empty()) ref = first.text("pt_fax_label");
-    copy("patient_ref", ref);
-    f->set("reply_needed", "no");
+    for (const auto& [key, value] : spec.defaults) f->set(key, value);
     if (request.cover)
-        for (const char* key : {"message", "reply_needed", "reply_deadline", "receipt_call_request"})
+        for (const auto& key : spec.requestOptions)
             if (request.cover->has(key)) f->set(key, request.cover->get(key));
+    // Never the name: the caller's reference, or the first sheet's label (initials).
+    const Poco::Dynamic::Var given = f->has(spec.patientLabelField) ? f->get(spec.patientLabelField) : Poco::Dynamic::Var();
+    if (!spec.patientLabelField.empty() && (given.isEmpty() || (given.isString() && given.extract<std::string>().empty())))
+        copy(spec.patientLabelField, first.text(spec.patientLabelFrom));
     return f;
 }
 

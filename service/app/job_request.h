@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "form/form_data.h"
 #include "jobs/job.h"
+#include "layout/layout_builder.h"
 #include "app/document_service.h"
 #include "partners/partner_directory.h"
 
@@ -49,6 +50,10 @@ struct JobRequest {
     bool verifiedNumber = false;    // true when the number came from the directory
     partners::MaskMode mask = partners::MaskMode::None;
     Poco::JSON::Object::Ptr cover;  // optional cover options
+    // The FAX送付状 (TemplateRegistry::cover()): its "cover" block says which
+    // options a request may set and what the cover takes from the documents.
+    // nullptr when no cover template is loaded.
+    const form::SheetTemplate* coverSheet = nullptr;
     std::string patientRef;
     bool allowDuplicate = false;
 
@@ -58,14 +63,21 @@ struct JobRequest {
     std::string destination() const;
 };
 
+// How a partner's masking is drawn on the sheets of its fax (Default counts as None).
+layout::MaskMode layoutMask(partners::MaskMode mode);
+
 // Checks everything before anything is stored. NotFound for an unknown sheet;
 // InvalidArgument with every problem (field paths like "fields.pt_name",
 // "documents[1].fields.doc_date", "delivery.partner", "attachments[0]").
 common::Result<JobRequest> parseJobRequest(const Poco::JSON::Object::Ptr& body, const DocumentService& documents,
                                            const partners::PartnerDirectory& directory, const JobLimits& limits);
 
-// The field values of the FAX送付状 for this job (validated against the
-// fax-cover sheet by the caller). sentAtIso is when the job was accepted.
+// The field values of the FAX送付状 for this job (validated against
+// request.coverSheet by the caller), filled as its "cover" block declares
+// (templates/README.md): the recipient, the documents as each sheet's
+// "faxCover" lists it, the page count, the sender and patient label from the
+// first document, then the request's cover options. sentAtIso is when the
+// job was accepted. Empty when no cover template is loaded.
 Poco::JSON::Object::Ptr coverFields(const JobRequest& request, const std::string& sentAtIso, int totalPages);
 
 }  // namespace app

@@ -13,21 +13,27 @@ namespace {
 using common::Status;
 using Poco::JSON::Object;
 
-// The delivery's options with the service's test hook.
+// The delivery's and the intake's options with the service's test hook.
 DeliveryOptions withHook(DeliveryOptions delivery, const JobServiceOptions& o) {
     delivery.stepHook = o.stepHook;
     return delivery;
+}
+IntakeOptions withHook(IntakeOptions intake, const JobServiceOptions& o) {
+    intake.stepHook = o.stepHook;
+    return intake;
 }
 
 }  // namespace
 
 JobService::JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
-                       const partners::PartnerRegistry& partners, const common::Clock& clock,
-                       JobServiceOptions options, const spool::CupsPrinter* printer)
+                       const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
+                       const common::Clock& clock, common::FileSystem& fs, JobServiceOptions options,
+                       const spool::CupsPrinter* printer)
     : store_(store), spool_(spool), clock_(clock), options_(std::move(options)),
-      composer_(documents, store, partners, clock, options_.limits),
-      delivery_(store, spool, composer_, clock, withHook(options_.delivery, options_), printer),
-      intake_(documents, store, partners, composer_, delivery_, clock, options_.intake, options_.limits),
+      composer_(documents, store, partners, offices, clock, options_.limits),
+      delivery_(store, spool, composer_, clock, fs, withHook(options_.delivery, options_), printer),
+      intake_(documents, store, partners, offices, composer_, delivery_, clock, withHook(options_.intake, options_),
+              options_.limits),
       results_(store, spool, clock, printer) {}
 
 common::Result<SubmitResult> JobService::submit(const Object::Ptr& body, const std::string& idempotencyKey,
@@ -112,10 +118,12 @@ common::Status JobService::cancel(const std::string& jobId, const std::string& a
     auto job = store_.get(jobId);
     if (!job) return job.status();
     if (job->state != jobs::JobState::Held)
-        return Status::conflict("ジョブは「" + jobs::stateName(job->state) + "」のため取り消せません(取り消しは送信待ちの間だけです)。");
+        return Status::conflict("ジョブは「" + jobs::stateName(job->state) + "」のため取り消せません(取り消しは送信待ちの間だけです)。",
+                                "not_cancellable", jobId);
     step("cancel.read");
     Status moved = store_.transitionFrom(jobId, jobs::JobState::Held, jobs::JobState::Cancelled, "cancelled", actor, "{}");
-    if (moved.code() == Status::Code::Conflict) return Status::conflict("ジョブはすでに送信処理に入ったため取り消せません。");
+    if (moved.code() == Status::Code::Conflict)
+        return Status::conflict("ジョブはすでに送信処理に入ったため取り消せません。", "not_cancellable", jobId);
     return moved;
 }
 
@@ -123,7 +131,8 @@ common::Status JobService::retry(const std::string& jobId, const std::string& ac
     auto job = store_.get(jobId);
     if (!job) return job.status();
     if (job->state != jobs::JobState::Failed)
-        return Status::conflict("再送できるのは失敗したジョブだけです(現在: " + jobs::stateName(job->state) + ")。");
+        return Status::conflict("再送できるのは失敗したジョブだけです(現在: " + jobs::stateName(job->state) + ")。",
+                                "not_retryable", jobId);
     Status archived = spool_.archiveAttempt(jobs::channelName(job->channel), jobId, job->attempt + 1);
     if (!archived) return archived;
     const bool rendered = store_.document(jobId, "pdf").isOk();
@@ -172,9 +181,25 @@ common::Status JobService::confirmReceipt(const std::string& jobId, const Object
     receipt->set("at", at);
     receipt->set("person", person.extract<std::string>());
     receipt->set("method", method);
-    jobs::JobChanges changes;
-    changes.receiptJson = stringify(receipt);
-    return store_.update(jobId, changes, "receipt_confirmed", actor, *changes.receiptJson);
+    // Only the event: the job's receipt column (written by earlier versions,
+    // each confirmation over the last) stays as it is, read only for jobs
+    // that have no receipt_confirmed event (see historyOf).
+    return store_.appendEvent(jobId, "receipt_confirmed", actor, stringify(receipt));
+}
+
+JobService::Recorded JobService::recordDelivered(const std::string& jobId, const Object::Ptr& body,
+                                                 const std::string& actor) {
+    auto job = store_.get(jobId);
+    if (!job) return {job.status(), ""};
+    auto events = store_.events(jobId);
+    if (!events) return {events.status(), ""};
+    if (auto refusal = deliveredRefusal(job.value(), historyOf(job.value(), events.value())))
+        return {Status::conflict(refusal->message), refusal->code};
+    auto detail = deliveredDetail(body, job.value(), clock_.now().epochMicroseconds());
+    if (!detail) return {detail.status(), ""};
+    // Two records racing past the check above both land; the evidence counts
+    // the first (historyOf keeps them in order).
+    return {store_.appendEvent(jobId, "delivered", actor, detail.value()), ""};
 }
 
 common::Result<std::string> JobService::document(const jobs::Job& job, const std::string& format,

@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 
+#include "app/delivery_records.h"
 #include "app/document_service.h"
 #include "app/job_composer.h"
 #include "app/job_delivery.h"
@@ -25,6 +26,7 @@
 #include "app/job_request.h"
 #include "app/result_collector.h"
 #include "common/clock.h"
+#include "common/file_system.h"
 #include "common/status.h"
 #include "jobs/job_store.h"
 #include "partners/partner_registry.h"
@@ -41,19 +43,30 @@ struct JobServiceOptions {
     // test can pause it there and drive a race deterministically.
     //   "cancel.read"      a cancel has read the job and not yet moved it;
     //   "dispatch.claimed" the dispatcher has claimed a held fax and not yet
-    //                      written it to the gateway's spool.
+    //                      written it to the gateway's spool;
+    //   "intake.checked"   a submission found no earlier job with its
+    //                      Idempotency-Key (nor a duplicate) and has not yet
+    //                      stored its own;
+    //   "cups.intent"      the intent to submit a print job to CUPS is
+    //                      recorded and the job not yet submitted.
     std::function<void(const std::string& step)> stepHook;
 };
 
 class JobService {
 public:
+    // clock and fs: every time the job path reads and every file it writes
+    // outside the store and the spool (which has its own FileSystem).
     // printer: when not null, print jobs go to this CUPS queue instead of the
-    // print spool folder. It must outlive the service.
+    // print spool folder. Everything given must outlive the service.
     JobService(const DocumentService& documents, jobs::JobStore& store, spool::Spool& spool,
-               const partners::PartnerRegistry& partners, const common::Clock& clock, JobServiceOptions options,
+               const partners::PartnerRegistry& partners, const offices::OfficeRegistry& offices,
+               const common::Clock& clock, common::FileSystem& fs, JobServiceOptions options,
                const spool::CupsPrinter* printer = nullptr);
     JobService(const JobService&) = delete;
     JobService& operator=(const JobService&) = delete;
+
+    // The turns job submissions take (JobIntake), for the metrics.
+    const TurnPool& submissionPool() const { return intake_.submissionPool(); }
 
     // Accepts a job: see JobIntake::submit().
     common::Result<SubmitResult> submit(const Poco::JSON::Object::Ptr& request, const std::string& idempotencyKey,
@@ -80,10 +93,21 @@ public:
     common::Status cancel(const std::string& jobId, const std::string& actor);
     // Queues a failed job again as a new attempt. Conflict unless failed.
     common::Status retry(const std::string& jobId, const std::string& actor);
-    // Records the receipt confirmation call (time, person spoken to).
-    // InvalidArgument for bad input, Conflict before the job went out.
+    // Records a receipt confirmation call (time, person spoken to) as a
+    // "receipt_confirmed" event. A second confirmation is a second event; the
+    // first is never overwritten. InvalidArgument for bad input, Conflict
+    // before the job went out.
     common::Status confirmReceipt(const std::string& jobId, const Poco::JSON::Object::Ptr& body,
                                   const std::string& actor);
+    // Records that a printed sheet reached its recipient (by hand, by mail, ...)
+    // as a "delivered" event (see deliveredDetail for the body). NotFound for
+    // an unknown job; Conflict with refusalCode set (see deliveredRefusal);
+    // InvalidArgument naming every bad field.
+    struct Recorded {
+        common::Status status;
+        std::string refusalCode;  // set with a Conflict
+    };
+    Recorded recordDelivered(const std::string& jobId, const Poco::JSON::Object::Ptr& body, const std::string& actor);
 
     // The job's frozen document: "pdf" (full data), "xlsx" (rendered and
     // frozen on first download; StorageFull when it cannot be stored), "fax_pdf"

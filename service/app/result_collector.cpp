@@ -4,6 +4,7 @@
 #include "app/job_records.h"
 #include "common/ids.h"
 #include "form/wareki.h"
+#include "ops/metrics.h"
 
 namespace app {
 
@@ -50,7 +51,11 @@ int ResultCollector::followCups() {
         }
         // A job that did not move stays spooled and is looked at again next round.
         failures_.note("recording the CUPS result of job " + job.id, moved);
-        if (moved) ++changed;
+        if (moved) {
+            ++changed;
+            const bool sent = state->phase == spool::CupsJobPhase::Completed;
+            ops::serviceMetrics().deliveryResults.labels({"print", sent ? "sent" : "failed"}).inc();
+        }
     }
     failures_.note("asking CUPS for the state of its jobs", asked);
     return changed;
@@ -100,7 +105,10 @@ common::Result<int> ResultCollector::collect() {
                     changes.errorMessage = "送信できませんでした(" + reason + ")。";
                     moved = store_.transition(r.jobId, jobs::JobState::Failed, "failed", "gateway", r.json, changes);
                 }
-                if (moved) ++changed;
+                if (moved) {
+                    ++changed;
+                    ops::serviceMetrics().deliveryResults.labels({jobs::channelName(channel), sent ? "sent" : "failed"}).inc();
+                }
                 if (!moved && moved.code() != Status::Code::Conflict) {
                     failures_.failed("recording the result of job " + r.jobId, moved);
                     continue;  // try again next scan

@@ -43,6 +43,7 @@ common::Result<TurnPool::Slot> TurnPool::acquire() {
         ++running_;
     } else {
         if (static_cast<int>(waiters_.size()) >= queue_) {
+            refused_.fetch_add(1, std::memory_order_relaxed);
             return common::Status::unavailable(waitingFor_ + "の順番待ちが上限(" + std::to_string(queue_) +
                                                "件)に達しています。");
         }

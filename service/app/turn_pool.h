@@ -11,6 +11,7 @@
 // progress are few enough to go through the store's lock in arrival order.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -62,6 +63,8 @@ public:
     // Turns held and callers waiting right now (for tests and logs).
     int running() const;
     int waiting() const;
+    // Callers refused so far (the queue was full), for the metrics.
+    long long refused() const { return refused_.load(std::memory_order_relaxed); }
 
 private:
     void release();
@@ -75,6 +78,7 @@ private:
     const int workers_;
     const int queue_;
     const std::string waitingFor_;
+    std::atomic<long long> refused_{0};
     mutable std::mutex mutex_;
     // Guarded by mutex_:
     int running_ = 0;              // turns held, including those just handed to a waiter

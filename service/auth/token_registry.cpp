@@ -33,7 +33,8 @@ std::optional<Role> parseRole(const std::string& name) {
 }
 
 common::Result<std::shared_ptr<const TokenRegistry>> TokenRegistry::parse(const std::string& csv,
-                                                                           std::vector<TokenLine>& problems) {
+                                                                           std::vector<TokenLine>& problems,
+                                                                           const OfficeCheck& officeExists) {
     static const std::regex kSha("^[0-9a-f]{64}$");
     static const std::regex kName("^[A-Za-z0-9._-]{1,64}$");
     auto registry = std::make_shared<TokenRegistry>();
@@ -73,13 +74,19 @@ common::Result<std::shared_ptr<const TokenRegistry>> TokenRegistry::parse(const 
             continue;
         }
         e.active = cols[4] == "active";
+        if (officeExists && !officeExists(e.principal.office)) {
+            problems.push_back({lineNo, "office '" + e.principal.office + "' is not in the office registry"});
+            continue;
+        }
+        e.principal.tokenSha256 = e.sha256;
         registry->entries_.push_back(std::move(e));
     }
     return std::shared_ptr<const TokenRegistry>(registry);
 }
 
 common::Result<std::shared_ptr<const TokenRegistry>> TokenRegistry::load(const std::string& path,
-                                                                          std::vector<TokenLine>& problems) {
+                                                                          std::vector<TokenLine>& problems,
+                                                                          const OfficeCheck& officeExists) {
     std::string csv;
     try {
         Poco::FileInputStream in(path);
@@ -87,7 +94,7 @@ common::Result<std::shared_ptr<const TokenRegistry>> TokenRegistry::load(const s
     } catch (const Poco::Exception& e) {
         return common::Status::ioError("tokens file " + path + ": " + e.displayText());
     }
-    return parse(csv, problems);
+    return parse(csv, problems, officeExists);
 }
 
 std::optional<Principal> TokenRegistry::verify(const std::string& token) const {
@@ -97,6 +104,29 @@ std::optional<Principal> TokenRegistry::verify(const std::string& token) const {
     for (const auto& e : entries_)  // no early exit: the time does not tell which entry matched
         if (equalConstantTime(e.sha256, hash) && e.active) found = e.principal;
     return found;
+}
+
+bool TokenRegistry::isActive(const std::string& tokenSha256) const {
+    bool active = false;
+    for (const auto& e : entries_)
+        if (equalConstantTime(e.sha256, tokenSha256) && e.active) active = true;
+    return active;
+}
+
+common::Status TokenFile::reload(std::vector<TokenLine>& problems) {
+    auto loaded = path_.empty() ? TokenRegistry::parse(std::string(kHeader) + "\n", problems)
+                                : TokenRegistry::load(path_, problems, officeExists_);
+    if (!loaded) return loaded.status();
+    std::lock_guard<std::mutex> lock(mutex_);
+    current_ = loaded.value();
+    return common::Status::ok();
+}
+
+std::shared_ptr<const TokenRegistry> TokenFile::current() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (current_) return current_;
+    static const std::shared_ptr<const TokenRegistry> kNone = std::make_shared<const TokenRegistry>();
+    return kNone;
 }
 
 NewToken newToken(const std::string& name, const std::string& office, Role role) {

@@ -26,7 +26,7 @@ Status Status::fromErrno(int err, std::string msg) {
 
 std::string Status::toString() const {
     if (isOk()) return "OK";
-    return codeName() + ": " + message_;
+    return (reason_.empty() ? codeName() : reason_) + ": " + message_;
 }
 
 }  // namespace common

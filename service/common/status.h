@@ -36,6 +36,16 @@ public:
     }
     static Status notFound(std::string msg) { return Status(Code::NotFound, std::move(msg)); }
     static Status conflict(std::string msg) { return Status(Code::Conflict, std::move(msg)); }
+    // A conflict that says which one it is: `reason` is a stable English code
+    // ("duplicate_submission", "not_cancellable") that the HTTP answer uses
+    // instead of "conflict", and `jobId` the caller's own job it concerns
+    // (empty when there is none or it is not the caller's to see).
+    static Status conflict(std::string msg, std::string reason, std::string jobId = "") {
+        Status s(Code::Conflict, std::move(msg));
+        s.reason_ = std::move(reason);
+        s.jobId_ = std::move(jobId);
+        return s;
+    }
     static Status unavailable(std::string msg) { return Status(Code::Unavailable, std::move(msg)); }
     static Status tooLarge(std::string msg) { return Status(Code::TooLarge, std::move(msg)); }
     static Status ioError(std::string msg) { return Status(Code::IOError, std::move(msg)); }
@@ -49,6 +59,9 @@ public:
     Code code() const { return code_; }
     const std::string& message() const { return message_; }
     const std::vector<FieldError>& fieldErrors() const { return fieldErrors_; }
+    // The specific stable code, when the maker gave one (see conflict()).
+    const std::string& reason() const { return reason_; }
+    const std::string& jobId() const { return jobId_; }
     // Stable English name of the code, e.g. "invalid_argument".
     std::string codeName() const;
     std::string toString() const;
@@ -60,6 +73,8 @@ private:
     Code code_ = Code::Ok;
     std::string message_;
     std::vector<FieldError> fieldErrors_;
+    std::string reason_;
+    std::string jobId_;
 };
 
 // Either a value or a non-OK Status. Like Status, a Result must be looked at:

@@ -3,117 +3,288 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/NumberParser.h>
+#include <Poco/Path.h>
+#include <Poco/String.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
+#include <algorithm>
 #include <functional>
-#include <map>
+#include <set>
 
 namespace config {
 namespace {
 
-using Poco::Util::AbstractConfiguration;
+// Reads one value (as written, trimmed) into the settings; returns why it is
+// refused, or "" when it was set. folder: where a relative path starts.
+using Setter = std::function<std::string(Settings&, const std::string& value, const Poco::Path& folder)>;
 
-int readInt(const AbstractConfiguration& c, const std::string& key, int min, int max) {
-    int v = c.getInt(key);
-    if (v < min || v > max)
-        throw Poco::InvalidArgumentException(key + " must be between " + std::to_string(min) + " and " +
-                                             std::to_string(max));
-    return v;
+// value as an absolute path, relative ones taken from folder; "" stays ""
+// (it means "none" for the keys that allow it).
+std::string resolvePath(const Poco::Path& folder, const std::string& value) {
+    if (value.empty()) return value;
+    Poco::Path given(value);
+    if (given.isAbsolute()) return value;
+    Poco::Path resolved(folder);
+    resolved.resolve(given);
+    return resolved.toString();
 }
+
+Setter text(std::string Settings::*field) {
+    return [field](Settings& s, const std::string& v, const Poco::Path&) {
+        s.*field = v;
+        return std::string();
+    };
+}
+
+// A key naming a file or folder.
+Setter path(std::string Settings::*field) {
+    return [field](Settings& s, const std::string& v, const Poco::Path& folder) {
+        s.*field = resolvePath(folder, v);
+        return std::string();
+    };
+}
+
+template <typename T>
+Setter number(T Settings::*field, long long min, long long max) {
+    return [field, min, max](Settings& s, const std::string& v, const Poco::Path&) {
+        Poco::Int64 n = 0;
+        // No thousands separator: "1,000" is a typo more often than a number.
+        if (!Poco::NumberParser::tryParse64(v, n, '\0') || n < min || n > max)
+            return "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+        s.*field = static_cast<T>(n);
+        return std::string();
+    };
+}
+
+Setter flag(bool Settings::*field) {
+    return [field](Settings& s, const std::string& v, const Poco::Path&) {
+        const std::string lower = Poco::toLower(v);
+        if (lower != "true" && lower != "false") return std::string("must be true or false");
+        s.*field = lower == "true";
+        return std::string();
+    };
+}
+
+Setter oneOf(std::string Settings::*field, std::vector<std::string> allowed) {
+    return [field, allowed](Settings& s, const std::string& v, const Poco::Path&) {
+        if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+            std::string list;
+            for (size_t i = 0; i < allowed.size(); ++i)
+                list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+            return "must be " + list;
+        }
+        s.*field = v;
+        return std::string();
+    };
+}
+
+// Every key a .properties file may set. A new key is one line here, its field
+// and comment in settings.h, and its line in config/renkei.properties.
+const std::map<std::string, Setter>& setters() {
+    static const std::map<std::string, Setter> kSetters = {
+        {"server.host", text(&Settings::host)},
+        {"server.port", number(&Settings::port, 0, 65535)},
+        {"server.threads", number(&Settings::threads, 1, 1024)},
+        {"server.queue", number(&Settings::queueLength, 1, 100000)},
+        {"server.timeoutMs", number(&Settings::timeoutMs, 100, 600000)},
+        {"server.keepAliveTimeoutMs", number(&Settings::keepAliveTimeoutMs, 100, 600000)},
+        {"data.dir", path(&Settings::dataDir)},
+        {"templates.dir", path(&Settings::templatesDir)},
+        {"fonts.primary", path(&Settings::primaryFont)},
+        {"fonts.fallback", path(&Settings::fallbackFont)},
+        {"xlsx.font", text(&Settings::xlsxFont)},
+        {"limits.maxBodyBytes", number(&Settings::maxBodyBytes, 1024, 1 << 30)},
+        {"limits.maxHeaderCount", number(&Settings::maxHeaderCount, 8, 100)},
+        {"limits.maxHeaderBytes", number(&Settings::maxHeaderBytes, 1024, 1 << 20)},
+        {"auth.tokensFile", path(&Settings::tokensFile)},
+        {"auth.maxFailures", number(&Settings::authMaxFailures, 1, 100000)},
+        {"auth.failureWindowSeconds", number(&Settings::authFailureWindowSeconds, 1, 86400)},
+        {"auth.trackedAddresses", number(&Settings::authTrackedAddresses, 1, 1000000)},
+        {"tls.certificateFile", path(&Settings::tlsCertificateFile)},
+        {"tls.privateKeyFile", path(&Settings::tlsPrivateKeyFile)},
+        {"server.behindTlsProxy", flag(&Settings::behindTlsProxy)},
+        {"render.workers", number(&Settings::renderWorkers, 0, 256)},
+        {"render.queue", number(&Settings::renderQueue, 0, 100000)},
+        {"jobs.concurrent", number(&Settings::jobsConcurrent, 0, 1024)},
+        {"jobs.queue", number(&Settings::jobsQueue, 0, 100000)},
+        {"partners.file", path(&Settings::partnersFile)},
+        {"fax.holdSeconds", number(&Settings::faxHoldSeconds, 0, 3600)},
+        {"fax.allowAdHocNumbers", flag(&Settings::faxAllowAdHocNumbers)},
+        {"fax.defaultMask", oneOf(&Settings::faxDefaultMask, {"none", "initials", "partial"})},
+        {"jobs.duplicateWindowSeconds", number(&Settings::duplicateWindowSeconds, 0, 86400)},
+        {"jobs.idempotencyKeepSeconds", number(&Settings::idempotencyKeepSeconds, 60, 366 * 86400)},
+        {"limits.documentsPerJob", number(&Settings::documentsPerJob, 1, 100)},
+        {"limits.attachmentsPerJob", number(&Settings::attachmentsPerJob, 0, 100)},
+        {"limits.pagesPerJob", number(&Settings::pagesPerJob, 1, 1000)},
+        {"offices.file", path(&Settings::officesFile)},
+        {"office.default", text(&Settings::defaultOffice)},
+        {"ready.maxGatewayLagSeconds", number(&Settings::readyMaxGatewayLagSeconds, 1, 7 * 86400)},
+        {"metrics.allow", oneOf(&Settings::metricsAllow, {"loopback", "all", "none"})},
+        {"print.cupsQueue", text(&Settings::cupsQueue)},
+        {"print.cupsServer", text(&Settings::cupsServer)},
+        {"dispatch.pollMs", number(&Settings::dispatchPollMs, 10, 10000)},
+        {"spool.retryFirstMs", number(&Settings::spoolRetryFirstMs, 10, 3600000)},
+        {"spool.retryMaxMs", number(&Settings::spoolRetryMaxMs, 10, 3600000)},
+        {"web.dir", path(&Settings::webDir)},
+        {"web.sessionIdleMinutes", number(&Settings::sessionIdleMinutes, 1, 24 * 60)},
+        {"web.sessionMaxHours", number(&Settings::sessionMaxHours, 1, 7 * 24)},
+        {"drafts.maxBytes", number(&Settings::draftMaxBytes, 1024, 16 << 20)},
+        {"drafts.perOffice", number(&Settings::draftsPerOffice, 1, 100000)},
+        {"drafts.keepDays", number(&Settings::draftKeepDays, 1, 3660)},
+        {"log.format", oneOf(&Settings::logFormat, {"text", "json"})},
+        {"inbound.maxBytes", number(&Settings::inboundMaxBytes, 1024, 256 << 20)},
+        {"inbound.maxPages", number(&Settings::inboundMaxPages, 1, 1000)},
+        {"inbound.maxPixelsPerPage", number(&Settings::inboundMaxPixelsPerPage, 100000, 100'000'000)},
+    };
+    return kSetters;
+}
+
+// Edits (insert, delete, replace) between a and b, capped at 3.
+int editDistance(const std::string& a, const std::string& b) {
+    if (a.size() > b.size() + 3 || b.size() > a.size() + 3) return 3;
+    std::vector<int> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
+    for (size_t i = 1; i <= a.size(); ++i) {
+        int diagonal = row[0];
+        row[0] = static_cast<int>(i);
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const int up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return std::min(row[b.size()], 3);
+}
+
+std::string unknownKey(const std::string& key) {
+    std::string best;
+    int bestDistance = 3;
+    for (const auto& [known, setter] : setters()) {
+        const int d = Poco::icompare(known, key) == 0 ? 0 : editDistance(known, key);
+        if (d < bestDistance) {
+            best = known;
+            bestDistance = d;
+        }
+    }
+    return best.empty() ? "unknown key" : "unknown key (did you mean " + best + "?)";
+}
+
+// The keys of a .properties file in file order, each with its line, as
+// Poco's PropertyFileConfiguration reads them: "#" and "!" start comments,
+// the key ends at "=" or ":" and is trimmed, a line ending in an odd number
+// of backslashes goes on in the next one.
+struct ScannedKey {
+    std::string key;
+    int line = 0;
+    std::string value;  // the rest of the line, trimmed, escapes left as written
+};
+
+std::vector<ScannedKey> scanKeys(const std::string& path) {
+    std::vector<ScannedKey> keys;
+    try {
+        Poco::FileInputStream in(path);
+        std::string line;
+        int number = 0;
+        bool continued = false;
+        while (std::getline(in, line)) {
+            ++number;
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            const bool wasContinued = continued;
+            size_t backslashes = 0;
+            while (backslashes < line.size() && line[line.size() - 1 - backslashes] == '\\') ++backslashes;
+            continued = backslashes % 2 == 1;
+            if (wasContinued) continue;
+            const std::string trimmed = Poco::trimLeft(line);
+            if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == '!') {
+                continued = false;  // a comment never continues
+                continue;
+            }
+            const size_t separator = trimmed.find_first_of("=:");
+            keys.push_back({Poco::trim(trimmed.substr(0, separator)), number,
+                            separator == std::string::npos ? "" : Poco::trim(trimmed.substr(separator + 1))});
+        }
+    } catch (const Poco::Exception&) {
+        keys.clear();  // readSettings reports the unreadable file
+    }
+    return keys;
+}
+
+// Poco's reader with its whole keys in view: its hierarchical keys() walk
+// would skip a key that is also the start of another (a.b beside a.b.c).
+class PropertyFile : public Poco::Util::PropertyFileConfiguration {
+public:
+    explicit PropertyFile(const std::string& path) : PropertyFileConfiguration(path) {}
+    using MapConfiguration::begin;
+    using MapConfiguration::end;
+};
 
 }  // namespace
 
-common::Result<Settings> loadSettings(const std::string& path, Settings s) {
-    using Setter = std::function<void(const AbstractConfiguration&, const std::string&)>;
-    const std::map<std::string, Setter> keys = {
-        {"server.host", [&](auto& c, auto& k) { s.host = c.getString(k); }},
-        {"server.port", [&](auto& c, auto& k) { s.port = readInt(c, k, 0, 65535); }},
-        {"server.threads", [&](auto& c, auto& k) { s.threads = readInt(c, k, 1, 1024); }},
-        {"server.queue", [&](auto& c, auto& k) { s.queueLength = readInt(c, k, 1, 100000); }},
-        {"server.timeoutMs", [&](auto& c, auto& k) { s.timeoutMs = readInt(c, k, 100, 600000); }},
-        {"server.keepAliveTimeoutMs", [&](auto& c, auto& k) { s.keepAliveTimeoutMs = readInt(c, k, 100, 600000); }},
-        {"data.dir", [&](auto& c, auto& k) { s.dataDir = c.getString(k); }},
-        {"templates.dir", [&](auto& c, auto& k) { s.templatesDir = c.getString(k); }},
-        {"fonts.primary", [&](auto& c, auto& k) { s.primaryFont = c.getString(k); }},
-        {"fonts.fallback", [&](auto& c, auto& k) { s.fallbackFont = c.getString(k); }},
-        {"xlsx.font", [&](auto& c, auto& k) { s.xlsxFont = c.getString(k); }},
-        {"limits.maxBodyBytes", [&](auto& c, auto& k) { s.maxBodyBytes = readInt(c, k, 1024, 1 << 30); }},
-        {"limits.maxHeaderCount", [&](auto& c, auto& k) { s.maxHeaderCount = readInt(c, k, 8, 100); }},
-        {"limits.maxHeaderBytes", [&](auto& c, auto& k) { s.maxHeaderBytes = readInt(c, k, 1024, 1 << 20); }},
-        {"auth.tokensFile", [&](auto& c, auto& k) { s.tokensFile = c.getString(k); }},
-        {"auth.maxFailures", [&](auto& c, auto& k) { s.authMaxFailures = readInt(c, k, 1, 100000); }},
-        {"auth.failureWindowSeconds", [&](auto& c, auto& k) { s.authFailureWindowSeconds = readInt(c, k, 1, 86400); }},
-        {"auth.trackedAddresses", [&](auto& c, auto& k) { s.authTrackedAddresses = readInt(c, k, 1, 1000000); }},
-        {"tls.certificateFile", [&](auto& c, auto& k) { s.tlsCertificateFile = c.getString(k); }},
-        {"tls.privateKeyFile", [&](auto& c, auto& k) { s.tlsPrivateKeyFile = c.getString(k); }},
-        {"server.behindTlsProxy", [&](auto& c, auto& k) { s.behindTlsProxy = c.getBool(k); }},
-        {"render.workers", [&](auto& c, auto& k) { s.renderWorkers = readInt(c, k, 0, 256); }},
-        {"render.queue", [&](auto& c, auto& k) { s.renderQueue = readInt(c, k, 0, 100000); }},
-        {"jobs.concurrent", [&](auto& c, auto& k) { s.jobsConcurrent = readInt(c, k, 0, 1024); }},
-        {"jobs.queue", [&](auto& c, auto& k) { s.jobsQueue = readInt(c, k, 0, 100000); }},
-        {"partners.file", [&](auto& c, auto& k) { s.partnersFile = c.getString(k); }},
-        {"fax.holdSeconds", [&](auto& c, auto& k) { s.faxHoldSeconds = readInt(c, k, 0, 3600); }},
-        {"fax.allowAdHocNumbers", [&](auto& c, auto& k) { s.faxAllowAdHocNumbers = c.getBool(k); }},
-        {"fax.defaultMask", [&](auto& c, auto& k) {
-             s.faxDefaultMask = c.getString(k);
-             if (s.faxDefaultMask != "none" && s.faxDefaultMask != "initials" && s.faxDefaultMask != "partial")
-                 throw Poco::InvalidArgumentException(k + " must be none, initials or partial");
-         }},
-        {"jobs.duplicateWindowSeconds", [&](auto& c, auto& k) { s.duplicateWindowSeconds = readInt(c, k, 0, 86400); }},
-        {"jobs.idempotencyKeepSeconds", [&](auto& c, auto& k) { s.idempotencyKeepSeconds = readInt(c, k, 60, 366 * 86400); }},
-        {"limits.documentsPerJob", [&](auto& c, auto& k) { s.documentsPerJob = readInt(c, k, 1, 100); }},
-        {"limits.attachmentsPerJob", [&](auto& c, auto& k) { s.attachmentsPerJob = readInt(c, k, 0, 100); }},
-        {"limits.pagesPerJob", [&](auto& c, auto& k) { s.pagesPerJob = readInt(c, k, 1, 1000); }},
-        {"office.businessDays", [&](auto& c, auto& k) { s.businessDays = c.getString(k); }},
-        {"office.openTime", [&](auto& c, auto& k) { s.openTime = c.getString(k); }},
-        {"office.closeTime", [&](auto& c, auto& k) { s.closeTime = c.getString(k); }},
-        {"office.holidays", [&](auto& c, auto& k) { s.holidays = c.getString(k); }},
-        {"print.cupsQueue", [&](auto& c, auto& k) { s.cupsQueue = c.getString(k); }},
-        {"print.cupsServer", [&](auto& c, auto& k) { s.cupsServer = c.getString(k); }},
-        {"dispatch.pollMs", [&](auto& c, auto& k) { s.dispatchPollMs = readInt(c, k, 10, 10000); }},
-        {"spool.retryFirstMs", [&](auto& c, auto& k) { s.spoolRetryFirstMs = readInt(c, k, 10, 3600000); }},
-        {"spool.retryMaxMs", [&](auto& c, auto& k) { s.spoolRetryMaxMs = readInt(c, k, 10, 3600000); }},
-        {"web.dir", [&](auto& c, auto& k) { s.webDir = c.getString(k); }},
-        {"web.sessionIdleMinutes", [&](auto& c, auto& k) { s.sessionIdleMinutes = readInt(c, k, 1, 24 * 60); }},
-        {"web.sessionMaxHours", [&](auto& c, auto& k) { s.sessionMaxHours = readInt(c, k, 1, 7 * 24); }},
-        {"drafts.maxBytes", [&](auto& c, auto& k) { s.draftMaxBytes = readInt(c, k, 1024, 16 << 20); }},
-        {"drafts.perOffice", [&](auto& c, auto& k) { s.draftsPerOffice = readInt(c, k, 1, 100000); }},
-        {"drafts.keepDays", [&](auto& c, auto& k) { s.draftKeepDays = readInt(c, k, 1, 3660); }},
-        {"inbound.maxBytes", [&](auto& c, auto& k) { s.inboundMaxBytes = readInt(c, k, 1024, 256 << 20); }},
-        {"inbound.maxPages", [&](auto& c, auto& k) { s.inboundMaxPages = readInt(c, k, 1, 1000); }},
-        {"inbound.maxPixelsPerPage",
-         [&](auto& c, auto& k) { s.inboundMaxPixelsPerPage = readInt(c, k, 100000, 100'000'000); }},
-    };
-    std::string current;
+std::string ConfigProblem::toString() const {
+    std::string out;
+    if (!file.empty()) out += file + (line > 0 ? ":" + std::to_string(line) : "") + ": ";
+    if (!key.empty()) out += key.rfind("--", 0) == 0 ? key + " \"" + value + "\": " : key + " = \"" + value + "\": ";
+    else if (!value.empty()) out += "\"" + value + "\": ";
+    return out + message;
+}
+
+std::string applySetting(Settings& settings, const std::string& key, const std::string& value,
+                         const std::string& relativeTo) {
+    auto it = setters().find(key);
+    if (it == setters().end()) return unknownKey(key);
+    return it->second(settings, value, Poco::Path::forDirectory(relativeTo).makeAbsolute());
+}
+
+std::map<std::string, int> keyLines(const std::string& path) {
+    std::map<std::string, int> lines;
+    for (const auto& k : scanKeys(path)) lines[k.key] = k.line;
+    return lines;
+}
+
+Settings readSettings(const std::string& path, std::vector<ConfigProblem>& problems, Settings s) {
+    Poco::AutoPtr<PropertyFile> file;
     try {
-        Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file(new Poco::Util::PropertyFileConfiguration(path));
-        AbstractConfiguration::Keys top;
-        file->keys(top);
-        std::function<void(const std::string&)> visit = [&](const std::string& prefix) {
-            AbstractConfiguration::Keys children;
-            file->keys(prefix, children);
-            if (children.empty()) {
-                current = prefix;
-                auto it = keys.find(prefix);
-                if (it == keys.end()) throw Poco::InvalidArgumentException("unknown key " + prefix);
-                it->second(*file, prefix);
-                return;
-            }
-            for (const auto& c : children) visit(prefix + "." + c);
-        };
-        for (const auto& k : top) visit(k);
-    } catch (const Poco::FileException& e) {
-        return common::Status::ioError("config " + path + ": " + e.displayText());
+        file = new PropertyFile(path);
     } catch (const Poco::Exception& e) {
-        return common::Status::invalidArgument("config " + path + ": " + (current.empty() ? "" : current + ": ") +
-                                               e.displayText());
+        problems.push_back({path, 0, "", "", "cannot read it: " + e.displayText()});
+        return s;
     }
+    const Poco::Path folder = Poco::Path(path).makeAbsolute().makeParent();
+    std::vector<ConfigProblem> found;
+    const std::vector<ScannedKey> scanned = scanKeys(path);
+    std::map<std::string, int> lastLine;
+    for (const auto& k : scanned) lastLine[k.key] = k.line;
+    for (const auto& k : scanned)
+        if (lastLine[k.key] != k.line)
+            found.push_back({path, k.line, k.key, k.value, "given again on line " + std::to_string(lastLine[k.key])});
+    // Every key as Poco stored it, whole.
+    for (auto it = file->begin(); it != file->end(); ++it) {
+        const std::string& key = it->first;
+        const int line = lastLine.count(key) ? lastLine[key] : 0;
+        auto setter = setters().find(key);
+        std::string why = setter == setters().end() ? unknownKey(key) : setter->second(s, it->second, folder);
+        if (!why.empty()) found.push_back({path, line, key, it->second, why});
+    }
+    std::stable_sort(found.begin(), found.end(),
+                     [](const ConfigProblem& a, const ConfigProblem& b) { return a.line < b.line; });
+    problems.insert(problems.end(), found.begin(), found.end());
     return s;
 }
 
-std::string defaultConfigPath() {
-    const std::string path = "config/renkei.properties";
-    return Poco::File(path).exists() ? path : "";
+common::Result<Settings> loadSettings(const std::string& path, Settings base) {
+    std::vector<ConfigProblem> problems;
+    Settings s = readSettings(path, problems, base);
+    std::string message;
+    for (const auto& p : problems)
+        if (p.stopsServer) message += (message.empty() ? "" : "; ") + p.toString();
+    if (message.empty()) return s;
+    if (problems.size() == 1 && problems[0].line == 0 && problems[0].key.empty())
+        return common::Status::ioError(message);
+    return common::Status::invalidArgument(message);
 }
+
+std::string defaultConfigPath() { return Poco::File(kDefaultConfigFile).exists() ? kDefaultConfigFile : ""; }
 
 }  // namespace config

@@ -3,22 +3,24 @@
 // and the command line. Plain data; read-only after start.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
 namespace config {
 
-#ifndef RENKEI_DEFAULT_TEMPLATES_DIR
-#define RENKEI_DEFAULT_TEMPLATES_DIR "templates"
-#endif
-#ifndef RENKEI_DEFAULT_WEB_DIR
-#define RENKEI_DEFAULT_WEB_DIR "web"
-#endif
-#ifndef RENKEI_DEFAULT_PARTNERS_FILE
-#define RENKEI_DEFAULT_PARTNERS_FILE "config/partners.csv"
-#endif
-
+// The embedded defaults are where the Debian package puts things (see
+// packaging/): read-only data under /usr/share/renkei, configuration under
+// /etc/renkei, state under /var/lib/renkei. No path of the build machine is
+// compiled in; a source checkout runs with config/renkei.properties, whose
+// relative paths point back into the tree.
+//
+// Paths: a relative path in a .properties file is taken relative to the
+// folder of that file (so config/renkei.properties can say ../templates from
+// anywhere); a relative --data on the command line, relative to the working
+// folder.
 struct Settings {
     // server.host: address to listen on. Loopback by default.
     std::string host = "127.0.0.1";
@@ -35,9 +37,9 @@ struct Settings {
     // server.keepAliveTimeoutMs: idle time allowed between requests on one connection.
     int keepAliveTimeoutMs = 5000;
     // data.dir: job store (renkei.db) and spool/ live here; created 0700 if missing.
-    std::string dataDir = "./var";
+    std::string dataDir = "/var/lib/renkei";
     // templates.dir: one folder per sheet with template.json.
-    std::string templatesDir = RENKEI_DEFAULT_TEMPLATES_DIR;
+    std::string templatesDir = "/usr/share/renkei/templates";
     // fonts.primary / fonts.fallback: TrueType files for the PDF.
     std::string primaryFont = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf";
     std::string fallbackFont = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf";
@@ -79,7 +81,7 @@ struct Settings {
     // jobs.queue: submissions waiting for their turn before 503 Retry-After.
     int jobsQueue = 64;
     // partners.file: the partner directory (CSV); reloaded on SIGHUP.
-    std::string partnersFile = RENKEI_DEFAULT_PARTNERS_FILE;
+    std::string partnersFile = "/etc/renkei/partners.csv";
     // fax.holdSeconds: a fax job waits this long before it goes to the gateway
     // and can be cancelled meanwhile (DELETE /api/v1/jobs/{id}); 0 = no hold.
     int faxHoldSeconds = 60;
@@ -106,14 +108,13 @@ struct Settings {
     // as long each time, up to retryMaxMs between tries.
     int spoolRetryFirstMs = 1000;
     int spoolRetryMaxMs = 60000;
-    // office.businessDays / openTime / closeTime / holidays: the office's
-    // business days and hours (運営規程), for the 入院時情報連携加算 deadlines.
-    std::string businessDays = "mon,tue,wed,thu,fri";
-    std::string openTime = "09:00";
-    std::string closeTime = "18:00";
-    std::string holidays;  // comma list of ISO dates
+    // offices.file: the office registry (CSV: profile, business calendar,
+    // care managers of each office the server acts for); reloaded on SIGHUP.
+    std::string officesFile = "/etc/renkei/offices.csv";
+    // office.default: the office an open API (no tokens) acts for.
+    std::string defaultOffice = "harunire-no-oka";
     // web.dir: the browser interface's static files, served at "/"; "" serves none.
-    std::string webDir = RENKEI_DEFAULT_WEB_DIR;
+    std::string webDir = "/usr/share/renkei/web";
     // web.sessionIdleMinutes: a browser session unused this long ends (sign in again).
     int sessionIdleMinutes = 30;
     // web.sessionMaxHours: a browser session ends this long after sign-in, used or not.
@@ -131,18 +132,66 @@ struct Settings {
     // inbound.maxPixelsPerPage: largest page image (A4 at 408x392 dpi is 15.5 million).
     int inboundMaxPixelsPerPage = 20'000'000;
 
+    // log.format: "text" (one readable line per event) or "json" (one JSON
+    // object per line, for a log collector: common/logging.h).
+    std::string logFormat = "text";
+
+    // ready.maxGatewayLagSeconds: /readyz answers 503 while the oldest fax
+    // waiting in spool/fax/new for the gateway is older than this.
+    int readyMaxGatewayLagSeconds = 600;
+    // metrics.allow: who may read /metrics: loopback (clients on this
+    // machine, not through a proxy), all, or none; others get 403.
+    std::string metricsAllow = "loopback";
+
     std::string dbPath() const { return dataDir + "/renkei.db"; }
     std::string spoolDir() const { return dataDir + "/spool"; }
     std::string draftsDbPath() const { return dataDir + "/drafts.db"; }
 };
 
-// Reads a .properties file over the defaults. Unknown keys are an error (a
-// typo must not silently fall back to a default). Returns InvalidArgument
-// naming the key, or IOError when the file cannot be read.
+// The configuration file the package installs, read when no --config is given.
+constexpr const char* kDefaultConfigFile = "/etc/renkei/renkei.properties";
+
+// One problem of a configuration: where (a file and its line, or the key as
+// written; the command line has no file), the value as written, and why.
+struct ConfigProblem {
+    std::string file;     // "" for the command line or an embedded default
+    int line = 0;         // 1-based line in file; 0 when there is none
+    std::string key;      // the settings key (or option) as written; "" for a line of a data file
+    std::string value;    // as written; left "" where it could hold a secret
+    std::string message;  // why, in English (an operator reads it)
+    // False for a problem the server works around (and logs itself): a line
+    // of the partner directory or tokens file left out, no web.dir folder.
+    bool stopsServer = true;
+
+    // "file:line: key = \"value\": message" with the parts that are known.
+    std::string toString() const;
+};
+
+// Reads a .properties file over base: every valid key is applied, and every
+// problem is appended to problems in file order: an unreadable file, unknown
+// keys (with the likely key when one is close), values out of range or of the
+// wrong kind, a key given twice (Poco would keep the last one silently). Relative paths are resolved against the
+// file's folder (see above) and come back absolute.
+Settings readSettings(const std::string& path, std::vector<ConfigProblem>& problems, Settings base = Settings());
+
+// Sets one key from its text as written; a relative path is taken from the
+// folder relativeTo. Returns why the value is refused ("" when it was set);
+// an unknown key is refused too. For the command line's --port and --data.
+std::string applySetting(Settings& settings, const std::string& key, const std::string& value,
+                         const std::string& relativeTo);
+
+// Each key of a .properties file and the (last) line that sets it; empty when
+// the file cannot be read.
+std::map<std::string, int> keyLines(const std::string& path);
+
+// readSettings for callers that only want the settings: InvalidArgument (or
+// IOError for an unreadable file) listing every problem that stops the
+// server, joined by "; ".
 common::Result<Settings> loadSettings(const std::string& path, Settings base = Settings());
 
-// The default config file path: config/renkei.properties in the working
-// folder if it exists, else "" (embedded defaults).
+// The config file to read without --config: kDefaultConfigFile when it
+// exists, else "" (embedded defaults). The working folder plays no part, so a
+// service started anywhere reads the same file.
 std::string defaultConfigPath();
 
 }  // namespace config

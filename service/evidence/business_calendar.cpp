@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include "evidence/national_holidays.h"
+
 namespace evidence {
 namespace {
 
@@ -34,7 +36,122 @@ std::vector<std::string> commaItems(const std::string& list) {
 
 int minutesOf(const form::TimeOfDay& t) { return t.hour * 60 + t.minute; }
 
+bool isSeparator(char c) { return c == ',' || c == ';' || std::isspace(static_cast<unsigned char>(c)); }
+
+// The items of a closed-days list. White space next to ".." is dropped first, so that
+// "12-29 .. 01-03" stays one item although spaces separate items too.
+std::vector<std::string> closedDayItems(const std::string& text) {
+    std::string joined;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text.compare(i, 2, "..") == 0) {
+            while (!joined.empty() && std::isspace(static_cast<unsigned char>(joined.back()))) joined.pop_back();
+            joined += "..";
+            i += 2;
+            while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+            --i;
+        } else {
+            joined += text[i];
+        }
+    }
+    std::vector<std::string> items;
+    std::string item;
+    for (char c : joined) {
+        if (!isSeparator(c)) {
+            item += c;
+        } else if (!item.empty()) {
+            items.push_back(item);
+            item.clear();
+        }
+    }
+    if (!item.empty()) items.push_back(item);
+    return items;
+}
+
+using MonthDay = std::pair<int, int>;
+
+// Strict "MM-DD" of a day that exists in a leap year (02-29 included).
+std::optional<MonthDay> parseMonthDay(const std::string& s) {
+    if (s.size() != 5 || s[2] != '-') return std::nullopt;
+    for (std::size_t i : {0u, 1u, 3u, 4u})
+        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+    const int month = (s[0] - '0') * 10 + (s[1] - '0');
+    const int day = (s[3] - '0') * 10 + (s[4] - '0');
+    if (!form::isValidDate(2000, month, day)) return std::nullopt;
+    return MonthDay{month, day};
+}
+
+// The 366 (month, day) pairs of a leap year in calendar order, for walking annual ranges.
+const std::vector<MonthDay>& monthDaysOfYear() {
+    static const std::vector<MonthDay> days = [] {
+        std::vector<MonthDay> all;
+        for (form::Date d{2000, 1, 1}; d.year == 2000; d = addDays(d, 1)) all.emplace_back(d.month, d.day);
+        return all;
+    }();
+    return days;
+}
+
+// Adds the annual days from..to, both included, wrapping past 12-31 when to comes first.
+void addAnnualRange(const MonthDay& from, const MonthDay& to, std::set<MonthDay>& out) {
+    const std::vector<MonthDay>& days = monthDaysOfYear();
+    std::size_t i = static_cast<std::size_t>(std::find(days.begin(), days.end(), from) - days.begin());
+    for (;;) {
+        out.insert(days[i]);
+        if (days[i] == to) return;
+        i = (i + 1) % days.size();
+    }
+}
+
+constexpr int kMaxClosedRangeDays = 366;
+
 }  // namespace
+
+common::Result<ClosedDays> parseClosedDays(const std::string& text) {
+    ClosedDays result;
+    std::vector<FieldError> errors;
+    auto bad = [&](const std::string& code, const std::string& message) {
+        errors.push_back({"closed_days", code, message});
+    };
+
+    for (const std::string& item : closedDayItems(text)) {
+        const std::size_t dots = item.find("..");
+        if (dots == std::string::npos) {
+            if (auto date = form::parseIsoDate(item))
+                result.dates.insert(*date);
+            else if (auto monthDay = parseMonthDay(item))
+                result.annual.insert(*monthDay);
+            else
+                bad("bad_date", "closed day '" + item + "' is not YYYY-MM-DD, MM-DD or a range A..B");
+            continue;
+        }
+        const std::string first = item.substr(0, dots), last = item.substr(dots + 2);
+        const auto firstDate = form::parseIsoDate(first), lastDate = form::parseIsoDate(last);
+        const auto firstDay = parseMonthDay(first), lastDay = parseMonthDay(last);
+        if (firstDate && lastDate) {
+            const int length = daysBetween(*firstDate, *lastDate) + 1;
+            if (length < 1)
+                bad("reversed_range", "closed-day range '" + item + "' ends before it starts");
+            else if (length > kMaxClosedRangeDays)
+                bad("range_too_long", "closed-day range '" + item + "' is longer than " +
+                                          std::to_string(kMaxClosedRangeDays) + " days");
+            else
+                for (form::Date d = *firstDate; !(*lastDate < d); d = addDays(d, 1)) result.dates.insert(d);
+        } else if (firstDay && lastDay) {
+            addAnnualRange(*firstDay, *lastDay, result.annual);
+        } else if ((firstDate || firstDay) && (lastDate || lastDay)) {
+            bad("mixed_range", "closed-day range '" + item + "' mixes YYYY-MM-DD and MM-DD ends");
+        } else {
+            bad("bad_date", "closed-day range '" + item + "' does not have two YYYY-MM-DD or two MM-DD ends");
+        }
+    }
+
+    if (!errors.empty()) {
+        std::string message = "closed days:";
+        for (const FieldError& e : errors) message += " " + e.message + ";";
+        message.pop_back();
+        return Status::invalidArgument(message, errors);
+    }
+    return result;
+}
 
 common::Result<BusinessCalendarConfig> parseBusinessCalendarConfig(const std::string& weekdays,
                                                                    const std::string& open,
@@ -64,12 +181,15 @@ common::Result<BusinessCalendarConfig> parseBusinessCalendarConfig(const std::st
         errors.push_back({"business_close", "before_open",
                           "closing time '" + close + "' is not after opening time '" + open + "'"});
 
-    for (const std::string& item : commaItems(holidays)) {
-        auto date = form::parseIsoDate(item);
-        if (!date)
-            errors.push_back({"holidays", "bad_date", "holiday '" + item + "' is not a YYYY-MM-DD date"});
-        else
-            config.holidays.insert(*date);
+    auto closed = parseClosedDays(holidays);
+    if (closed) {
+        config.holidays = closed.value().dates;
+        config.annualClosedDays = closed.value().annual;
+    } else {
+        for (FieldError e : closed.status().fieldErrors()) {
+            e.field = "holidays";
+            errors.push_back(e);
+        }
     }
 
     if (!errors.empty()) {
@@ -83,8 +203,14 @@ common::Result<BusinessCalendarConfig> parseBusinessCalendarConfig(const std::st
     return config;
 }
 
-bool BusinessCalendar::isBusinessDay(const form::Date& d) const {
-    return config_.businessWeekdays.count(form::weekday(d)) > 0 && config_.holidays.count(d) == 0;
+bool BusinessCalendar::isBusinessDay(const form::Date& d) const { return !closedReason(d); }
+
+std::optional<std::string> BusinessCalendar::closedReason(const form::Date& d) const {
+    if (config_.nationalHolidays)
+        if (auto name = nationalHolidayName(d)) return name;
+    if (config_.holidays.count(d) || config_.annualClosedDays.count({d.month, d.day})) return std::string("事業所休業日");
+    if (!config_.businessWeekdays.count(form::weekday(d))) return std::string("定休日");
+    return std::nullopt;
 }
 
 bool BusinessCalendar::isAfterHours(const form::DateTime& at) const {

@@ -40,6 +40,22 @@ std::string sendPhrase(SendMethod method) {
     throw std::logic_error("unknown SendMethod");
 }
 
+// What happened instead, for a sending that did not reach the recipient.
+std::string notDonePhrase(SendMethod method, SendOutcome outcome) {
+    const bool cancelled = outcome == SendOutcome::Cancelled;
+    switch (method) {
+        case SendMethod::Fax: return cancelled ? "のFAX送信を取消" : "のFAX送信失敗";
+        case SendMethod::Print: return cancelled ? "の印刷を取消" : "の印刷失敗";
+        case SendMethod::Email: return cancelled ? "の電子メール送信を取消" : "の電子メール送信失敗";
+        case SendMethod::Mail: return cancelled ? "の郵送を取消" : "の郵送失敗";
+        case SendMethod::InPerson:
+        case SendMethod::Phone:
+        case SendMethod::Video:
+        case SendMethod::Other: return cancelled ? "の送付を取消" : "の送付失敗";
+    }
+    throw std::logic_error("unknown SendMethod");
+}
+
 std::string confirmationPhrase(SendMethod method) {
     switch (method) {
         case SendMethod::Phone: return "電話にて受信確認";
@@ -63,6 +79,9 @@ std::vector<FieldError> problemsOf(const ProgressRecordEntry& e) {
         errors.push_back({"page_count", "out_of_range", "枚数は1枚以上で入力してください。"});
     if (e.confirmation && before(e.confirmation->at, e.sentAt))
         errors.push_back({"confirmation.at", "before_sent", "受信確認の日時が送付日時より前になっています。"});
+    if (e.laterConfirmation && (!e.confirmation || before(e.laterConfirmation->at, e.confirmation->at)))
+        errors.push_back({"later_confirmation.at", "before_first",
+                          "2回目以降の受信確認が最初の受信確認より前になっています。"});
     return errors;
 }
 
@@ -75,16 +94,25 @@ common::Result<std::string> progressRecordLine(const ProgressRecordEntry& entry)
     std::string line = form::formatWarekiDateTime(entry.sentAt) + " " + trim(entry.recipientInstitution);
     if (!trim(entry.recipientDepartment).empty()) line += " " + trim(entry.recipientDepartment);
     if (!trim(entry.recipientPerson).empty()) line += " " + withSama(trim(entry.recipientPerson));
-    line += "へ" + trim(entry.sheetTitle) + sendPhrase(entry.sendMethod);
+    line += "へ" + trim(entry.sheetTitle);
+    if (entry.outcome != SendOutcome::Done) {
+        line += notDonePhrase(entry.sendMethod, entry.outcome);
+        if (entry.outcome == SendOutcome::Failed && !trim(entry.failureReason).empty())
+            line += "(" + trim(entry.failureReason) + ")";
+        return line;
+    }
+    line += sendPhrase(entry.sendMethod);
     if (entry.pageCount) line += "(全" + std::to_string(*entry.pageCount) + "枚)";
 
-    if (entry.confirmation) {
-        const ReceiptConfirmation& c = *entry.confirmation;
+    auto confirmed = [&line](const ReceiptConfirmation& c, const form::Date& previous, const char* again) {
         line += "、";
-        if (!(c.at.date == entry.sentAt.date)) line += form::formatWareki(c.at.date) + " ";
-        line += form::formatTime(c.at.time) + " " + confirmationPhrase(c.method);
+        if (!(c.at.date == previous)) line += form::formatWareki(c.at.date) + " ";
+        line += form::formatTime(c.at.time) + " " + again + confirmationPhrase(c.method);
         if (!trim(c.person).empty()) line += "(" + withSama(trim(c.person)) + ")";
-    }
+    };
+    if (entry.confirmation) confirmed(*entry.confirmation, entry.sentAt.date, "");
+    if (entry.confirmation && entry.laterConfirmation)
+        confirmed(*entry.laterConfirmation, entry.confirmation->at.date, "再度");
     return line;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -122,6 +123,48 @@ struct PageSpec {
     std::vector<RuleSpec> rules;
 };
 
+// How the FAX送付状 lists a sheet in its 送付書類 box (template key
+// "faxCover"): `document` is a value of the cover's `documents` option; with
+// the cover's "other" option, `note` is the name printed in its bracket
+// (その他(連絡メモ)). Checked against the cover by TemplateRegistry.
+struct FaxCoverEntry {
+    std::string document;
+    std::string note;  // "" or up to kMaxCoverNoteChars characters
+};
+inline constexpr int kMaxCoverNoteChars = 20;
+
+// What the cover sheet (the template with the key "cover") is filled with,
+// by app::coverFields(). Each key is a field of the cover sheet:
+// - requestOptions: the keys a job request may set as "cover.<key>" (strings);
+//   a given one replaces the default;
+// - defaults: values set before the request's options;
+// - fromDocument: copied from the job's first document (the sender);
+// - recipientFromDocument: copied from the first document when the fax number
+//   is not from the partner directory (the recipient's name and department);
+// - patientLabelField is filled, when the request leaves it empty, with the
+//   first document's patientLabelFrom (its FAX用氏名表記, never the name);
+// - otherDocument: the `documents` option for attachments and for sheets
+//   listed with a note; its note field takes those names.
+// The server itself fills the keys kCoverServerKeys.
+struct CoverSpec {
+    std::vector<std::string> requestOptions;
+    std::vector<std::pair<std::string, std::string>> defaults;
+    std::vector<std::string> fromDocument;
+    std::vector<std::string> recipientFromDocument;
+    std::string patientLabelField;
+    std::string patientLabelFrom;
+    std::string otherDocument;
+};
+// The cover fields the server fills from the job itself: when it is sent, to
+// whom (the partner directory entry or the number), the documents and the
+// page count. A cover template must have each, of this type.
+inline constexpr std::pair<const char*, FieldType> kCoverServerKeys[] = {
+    {"sent_at", FieldType::DateTime},          {"recipient_institution", FieldType::Text},
+    {"recipient_department", FieldType::Text}, {"recipient_person", FieldType::Text},
+    {"recipient_fax", FieldType::Phone},       {"recipient_phone", FieldType::Phone},
+    {"documents", FieldType::Multi},           {"total_pages", FieldType::Number}};
+inline constexpr const char* kCoverDocumentsKey = "documents";
+
 struct SheetTemplate {
     std::string id;
     std::string title;
@@ -134,15 +177,24 @@ struct SheetTemplate {
     double minFontSizePt = 7;
     std::vector<FieldSpec> fields;  // declared order, note fields after their owner
     std::vector<PageSpec> pages;
+    std::optional<FaxCoverEntry> faxCover;  // every sheet but the cover
+    std::optional<CoverSpec> cover;         // the FAX送付状 only
 
     const FieldSpec* field(const std::string& key) const;
 };
 
-// Parses and checks a template. Every cell must sit inside its page's grid,
-// bind a known field, and every row stack must fit the page; a cell bound to
-// a personal field must say how it is masked, by a stand-in that is not
-// personal itself or by "". Returns InvalidArgument naming the template file
-// and the first problem found.
+// Parses and checks a template, strictly: every member must be one this
+// format knows (templates/README.md), of its type and meaningful where it
+// stands (no "options" on a text field, no "format" a field's type cannot
+// print); keys are unique in each object; derivations, formats, types and
+// every field a cell, condition, page or cover names must exist. Every cell
+// must sit inside its page's grid without overlapping another, and every row
+// stack must fit the page; a cell bound to a personal field must say how it
+// is masked, by a stand-in that is not personal itself or by "".
+// On failure: InvalidArgument listing every problem found, one per line as
+// "<sourceName>: <JSON path>: <what>" (e.g. "fields[12].derive: unknown
+// derivation 'fooBar'"); fieldErrors() holds the same problems with the JSON
+// path as `field` and a stable code (unknown_key, unknown_derivation, ...).
 common::Result<SheetTemplate> parseTemplate(const std::string& json, const std::string& sourceName);
 common::Result<SheetTemplate> loadTemplate(const std::string& path);
 

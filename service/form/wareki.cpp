@@ -91,11 +91,18 @@ std::optional<TimeOfDay> parseTime(const std::string& s) {
     return t;
 }
 
-std::optional<DateTime> parseIsoDateTimeJst(const std::string& s) {
-    static const std::regex kPattern(
+namespace {
+
+// Seconds since the epoch of an ISO 8601 date-time with its offset. strict:
+// what the API accepts (seconds optional, "Z" or "+hh:mm"); otherwise also a
+// fraction of a second and "+hhmm", as other programs write them.
+std::optional<long long> isoEpochSeconds(const std::string& s, bool strict) {
+    static const std::regex kStrict(
         "^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2}))?(Z|([+-])(\\d{2}):(\\d{2}))$");
+    static const std::regex kLenient(
+        "^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.\\d+)?)?(Z|([+-])(\\d{2}):?(\\d{2}))$");
     std::smatch m;
-    if (!std::regex_match(s, m, kPattern)) return std::nullopt;
+    if (!std::regex_match(s, m, strict ? kStrict : kLenient)) return std::nullopt;
     int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
     int h = std::stoi(m[4]), mi = std::stoi(m[5]), sec = m[6].matched ? std::stoi(m[6]) : 0;
     if (!isValidDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return std::nullopt;
@@ -105,11 +112,27 @@ std::optional<DateTime> parseIsoDateTimeJst(const std::string& s) {
         if (oh > 14 || om > 59) return std::nullopt;
         offsetMin = (oh * 60 + om) * (m[8] == "-" ? -1 : 1);
     }
-    // Shift to +09:00: local = given - offset + 9h.
-    long long minutes = daysFromCivil(y, mo, d) * 1440 + h * 60 + mi - offsetMin + 9 * 60;
+    return (daysFromCivil(y, mo, d) * 1440 + h * 60 + mi - offsetMin) * 60LL + sec;
+}
+
+}  // namespace
+
+std::optional<DateTime> parseIsoDateTimeJst(const std::string& s) {
+    auto seconds = isoEpochSeconds(s, true);
+    if (!seconds) return std::nullopt;
+    // Japan time is UTC+9 all year (no daylight saving since 1951).
+    const long long secs = *seconds;
+    long long minutes = (secs >= 0 ? secs / 60 : (secs - 59) / 60) + 9 * 60;
     long long days = minutes >= 0 ? minutes / 1440 : (minutes - 1439) / 1440;
     int rem = static_cast<int>(minutes - days * 1440);
     return DateTime{civilFromDays(days), TimeOfDay{rem / 60, rem % 60}};
+}
+
+std::optional<long long> parseIsoEpochSeconds(const std::string& s) { return isoEpochSeconds(s, false); }
+
+long long jstEpochMicroseconds(const Date& d, const TimeOfDay& t) {
+    const long long minutes = daysFromCivil(d.year, d.month, d.day) * 1440 + t.hour * 60 + t.minute - 9 * 60;
+    return minutes * 60 * 1000000LL;
 }
 
 std::string formatWareki(const Date& d) {

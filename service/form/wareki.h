@@ -24,13 +24,20 @@ struct TimeOfDay {
 std::optional<Date> parseIsoDate(const std::string& s);
 // HH:MM with 00-23 and 00-59.
 std::optional<TimeOfDay> parseTime(const std::string& s);
-// ISO date-time with an offset ("2025-04-01T14:30:00+09:00", seconds optional,
-// "Z" allowed), converted to Japan time. nullopt when malformed or impossible.
+// The one place for dates and times: ISO 8601 with an offset, Japan time
+// (UTC+9), 和暦. ISO date-time with an offset ("2025-04-01T14:30:00+09:00",
+// seconds optional, "Z" allowed), converted to Japan time. nullopt when
+// malformed or impossible.
 struct DateTime {
     Date date;
     TimeOfDay time;
 };
 std::optional<DateTime> parseIsoDateTimeJst(const std::string& s);
+// Seconds since the epoch of an ISO date-time with an offset, also as other
+// programs write it (a fraction of a second, "+0900"). nullopt when malformed.
+std::optional<long long> parseIsoEpochSeconds(const std::string& s);
+// Microseconds since the epoch of a date and time in Japan time (UTC+9).
+long long jstEpochMicroseconds(const Date& d, const TimeOfDay& t = {});
 
 bool isValidDate(int year, int month, int day);
 // Earliest date the era table converts day-for-day (明治6年1月1日, rules.md §3.1).

@@ -1,5 +1,6 @@
 #include "http/fax_preview.h"
 
+#include "app/sender_block.h"
 #include "layout/layout_builder.h"
 #include "render/pdf_inspect.h"
 
@@ -8,13 +9,6 @@ namespace {
 
 using Poco::JSON::Object;
 
-layout::MaskMode layoutMask(partners::MaskMode mode) {
-    switch (mode) {
-    case partners::MaskMode::Initials: return layout::MaskMode::Initials;
-    case partners::MaskMode::Partial: return layout::MaskMode::Partial;
-    default: return layout::MaskMode::None;
-    }
-}
 
 // A preview is no job: its id is fixed, like the render route's.
 const char* const kPreviewId = "00000000000000000000000000000000";
@@ -23,6 +17,7 @@ const char* const kPreviewId = "00000000000000000000000000000000";
 
 common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentService& documents,
                                                   const partners::PartnerDirectory& directory,
+                                                  const offices::Office& sender,
                                                   const app::JobLimits& limits, const std::string& sheetId,
                                                   const std::string& partnerId, const Object::Ptr& body,
                                                   const std::string& sentAtIso) {
@@ -40,11 +35,13 @@ common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentServic
     job->set("delivery", delivery);
     app::JobLimits directoryOnly = limits;
     directoryOnly.allowAdHocFaxNumbers = false;
-    auto request = app::parseJobRequest(job, documents, directory, directoryOnly);
+    auto filled = app::withSenderBlock(job, documents.templates(), sender);
+    if (!filled) return filled.status();
+    auto request = app::parseJobRequest(filled.value(), documents, directory, directoryOnly);
     if (!request) return request.status();
 
     // As JobService::renderJob: every patient of the fax is masked on every page, the cover included.
-    const layout::MaskMode mask = layoutMask(request->mask);
+    const layout::MaskMode mask = app::layoutMask(request->mask);
     std::vector<layout::PersonName> patients;
     for (const auto& d : request->documents) patients.push_back(layout::patientName(d.data));
     std::vector<layout::Document> docs;
@@ -64,13 +61,14 @@ common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentServic
         attachments.push_back(a.bytes);
         attachmentPages += a.pages;
     }
-    const form::SheetTemplate* coverSheet = documents.templates().find("fax-cover");
-    if (!coverSheet) return common::Status::internal("the fax-cover template is missing");
+    const form::SheetTemplate* coverSheet = request->coverSheet;
+    if (!coverSheet) return common::Status::internal("no fax cover template (one with \"cover\") is loaded");
     int coverPages = 1;
     layout::Document cover;
     for (int pass = 0; pass < 2; ++pass) {  // a long message may give the cover a 別紙 page
         auto fields = app::coverFields(request.value(), sentAtIso, coverPages + sheetPages + attachmentPages);
-        auto data = documents.validate("fax-cover", fields, "cover");
+        app::setCoverSender(*fields, sender);
+        auto data = documents.validate(coverSheet->id, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
         options.documentId = kPreviewId;

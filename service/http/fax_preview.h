@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "app/document_service.h"
 #include "app/job_request.h"
+#include "offices/office_directory.h"
 #include "partners/partner_directory.h"
 
 namespace http {
@@ -22,9 +23,11 @@ namespace http {
 // never a raw number). Errors as parseJobRequest: NotFound for an unknown
 // sheet, InvalidArgument with every problem ("fields.…", "cover.…",
 // "delivery.partner" for an unknown partner); Unavailable when the render
-// queue is full. sentAtIso is printed as the cover's 送信日時.
+// queue is full. sentAtIso is printed as the cover's 送信日時. The sender
+// block of the sheet and the cover is the office's (app/sender_block.h).
 common::Result<app::RenderedDocument> renderFaxPreview(const app::DocumentService& documents,
                                                   const partners::PartnerDirectory& directory,
+                                                  const offices::Office& sender,
                                                   const app::JobLimits& limits, const std::string& sheetId,
                                                   const std::string& partnerId, const Poco::JSON::Object::Ptr& body,
                                                   const std::string& sentAtIso);

@@ -6,14 +6,17 @@
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/utf8.h"
 #include "form/wareki.h"
 #include "app/evidence_report.h"
+#include "app/sender_block.h"
 #include "common/clock.h"
 #include "http/fax_preview.h"
 #include "http/job_json.h"
 #include "http/problem.h"
+#include "ops/metrics.h"
 
 #include <Poco/DateTime.h>
 
@@ -35,10 +38,7 @@ struct HttpError {
 };
 
 // Microseconds since the epoch of midnight, Japan time, at the start of d.
-long long jstMidnightUs(const form::Date& d) {
-    Poco::DateTime local(d.year, d.month, d.day);
-    return (local.timestamp() - Poco::Timespan(9 * Poco::Timespan::HOURS)).epochMicroseconds();
-}
+long long jstMidnightUs(const form::Date& d) { return form::jstEpochMicroseconds(d); }
 
 // The years a date in a query may name: the job store holds nothing outside
 // them, and the calendar arithmetic (the month after, midnight in Japan
@@ -53,7 +53,7 @@ std::optional<long long> queryTimeUs(const RequestContext& ctx, const char* name
     if (v.empty()) return std::nullopt;
     if (auto d = form::parseIsoDate(v); d && queryableYear(d->year)) return jstMidnightUs(*d);
     if (auto dt = form::parseIsoDateTimeJst(v); dt && queryableYear(dt->date.year))
-        return jstMidnightUs(dt->date) + (dt->time.hour * 60LL + dt->time.minute) * 60 * 1000000;
+        return form::jstEpochMicroseconds(dt->date, dt->time);
     errors.push_back({name, "invalid_datetime", std::string(name) + " は日付(YYYY-MM-DD)または日時で指定してください。"});
     return std::nullopt;
 }
@@ -309,6 +309,23 @@ void getSheet(RequestContext& ctx, Services& s) {
     sendJson(ctx.response, 200, o);
 }
 
+// The caller's office, whose profile signs what it renders. 409 when the
+// office has left the registry since the token was loaded.
+const offices::Office& officeOf(RequestContext& ctx, const offices::OfficeDirectory& directory) {
+    const offices::Office* office = directory.find(ctx.principal.office);
+    if (!office)
+        throw HttpError{409, "unknown_office", "事業所「" + ctx.principal.office + "」は事業所一覧に登録されていません。"};
+    return *office;
+}
+
+// The business calendar of a job's office; the default (Monday to Friday,
+// 9:00-18:00, national holidays) for an office no longer registered.
+evidence::BusinessCalendar calendarOf(const Services& s, const std::string& office) {
+    const auto directory = s.offices.current();
+    if (const offices::Office* o = directory->find(office)) return o->calendar;
+    return evidence::BusinessCalendar();
+}
+
 // ?fax=<partner>: the masked fax the partner would receive (fax_preview.h).
 // The mask comes from the partner, never from the caller.
 void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTemplate& sheet, app::Format format,
@@ -319,8 +336,9 @@ void renderFaxPreviewRoute(RequestContext& ctx, Services& s, const form::SheetTe
     limits.maxDocuments = s.settings.documentsPerJob;
     limits.maxAttachments = s.settings.attachmentsPerJob;
     limits.maxPages = s.settings.pagesPerJob;
-    auto doc = renderFaxPreview(s.documents, *s.partners.current(), limits, sheet.id, ctx.query("fax"), body,
-                                common::isoJst(Poco::Timestamp()));
+    const auto directory = s.offices.current();
+    auto doc = renderFaxPreview(s.documents, *s.partners.current(), officeOf(ctx, *directory), limits, sheet.id,
+                                ctx.query("fax"), body, common::isoJst(s.clock.now()));
     if (!doc) return fail(ctx, doc.status());
     ctx.response.set("X-Page-Count", std::to_string(doc->pageCount));
     sendBytes(ctx.response, 200, kPdfType, doc->bytes, sheet.id + "-fax-preview.pdf", sheet.title + "_FAXプレビュー.pdf");
@@ -336,7 +354,10 @@ void renderSheet(RequestContext& ctx, Services& s) {
         if (key != "fields") errors.push_back({key, "unknown_field", "「" + key + "」は指定できない項目です。"});
     if (!body->getObject("fields")) errors.push_back({"fields", "required", "記入内容(fields)をオブジェクトで指定してください。"});
     if (!errors.empty()) return fail(ctx, common::Status::invalidArgument("invalid request", errors));
-    auto data = s.documents.validate(sheet.id, body->getObject("fields"));
+    const auto directory = s.offices.current();
+    auto fields = app::withSenderFields(body->getObject("fields"), sheet, officeOf(ctx, *directory), "fields.");
+    if (!fields) return fail(ctx, fields.status());
+    auto data = s.documents.validate(sheet.id, fields.value());
     if (!data) return fail(ctx, data.status());
     // A preview has no job: its id and date are fixed so the output is repeatable.
     auto doc = s.documents.render(sheet, data.value(), format, "00000000000000000000000000000000",
@@ -351,14 +372,62 @@ void renderSheet(RequestContext& ctx, Services& s) {
 
 Object::Ptr jobView(const jobs::Job& job, Services& s);
 
-void submitJob(RequestContext& ctx, Services& s) {
+// The metric labels of a submission: a sheet the server knows and a channel
+// it offers, else "unknown", so a request cannot add series.
+struct SubmissionLabels {
+    std::string sheet = "unknown";
+    std::string channel = "unknown";
+
+    void from(const Object::Ptr& body, const Services& s) {
+        Poco::Dynamic::Var sheetValue = body->get("sheet");
+        if (sheetValue.isEmpty()) {
+            Array::Ptr docs = body->getArray("documents");
+            if (docs && docs->size() > 0 && docs->isObject(0)) sheetValue = docs->getObject(0)->get("sheet");
+        }
+        if (sheetValue.isString() && s.documents.templates().find(sheetValue.extract<std::string>()))
+            sheet = sheetValue.extract<std::string>();
+        Object::Ptr delivery = body->getObject("delivery");
+        Poco::Dynamic::Var channelValue = delivery ? delivery->get("channel") : Poco::Dynamic::Var();
+        if (channelValue.isString() && jobs::parseChannel(channelValue.extract<std::string>()))
+            channel = channelValue.extract<std::string>();
+    }
+    void count(int status) const {
+        ops::serviceMetrics().submissions.labels({sheet, channel, std::to_string(status)}).inc();
+    }
+};
+
+void submitJobCounted(RequestContext& ctx, Services& s, SubmissionLabels& labels) {
     Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    labels.from(body, s);
     std::string key = ctx.request.get("Idempotency-Key", "");
     if (key.size() > 200) throw HttpError{400, "bad_idempotency_key", "Idempotency-Key は200文字以内にしてください。"};
     auto result = s.jobs.submit(body, key, ctx.principal.office, actorOf(ctx));
     if (!result) return fail(ctx, result.status());
+    labels.sheet = result->job.sheetId;
+    labels.channel = jobs::channelName(result->job.channel);
     ctx.response.set("Location", "/api/v1/jobs/" + result->job.id);
     sendJson(ctx.response, result->replayed ? 200 : 201, jobView(result->job, s));
+}
+
+// Counts every answer, including those the wrapper sends for what is thrown.
+void submitJob(RequestContext& ctx, Services& s) {
+    SubmissionLabels labels;
+    try {
+        submitJobCounted(ctx, s, labels);
+    } catch (const HttpError& e) {
+        labels.count(e.status);
+        throw;
+    } catch (const FieldErrors&) {
+        labels.count(422);
+        throw;
+    } catch (const StatusError& e) {
+        labels.count(httpStatusOf(e.status));
+        throw;
+    } catch (...) {
+        labels.count(500);
+        throw;
+    }
+    labels.count(static_cast<int>(ctx.response.getStatus()));
 }
 
 // An office sees only its own jobs; another office's job answers 404 as if
@@ -375,10 +444,27 @@ jobs::Job jobOf(RequestContext& ctx, Services& s) {
     return job.value();
 }
 
-// The job with its billing evidence and the replies received for it.
+// The job's history as the evidence reads it (its events).
+app::JobHistory historyOf(const jobs::Job& job, Services& s) {
+    auto events = s.queries.events(job.id);
+    if (!events) throw StatusError{events.status()};
+    return app::historyOf(job, events.value());
+}
+
+// The job with its billing evidence, every receipt confirmation ("receipt":
+// the first, as before they were kept apart), its delivered records and the
+// replies received for it.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
     Object::Ptr o = jobToJson(job);
-    o->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
+    const app::JobHistory history = historyOf(job, s);
+    Array::Ptr receipts = new Array;
+    for (const auto& r : history.receipts) receipts->add(r.toJson());
+    o->set("receipts", receipts);
+    if (!history.receipts.empty()) o->set("receipt", history.receipts.front().toJson());
+    Array::Ptr delivered = new Array;
+    for (const auto& d : history.delivered) delivered->add(d.toJson());
+    o->set("delivered", delivered);
+    o->set("evidence", app::evidenceOf(job, history, s.documents.templates(), calendarOf(s, job.office)));
     auto replies = s.queries.replies(job.id);
     if (!replies) throw StatusError{replies.status()};
     o->set("replies", repliesToJson(job.id, replies.value()));
@@ -405,6 +491,8 @@ void getReply(RequestContext& ctx, Services& s) {
 
 void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s)); }
 
+// The month's items: every job whose evidence falls in the month (see
+// app/evidence_report.h), read from the jobs created in the month's window.
 void getEvidence(RequestContext& ctx, Services& s) {
     std::string month = ctx.query("month");
     auto first = form::parseIsoDate(month + "-01");
@@ -414,31 +502,42 @@ void getEvidence(RequestContext& ctx, Services& s) {
     std::string format = ctx.query("format");
     if (!format.empty() && format != "json" && format != "csv")
         throw HttpError{422, "invalid_format", "format は json または csv を指定してください。"};
-    form::Date next = first->month == 12 ? form::Date{first->year + 1, 1, 1} : form::Date{first->year, first->month + 1, 1};
-    jobs::JobFilter filter;
-    filter.fromUs = jstMidnightUs(*first);
-    filter.toUs = jstMidnightUs(next);
-    filter.limit = jobs::kMaxListLimit;
-    if (ctx.principal.role != auth::Role::Admin) filter.office = ctx.principal.office;
+    const app::EvidenceWindow window = app::evidenceWindowFor(*first);
+    jobs::JobFilter all;
+    all.fromUs = window.fromUs;
+    all.toUs = window.monthEndUs;
+    all.limit = jobs::kMaxListLimit;
+    if (ctx.principal.role != auth::Role::Admin) all.office = ctx.principal.office;
+    jobs::JobFilter discharge = all;
+    discharge.sheetId = app::kDischargeSheetId;
+    discharge.fromUs = window.monthEndUs;
+    discharge.toUs = window.toUs;
     Array::Ptr rows = new Array;
-    for (;; filter.offset += filter.limit) {
-        auto page = s.queries.list(filter);
-        if (!page) return fail(ctx, page.status());
-        for (const auto& job : page.value()) {
-            if (job.state == jobs::JobState::Cancelled) continue;
-            Object::Ptr row = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-            row->set("id", job.id);
-            row->set("sheet", job.sheetId);
-            const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
-            row->set("sheetTitle", sheet ? sheet->title : job.sheetId);
-            if (job.patientRef) row->set("patientRef", *job.patientRef);
-            row->set("destination", job.destination);
-            row->set("state", jobs::stateName(job.state));
-            row->set("createdAt", job.createdAt);
-            row->set("evidence", app::evidenceOf(job, s.documents.templates(), s.calendar));
-            rows->add(row);
+    std::set<std::string> seen;  // a job created meanwhile shifts the pages
+    for (jobs::JobFilter filter : {all, discharge}) {
+        for (;; filter.offset += filter.limit) {
+            auto page = s.queries.list(filter);
+            if (!page) return fail(ctx, page.status());
+            for (const auto& job : page.value()) {
+                if (!seen.insert(job.id).second) continue;
+                Object::Ptr evidence = app::evidenceOf(job, historyOf(job, s), s.documents.templates(), calendarOf(s, job.office));
+                if (evidence->optValue<std::string>("month", "") != month) continue;
+                Object::Ptr row = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+                row->set("id", job.id);
+                row->set("sheet", job.sheetId);
+                const form::SheetTemplate* sheet = s.documents.templates().find(job.sheetId);
+                row->set("sheetTitle", sheet ? sheet->title : job.sheetId);
+                if (job.patientRef) row->set("patientRef", *job.patientRef);
+                row->set("destination", job.destination);
+                row->set("recipient", evidence->optValue<std::string>("recipient", ""));
+                row->set("state", jobs::stateName(job.state));
+                row->set("stateLabel", app::jobStateLabel(job));
+                row->set("createdAt", job.createdAt);
+                row->set("evidence", evidence);
+                rows->add(row);
+            }
+            if (static_cast<int>(page->size()) < filter.limit) break;
         }
-        if (static_cast<int>(page->size()) < filter.limit) break;
     }
     if (format == "csv") {
         sendBytes(ctx.response, 200, "text/csv; charset=utf-8", app::evidenceCsv(rows), "evidence-" + month + ".csv",
@@ -447,6 +546,11 @@ void getEvidence(RequestContext& ctx, Services& s) {
     }
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     body->set("month", month);
+    Object::Ptr searched = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    searched->set("createdFrom", common::isoJst(Poco::Timestamp(window.fromUs)));
+    searched->set("createdBefore", common::isoJst(Poco::Timestamp(window.monthEndUs)));
+    searched->set("dischargeCreatedBefore", common::isoJst(Poco::Timestamp(window.toUs)));
+    body->set("searched", searched);
     body->set("jobs", rows);
     sendJson(ctx.response, 200, body);
 }
@@ -491,6 +595,17 @@ void confirmReceipt(RequestContext& ctx, Services& s) {
     common::Status recorded = s.jobs.confirmReceipt(ctx.params["id"], body, actorOf(ctx));
     if (!recorded) return fail(ctx, recorded);
     sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s));
+}
+
+// A printed sheet handed over or mailed: the evidence that it reached the
+// recipient (see JobService::recordDelivered). 409 with the refusal's code.
+void recordDelivered(RequestContext& ctx, Services& s) {
+    jobOf(ctx, s);
+    Object::Ptr body = readJsonObject(ctx, s.settings.maxBodyBytes);
+    app::JobService::Recorded recorded = s.jobs.recordDelivered(ctx.params["id"], body, actorOf(ctx));
+    if (!recorded.status) return sendStatus(ctx.response, recorded.status, ctx.requestId, recorded.refusalCode);
+    ctx.response.set("Location", "/api/v1/jobs/" + ctx.params["id"]);
+    sendJson(ctx.response, 201, jobView(jobOf(ctx, s), s));
 }
 
 void listPartners(RequestContext& ctx, Services& s) {
@@ -615,6 +730,7 @@ void listAudit(RequestContext& ctx, Services& s) {
         o->set("at", e.at);
         o->set("office", e.office);
         o->set("role", e.role);
+        if (!e.tokenName.empty()) o->set("token", e.tokenName);
         o->set("method", e.method);
         o->set("route", e.route);
         if (!e.jobId.empty()) o->set("jobId", e.jobId);
@@ -678,6 +794,7 @@ void registerRoutes(Router& router, Services& s) {
     router.add("DELETE", "/api/v1/jobs/{id}", wrap(s, cancelJob));
     router.add("POST", "/api/v1/jobs/{id}/retry", wrap(s, retryJob));
     router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));
+    router.add("POST", "/api/v1/jobs/{id}/delivered", wrap(s, recordDelivered));
     router.add("GET", "/api/v1/partners", wrap(s, listPartners));
     router.add("GET", "/api/v1/evidence", wrap(s, getEvidence));
     router.add("GET", "/api/v1/audit", wrap(s, listAudit), true);

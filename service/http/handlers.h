@@ -2,8 +2,10 @@
 // hold no state of their own; they use the long-lived services in Services.
 #pragma once
 
+#include "common/clock.h"
 #include "config/settings.h"
 #include "evidence/business_calendar.h"
+#include "offices/office_directory.h"
 #include "app/audit_trail.h"
 #include "app/document_service.h"
 #include "app/job_queries.h"
@@ -19,7 +21,8 @@ struct Services {
     const app::JobQueries& queries;
     app::AuditTrail& audit;
     const partners::PartnerRegistry& partners;
-    const evidence::BusinessCalendar& calendar;
+    const offices::OfficeRegistry& offices;
+    const common::Clock& clock;  // the time a fax preview's cover shows
 };
 
 void registerRoutes(Router& router, Services& services);

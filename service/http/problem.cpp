@@ -79,13 +79,14 @@ int httpStatusOf(const common::Status& status) {
 
 void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& code,
                  const std::string& title, const std::string& requestId,
-                 const std::vector<common::FieldError>& errors) {
+                 const std::vector<common::FieldError>& errors, const std::string& jobId) {
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("type", "https://renkei.invalid/problems/" + code);
     body.set("title", httpStatus >= 500 || title.empty() ? titleOf(httpStatus, code) : title);
     body.set("status", httpStatus);
     body.set("code", code);
     body.set("requestId", requestId);
+    if (!jobId.empty()) body.set("jobId", jobId);
     if (!errors.empty()) {
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
         for (const auto& e : errors) {
@@ -116,7 +117,9 @@ void sendStatus(Poco::Net::HTTPServerResponse& response, const common::Status& s
             log.error("request %s: %d: %s", requestId, http, status.toString());
     }
     std::string title = http == 422 ? titleOf(422, "") : status.message();
-    sendProblem(response, http, code.empty() ? status.codeName() : code, title, requestId, status.fieldErrors());
+    std::string stable = code;
+    if (stable.empty()) stable = status.reason().empty() ? status.codeName() : status.reason();
+    sendProblem(response, http, stable, title, requestId, status.fieldErrors(), status.jobId());
 }
 
 void sendJson(Poco::Net::HTTPServerResponse& response, int httpStatus, const Poco::JSON::Object::Ptr& body) {

@@ -26,8 +26,11 @@ int httpStatusOf(const common::Status& status);
 // internal detail leaks.
 void sendProblem(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& code,
                  const std::string& title, const std::string& requestId,
-                 const std::vector<common::FieldError>& errors = {});
-// Sends the problem document for a failed Status (see httpStatusOf). A 5xx is
+                 const std::vector<common::FieldError>& errors = {}, const std::string& jobId = "");
+// Sends the problem document for a failed Status (see httpStatusOf): its
+// code is `code` when given, else the Status's reason (e.g.
+// "duplicate_submission"), else its code name; a Status that names a job adds
+// it as the member "jobId". A 5xx is
 // logged (renkei.http) with the request id and the Status, which the client
 // does not see.
 void sendStatus(Poco::Net::HTTPServerResponse& response, const common::Status& status, const std::string& requestId,

@@ -37,6 +37,12 @@ void Router::add(const std::string& method, const std::string& pattern, Handler 
     routes_.push_back({method, pattern, split(pattern), std::move(handler), adminOnly});
 }
 
+std::vector<Router::RouteInfo> Router::routes() const {
+    std::vector<RouteInfo> out;
+    for (const auto& r : routes_) out.push_back({r.method, r.pattern, r.adminOnly});
+    return out;
+}
+
 Router::Match Router::find(const std::string& method, const std::string& path, Found& result,
                            std::string& allowed) const {
     if (path.empty() || path[0] != '/') return Match::NotFound;

@@ -46,6 +46,14 @@ public:
         std::map<std::string, std::string> params;
     };
 
+    // Every route added, in the order added (for the OpenAPI description).
+    struct RouteInfo {
+        std::string method;
+        std::string pattern;
+        bool adminOnly = false;
+    };
+    std::vector<RouteInfo> routes() const;
+
     enum class Match { Found, NotFound, MethodNotAllowed };
     // Finds the handler for method and path; fills params on Found.
     Match find(const std::string& method, const std::string& path, Found& found, std::string& allowed) const;

@@ -18,11 +18,14 @@
 
 #include "auth/session_store.h"
 #include "auth/token_registry.h"
+#include "common/logging.h"
 #include "http/auth_failure_limiter.h"
 #include "http/draft_routes.h"
 #include "http/inbox_routes.h"
 #include "http/handlers.h"
 #include "http/listener.h"
+#include "http/openapi.h"
+#include "http/ops_routes.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -37,7 +40,11 @@ struct RequestEnv {
     const Router& router;
     const config::Settings& settings;
     app::AuditTrail& audit;
-    std::shared_ptr<const auth::TokenRegistry> tokens;  // empty registry: no tokens configured
+    const auth::TokenFile& tokens;
+    // No tokens when the server started: the API is open (loopback only) and
+    // acts for office.default. Fixed for the server's life, so a reload that
+    // empties the tokens file closes the API instead of opening it.
+    bool openAccess;
     AuthFailureLimiter& authFailures;
     const WebSessions& web;
     const StaticFiles& statics;
@@ -133,8 +140,7 @@ public:
             audit(request, route, jobId, principal, status);
         else if (api && !authFailed)
             env_.authFailures.refused(request.clientAddress().host().toString(), status);
-        log().information("%s %s %s -> %d (%.1f ms)", requestId, request.getMethod(), route, status,
-                          watch.elapsed() / 1000.0);
+        common::logRequest({requestId, request.getMethod(), route, status, watch.elapsed() / 1000.0, jobId});
     }
 
 private:
@@ -154,8 +160,8 @@ private:
     // Retry-After past the address's failure limit) and returns false.
     bool authenticate(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                       const std::string& requestId, auth::Principal& principal) const {
-        if (env_.tokens->size() == 0) {  // development on loopback: see Server::start
-            principal = {"local", "", auth::Role::Admin};
+        if (env_.openAccess) {  // development on loopback: see Server::start
+            principal = {"local", env_.settings.defaultOffice, auth::Role::Admin, ""};
             return true;
         }
         const std::string header = request.get("Authorization", "");
@@ -169,7 +175,7 @@ private:
         const std::string scheme = "Bearer ";
         std::optional<auth::Principal> found;
         if (header.size() > scheme.size() && Poco::icompare(header.substr(0, scheme.size()), scheme) == 0)
-            found = env_.tokens->verify(header.substr(scheme.size()));
+            found = env_.tokens.current()->verify(header.substr(scheme.size()));
         if (found) {
             principal = *found;
             return true;
@@ -194,6 +200,7 @@ private:
         jobs::AuditEntry entry;
         entry.office = principal.office;
         entry.role = principal.name.empty() ? "" : auth::roleName(principal.role);
+        entry.tokenName = principal.name;
         entry.method = request.getMethod().substr(0, 16);
         entry.route = route;
         entry.jobId = jobId;
@@ -256,6 +263,8 @@ struct Server::Impl {
     std::unique_ptr<auth::SessionStore> sessions;
     std::unique_ptr<WebSessions> web;
     std::unique_ptr<StaticFiles> statics;
+    std::unique_ptr<ops::Readiness> readiness;
+    std::unique_ptr<OpsServices> opsServices;
     Router router;
     std::unique_ptr<RequestEnv> env;
     std::unique_ptr<Listener> http;
@@ -275,8 +284,12 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         app.clock(), AuthFailureLimits{settings.authMaxFailures, settings.authFailureWindowSeconds,
                                        settings.authTrackedAddresses});
     impl->services.reset(new Services{settings, app.documents(), app.jobs(), app.queries(), app.audit(),
-                                      app.partners(), app.calendar()});
+                                      app.partners(), app.offices(), app.clock()});
     registerRoutes(impl->router, *impl->services);
+    impl->readiness = std::make_unique<ops::Readiness>(app);
+    impl->opsServices.reset(new OpsServices{app, *impl->readiness});
+    registerOpsRoutes(impl->router, *impl->opsServices);
+    registerOpenApiRoute(impl->router, app.documents().templates());
     impl->drafts = std::make_unique<jobs::DraftStore>(
         settings.draftsDbPath(), app.clock(),
         jobs::DraftLimits{settings.draftMaxBytes, settings.draftsPerOffice, settings.draftKeepDays});
@@ -289,13 +302,7 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
     impl->inboxServices.reset(new InboxServices{settings, app.queries(), app.inbound()});
     registerInboxRoutes(impl->router, *impl->inboxServices);
     impl->statics = std::make_unique<StaticFiles>(settings.webDir);
-    std::vector<auth::TokenLine> tokenProblems;
-    auto tokens = settings.tokensFile.empty()
-                      ? auth::TokenRegistry::parse("name,office,role,sha256,status\n", tokenProblems)
-                      : auth::TokenRegistry::load(settings.tokensFile, tokenProblems);
-    if (!tokens) return tokens.status();
-    for (const auto& p : tokenProblems)
-        Poco::Logger::get("renkei.auth").warning("tokens file line %d left out: %s", p.line, p.message);
+    const bool openAccess = app.tokens().current()->size() == 0;
     const bool tls = !settings.tlsCertificateFile.empty() || !settings.tlsPrivateKeyFile.empty();
     try {
         Poco::Net::SocketAddress address(settings.host, static_cast<Poco::UInt16>(settings.port));
@@ -304,11 +311,13 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
             return common::Status::invalidArgument(
                 "refusing plain HTTP without TLS on " + settings.host +
                 ": configure tls.certificateFile and tls.privateKeyFile, or set server.behindTlsProxy = true");
-        if (!loopback && tokens.value()->size() == 0)
+        if (!loopback && openAccess)
             return common::Status::invalidArgument("refusing to serve an open API on " + settings.host +
                                                    ": configure auth.tokensFile");
-        if (tokens.value()->size() == 0)
-            Poco::Logger::get("renkei.auth").warning("no access tokens configured: the API is open on loopback only");
+        if (openAccess)
+            Poco::Logger::get("renkei.auth")
+                .warning("no access tokens configured: the API is open on loopback only, acting for office %s",
+                         settings.defaultOffice);
         std::unique_ptr<Poco::Net::ServerSocket> socket;
         if (tls) {
             static std::once_flag sslOnce;
@@ -344,10 +353,11 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         impl->sessions = std::make_unique<auth::SessionStore>(
             app.clock(), auth::SessionLimits{settings.sessionIdleMinutes * 60LL, settings.sessionMaxHours * 3600LL});
         impl->web = std::make_unique<WebSessions>(
-            *impl->sessions, tokens.value(), app.partners(),
-            WebSessionOptions{tokens.value()->size() == 0, tls || settings.behindTlsProxy, settings.behindTlsProxy});
-        impl->env.reset(new RequestEnv{impl->router, settings, app.audit(), tokens.value(), *impl->authFailures,
-                                       *impl->web, *impl->statics});
+            *impl->sessions, app.tokens(), app.offices(),
+            WebSessionOptions{openAccess, tls || settings.behindTlsProxy, settings.behindTlsProxy,
+                              settings.defaultOffice});
+        impl->env.reset(new RequestEnv{impl->router, settings, app.audit(), app.tokens(), openAccess,
+                                       *impl->authFailures, *impl->web, *impl->statics});
         impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
         impl->http->start();
     } catch (const Poco::Exception& e) {

@@ -45,9 +45,9 @@ bool loopbackName(const std::string& name) {
 
 }  // namespace
 
-WebSessions::WebSessions(auth::SessionStore& sessions, std::shared_ptr<const auth::TokenRegistry> tokens,
-                         const partners::PartnerRegistry& partners, WebSessionOptions options)
-    : sessions_(sessions), tokens_(std::move(tokens)), partners_(partners), options_(options) {}
+WebSessions::WebSessions(auth::SessionStore& sessions, const auth::TokenFile& tokens,
+                         const offices::OfficeRegistry& offices, WebSessionOptions options)
+    : sessions_(sessions), tokens_(tokens), offices_(offices), options_(std::move(options)) {}
 
 bool WebSessions::refuse(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                          const std::string& requestId) const {
@@ -101,6 +101,10 @@ WebSessions::CookieAuth WebSessions::authenticate(Poco::Net::HTTPServerRequest& 
     const std::string id = sessionCookie(request);
     if (id.empty()) return CookieAuth::None;
     auto session = sessions_.use(id);
+    if (session && !tokens_.current()->isActive(session->principal.tokenSha256)) {  // revoked since sign-in
+        sessions_.remove(id);
+        session.reset();
+    }
     if (!session) {
         setCookie(response, "", true);
         sendProblem(response, 401, "session_expired", "ログインの有効期限が切れました。もう一度ログインしてください。",
@@ -119,15 +123,22 @@ WebSessions::CookieAuth WebSessions::authenticate(Poco::Net::HTTPServerRequest& 
 void WebSessions::sendSession(RequestContext& ctx, const auth::Session* session) const {
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     body->set("authRequired", !options_.open);
-    const auth::Principal principal = session ? session->principal : auth::Principal{"local", "", auth::Role::Admin};
+    const auth::Principal principal =
+        session ? session->principal : auth::Principal{"local", options_.localOffice, auth::Role::Admin, ""};
     body->set("office", principal.office);
     body->set("role", auth::roleName(principal.role));
     body->set("name", principal.name);
-    if (const partners::Partner* p = partners_.current()->find(principal.office)) {
+    const auto directory = offices_.current();
+    if (const offices::Office* o = directory->find(principal.office)) {
         Object::Ptr office = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-        office->set("name", p->name);
-        office->set("phone", p->phone);
-        office->set("fax", p->fax);
+        office->set("name", o->name);
+        office->set("officeNumber", o->officeNumber);
+        office->set("address", o->address);
+        office->set("phone", o->phone);
+        office->set("fax", o->fax);
+        Poco::JSON::Array::Ptr careManagers = new Poco::JSON::Array;
+        for (const auto& name : o->careManagers) careManagers->add(name);
+        office->set("careManagers", careManagers);
         body->set("officeInfo", office);
     }
     if (session) {
@@ -160,7 +171,7 @@ void WebSessions::signIn(RequestContext& ctx, auth::Principal& principal) const 
         return sendProblem(ctx.response, 400, "malformed_json", "JSON の構文が正しくありません。", ctx.requestId);
     }
     Poco::trimInPlace(token);
-    auto found = tokens_->verify(token);
+    auto found = tokens_.current()->verify(token);
     if (!found) {
         log().warning("sign-in refused from %s", request.clientAddress().host().toString());
         return sendProblem(ctx.response, 401, "invalid_token",
@@ -180,7 +191,7 @@ void WebSessions::signIn(RequestContext& ctx, auth::Principal& principal) const 
 void WebSessions::handle(RequestContext& ctx, auth::Principal& principal) const {
     const std::string method = ctx.request.getMethod();
     if (options_.open) {
-        principal = {"local", "", auth::Role::Admin};
+        principal = {"local", options_.localOffice, auth::Role::Admin, ""};
         if (method == "GET" || method == "DELETE") return sendSession(ctx, nullptr);
         if (method == "POST")
             return sendProblem(ctx.response, 409, "no_tokens_configured",
@@ -190,6 +201,10 @@ void WebSessions::handle(RequestContext& ctx, auth::Principal& principal) const 
     } else if (method == "GET" || method == "DELETE") {
         const std::string id = sessionCookie(ctx.request);
         auto session = id.empty() ? std::nullopt : sessions_.use(id);
+        if (session && !tokens_.current()->isActive(session->principal.tokenSha256)) {  // revoked since sign-in
+            sessions_.remove(id);
+            session.reset();
+        }
         if (session) principal = session->principal;
         if (method == "GET") {
             if (session) return sendSession(ctx, &*session);

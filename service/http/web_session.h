@@ -8,7 +8,9 @@
 // session's CSRF token in X-CSRF-Token. Every state-changing request, however
 // authenticated, is refused when the browser says it comes from another site
 // (Origin, Sec-Fetch-Site), and without configured tokens only loopback host
-// names are served, so a rebinding DNS name cannot reach the open API.
+// names are served, so a rebinding DNS name cannot reach the open API. A
+// session ends with its token: once the token is revoked (tokens file
+// reloaded) the session is refused from the next request on.
 // Thread-safe; the session store is shared by all requests.
 #pragma once
 
@@ -21,7 +23,7 @@
 #include "auth/session_store.h"
 #include "auth/token_registry.h"
 #include "http/router.h"
-#include "partners/partner_registry.h"
+#include "offices/office_directory.h"
 
 namespace http {
 
@@ -32,6 +34,8 @@ struct WebSessionOptions {
     bool secureCookie = false;
     // Behind a TLS proxy the browser's host may arrive as X-Forwarded-Host.
     bool behindProxy = false;
+    // The office an open API acts for (office.default).
+    std::string localOffice;
 };
 
 class WebSessions {
@@ -40,8 +44,8 @@ public:
     static constexpr const char* kCsrfHeader = "X-CSRF-Token";
 
     // All references must outlive this object.
-    WebSessions(auth::SessionStore& sessions, std::shared_ptr<const auth::TokenRegistry> tokens,
-                const partners::PartnerRegistry& partners, WebSessionOptions options);
+    WebSessions(auth::SessionStore& sessions, const auth::TokenFile& tokens, const offices::OfficeRegistry& offices,
+                WebSessionOptions options);
 
     // Answers 403 and returns true for a request that must not be served: a
     // state-changing request from another site, or (open API) a host name
@@ -69,8 +73,8 @@ private:
     void signIn(RequestContext& ctx, auth::Principal& principal) const;
 
     auth::SessionStore& sessions_;
-    std::shared_ptr<const auth::TokenRegistry> tokens_;
-    const partners::PartnerRegistry& partners_;
+    const auth::TokenFile& tokens_;
+    const offices::OfficeRegistry& offices_;
     WebSessionOptions options_;
 };
 

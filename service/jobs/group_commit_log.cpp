@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ops/metrics.h"
+
 namespace jobs {
 
 using common::Result;
@@ -43,6 +45,8 @@ Result<std::unique_ptr<GroupCommitLog>> GroupCommitLog::open(const std::string& 
 }
 
 Status GroupCommitLog::sync() {
+    static ops::Histogram& seconds = ops::serviceMetrics().storeSyncSeconds.labels({});
+    ops::Timer timed(seconds);  // declared first: observed after the lock is released
     std::unique_lock<std::mutex> lock(mutex_);
     // Whatever this caller committed is covered by any sync that starts from
     // now on. While one runs, later callers wait and the next sync covers

@@ -64,7 +64,9 @@ struct Job {
     std::string deliveryJson = "{}";  // JSON object: channel details (partner, fax number, mask, results)
     long long heldUntilUs = 0;       // held fax jobs: when the hold window ends
     std::string sentAt;              // ISO 8601 +09:00 when the gateway or printer reported success; "" before
-    std::string receiptJson;         // JSON object of the receipt confirmation, "" before one is recorded
+    // JSON object of the last receipt confirmation as earlier versions kept it, "" if none. Receipt
+    // confirmations are now only "receipt_confirmed" events (app/delivery_records.h).
+    std::string receiptJson;
     // The reply reference printed on every page (reply/reply_ref.h), stored
     // form; "" for jobs accepted before issue 18. Kept in reply_refs.
     std::string replyRef;
@@ -101,7 +103,7 @@ struct Event {
     long long seq = 0;  // increases with every event in the store
     std::string jobId;
     std::string kind;        // accepted, rendered, held, spooled, sent, failed, retried, cancelled,
-                             // downloaded, receipt_confirmed, ...
+                             // downloaded, receipt_confirmed, delivered, ...
     std::string at;          // ISO 8601 +09:00
     std::string actor;       // who caused it: a user id, "system", "recovery"
     std::string detailJson;  // JSON object, "{}" when there is nothing to add
@@ -129,7 +131,7 @@ struct AuditEntry {
     long long seq = 0;
     std::string at;        // set by the store
     long long atUs = 0;    // set by the store, unless appendAudit is given one (a window's start)
-    std::string office;    // partner id of the token's office, "" when unauthenticated
+    std::string office;    // id of the token's office, "" when unauthenticated
     std::string role;      // "submitter", "admin" or "" when unauthenticated
     std::string method;    // "" for an aggregated row
     std::string route;     // the route pattern or the path; "(any)" for an aggregated row
@@ -137,6 +139,7 @@ struct AuditEntry {
     std::string client;    // client address; "*" for addresses past the tracking limit
     int status = 0;        // HTTP status answered
     int count = 1;         // requests this row stands for
+    std::string tokenName;  // the token's name in the tokens file ("local" for the open API, "" when unauthenticated)
 };
 
 struct AuditFilter {

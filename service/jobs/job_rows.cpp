@@ -65,6 +65,9 @@ public:
         // The table's CHECK allows only these two.
         if (!parsedChannel) throw DataException("job " + job.id + " has unknown channel '" + channel + "'");
         job.channel = *parsedChannel;
+        // Stored as "office<US>key" (scopedIdempotencyKey); the job shows the client's key.
+        const size_t separator = idempotencyKey.find('\x1f');
+        if (separator != std::string::npos) idempotencyKey.erase(0, separator + 1);
         job.idempotencyKey = idempotencyKey.empty() ? std::nullopt : std::optional<std::string>(idempotencyKey);
         job.patientRef = patientRef.empty() ? std::nullopt : std::optional<std::string>(patientRef);
         job.createdAtUs = createdAtUs;
@@ -110,11 +113,14 @@ Result<Job> selectOneJob(Session& s, const std::string& tail, const std::vector<
     return std::move(rows.front());
 }
 
+std::string scopedIdempotencyKey(const std::string& office, const std::string& key) { return office + '\x1f' + key; }
+
 Status checkUnique(Session& s, const Job& job) {
     if (jobExists(s, job.id)) return Status::conflict("job " + job.id + " already exists");
     if (job.idempotencyKey) {
         std::vector<std::string> holder;
-        s << "SELECT id FROM jobs WHERE idempotency_key = ?", bind(*job.idempotencyKey), into(holder), now;
+        const std::string scoped = scopedIdempotencyKey(job.office, *job.idempotencyKey);
+        s << "SELECT id FROM jobs WHERE idempotency_key = ?", bind(scoped), into(holder), now;
         if (!holder.empty()) return Status::conflict("idempotency key already used by job " + holder.front());
     }
     if (!job.replyRef.empty()) {
@@ -128,12 +134,13 @@ Status checkUnique(Session& s, const Job& job) {
 void insertJob(Session& s, const Job& job, const std::string& actor, const Poco::Timestamp& created,
                const std::string& updatedAt) {
     const std::string at = common::isoJst(created);
+    const std::string key = job.idempotencyKey ? scopedIdempotencyKey(job.office, *job.idempotencyKey) : "";
     s << "INSERT INTO jobs (id, sheet_id, channel, destination, state, request_json, request_hash,"
          " idempotency_key, patient_ref, page_count, warnings_json, error_code, error_message, attempt,"
          " created_at, updated_at, created_at_us, office, delivery_json, held_until_us)"
          " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         bind(job.id), bind(job.sheetId), bind(channelName(job.channel)), bind(job.destination),
-        bind(stateName(job.state)), bind(job.requestJson), bind(job.requestHash), bind(job.idempotencyKey.value_or("")),
+        bind(stateName(job.state)), bind(job.requestJson), bind(job.requestHash), bind(key),
         bind(job.patientRef.value_or("")), bind(job.pageCount), bind(job.warningsJson), bind(job.errorCode),
         bind(job.errorMessage), bind(job.attempt), bind(at), bind(updatedAt),
         bind(static_cast<Poco::Int64>(created.epochMicroseconds())), bind(job.office), bind(job.deliveryJson),

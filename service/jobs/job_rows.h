@@ -25,6 +25,10 @@ std::vector<Job> selectJobs(Poco::Data::Session& s, const std::string& tail, con
 common::Result<Job> selectOneJob(Poco::Data::Session& s, const std::string& tail, const std::vector<Param>& params,
                                  const std::string& notFound);
 
+// Idempotency keys are the office's own: the column holds "office<US>key"
+// (US = the unit separator, 0x1F), so two offices may use the same key.
+std::string scopedIdempotencyKey(const std::string& office, const std::string& key);
+
 // Conflicts a new job can meet (its id, its idempotency key): checked inside
 // the write transaction, so no other writer can slip in between.
 common::Status checkUnique(Poco::Data::Session& s, const Job& job);

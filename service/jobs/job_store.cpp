@@ -137,11 +137,12 @@ Result<Job> JobStore::findByReplyRef(const std::string& ref) const {
     });
 }
 
-Result<Job> JobStore::findByIdempotencyKey(const std::string& key) const {
+Result<Job> JobStore::findByIdempotencyKey(const std::string& office, const std::string& key) const {
     if (key.empty()) return Status::notFound("no job for an empty idempotency key");
     return guarded("find job by idempotency key", [&]() -> Result<Job> {
         std::lock_guard<std::mutex> lock(mutex_);
-        return selectOneJob(*session_, "WHERE idempotency_key = ?", {key}, "no job for this idempotency key");
+        return selectOneJob(*session_, "WHERE idempotency_key = ?", {scopedIdempotencyKey(office, key)},
+                            "no job for this idempotency key");
     });
 }
 
@@ -152,6 +153,14 @@ Result<Job> JobStore::findRecentDuplicate(const std::string& requestHash, long l
         return selectOneJob(*session_,
                             "WHERE request_hash = ? AND created_at_us >= ? ORDER BY created_at_us DESC, rowid DESC",
                             {requestHash, static_cast<Poco::Int64>(sinceUs)}, "no recent job with this request");
+    });
+}
+
+Status JobStore::checkWritable() const {
+    return guarded("check the job store is writable", [&]() -> Status {
+        std::lock_guard<std::mutex> lock(mutex_);
+        WriteTransaction tx(*session_);  // rolled back when it goes out of scope
+        return Status::ok();
     });
 }
 
@@ -318,6 +327,25 @@ Result<long long> JobStore::count(const JobFilter& filter) const {
         st, into(n);
         st.execute();
         return static_cast<long long>(n);
+    });
+}
+
+Result<std::vector<JobStore::StateCount>> JobStore::countByState() const {
+    return guarded("count jobs by state", [&]() -> Result<std::vector<StateCount>> {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<std::string> states, channels;
+        std::vector<Poco::Int64> counts;
+        *session_ << "SELECT state, channel, COUNT(*) FROM jobs GROUP BY state, channel", into(states),
+            into(channels), into(counts), now;
+        std::vector<StateCount> out;
+        for (size_t i = 0; i < states.size(); ++i) {
+            auto state = parseState(states[i]);
+            auto channel = parseChannel(channels[i]);
+            // The schema's CHECK constraints allow no other values.
+            if (!state || !channel) return Status::internal("job store holds state " + states[i] + " on " + channels[i]);
+            out.push_back({*state, *channel, static_cast<long long>(counts[i])});
+        }
+        return out;
     });
 }
 

@@ -68,7 +68,7 @@ public:
 
     // Schema version of the open database (kSchemaVersion after open()).
     common::Result<int> schemaVersion() const;
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     // Stores a new job and its "accepted" event in one transaction. The store
     // sets createdAt, updatedAt and createdAtUs from its clock. Returns
@@ -90,8 +90,9 @@ public:
     common::Result<Job> get(const std::string& id) const;
     // The job whose reply reference (stored form) this is. NotFound if none.
     common::Result<Job> findByReplyRef(const std::string& ref) const;
-    // The job created with this idempotency key (until purged). NotFound if none.
-    common::Result<Job> findByIdempotencyKey(const std::string& key) const;
+    // The job the office created with this idempotency key (until purged).
+    // NotFound if none; another office's key is never found.
+    common::Result<Job> findByIdempotencyKey(const std::string& office, const std::string& key) const;
     // The newest job with this request hash created at or after sinceUs, in
     // any state; the caller decides whether it counts as a duplicate. NotFound if none.
     common::Result<Job> findRecentDuplicate(const std::string& requestHash, long long sinceUs) const;
@@ -144,6 +145,14 @@ public:
     common::Result<std::vector<Job>> list(const JobFilter& filter) const;
     // Number of jobs matching the filter, ignoring limit and offset.
     common::Result<long long> count(const JobFilter& filter) const;
+    // How many jobs are in each state on each channel, for the metrics:
+    // only the pairs that have jobs, in no particular order.
+    struct StateCount {
+        JobState state;
+        Channel channel;
+        long long jobs;
+    };
+    common::Result<std::vector<StateCount>> countByState() const;
     // Jobs in Accepted, Rendering, Rendered or Held, oldest first: what a
     // restarted service must finish (see isUnfinished()).
     common::Result<std::vector<Job>> unfinished() const;
@@ -186,6 +195,11 @@ public:
                                                const std::string& actor, const std::string& detailJson);
     // The offices that faxed to this destination (a partner id), each once.
     common::Result<std::vector<std::string>> officesFaxing(const std::string& destination) const;
+    // For the readiness check: takes the write lock of the database file
+    // (BEGIN IMMEDIATE) and rolls back, so a file another process keeps
+    // locked, or a connection that can no longer write, shows. Writes
+    // nothing. Unavailable when the file stays locked, IOError otherwise.
+    common::Status checkWritable() const;
 
     // Forgets idempotency keys of jobs created before olderThanUs, so the
     // same key can be used again. The jobs themselves stay.

@@ -19,11 +19,11 @@ Status JobStore::appendAudit(const AuditEntry& e) {
     return durable(guarded("append audit entry", [&]() -> Status {
         std::lock_guard<std::mutex> lock(mutex_);
         const Poco::Timestamp t = e.atUs > 0 ? Poco::Timestamp(e.atUs) : clock_.now();
-        *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status, request_count)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status, request_count,"
+                     " token_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             bind(common::isoJst(t)), bind(static_cast<Poco::Int64>(t.epochMicroseconds())), bind(e.office),
             bind(e.role), bind(e.method), bind(e.route), bind(e.jobId), bind(e.client), bind(e.status),
-            bind(e.count), now;
+            bind(e.count), bind(e.tokenName), now;
         return Status::ok();
     }), Sync::Deferred);
 }
@@ -34,7 +34,8 @@ Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const
     return guarded("read audit trail", [&]() -> Result<std::vector<AuditEntry>> {
         std::lock_guard<std::mutex> lock(mutex_);
         std::string sql =
-            "SELECT seq, at, at_us, office, role, method, route, job_id, client, status, request_count FROM audit";
+            "SELECT seq, at, at_us, office, role, method, route, job_id, client, status, request_count, token_name"
+            " FROM audit";
         std::vector<Param> params;
         std::vector<std::string> terms;
         if (filter.office) terms.push_back("office = ?"), params.push_back(*filter.office);
@@ -47,15 +48,15 @@ Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const
         params.push_back(static_cast<Poco::Int64>(filter.offset));
         Statement st = prepared(*session_, sql, params);
         std::vector<Poco::Int64> seq, atUs;
-        std::vector<std::string> at, office, role, method, route, jobId, client;
+        std::vector<std::string> at, office, role, method, route, jobId, client, tokenName;
         std::vector<int> status, count;
         st, into(seq), into(at), into(atUs), into(office), into(role), into(method), into(route), into(jobId),
-            into(client), into(status), into(count);
+            into(client), into(status), into(count), into(tokenName);
         st.execute();
         std::vector<AuditEntry> out;
         for (size_t i = 0; i < seq.size(); ++i)
             out.push_back({seq[i], at[i], atUs[i], office[i], role[i], method[i], route[i], jobId[i], client[i],
-                           status[i], count[i]});
+                           status[i], count[i], tokenName[i]});
         return out;
     });
 }

@@ -104,7 +104,16 @@ void addAuditCount(Session& s) {
     s << "ALTER TABLE audit ADD COLUMN request_count INTEGER NOT NULL DEFAULT 1 CHECK (request_count >= 1)", now;
 }
 
-// Issue 18: the reply reference printed on every page of a job, so that a
+// Version 4: offices as tenants. Idempotency keys belong to the office that
+// sent them (the column's UNIQUE stays; it now holds "office<US>key", see
+// job_rows.h), and the audit trail names the token that was used.
+void addOfficeScope(Session& s) {
+    s << "UPDATE jobs SET idempotency_key = office || char(31) || idempotency_key WHERE idempotency_key IS NOT NULL",
+        now;
+    s << "ALTER TABLE audit ADD COLUMN token_name TEXT NOT NULL DEFAULT ''", now;
+}
+
+// Version 5 (issue 18): the reply reference printed on every page of a job, so that a
 // page faxed back finds its job. Random, so one row per reference; the office
 // scopes a reference a person types in the inbox.
 void addReplyRefs(Session& s) {
@@ -115,7 +124,7 @@ void addReplyRefs(Session& s) {
         now;
 }
 
-// Issue 18: faxes received back. Each received file once (by SHA-256, so a
+// Version 6 (issue 18): faxes received back. Each received file once (by SHA-256, so a
 // re-delivered copy is not attached twice), the pages that answer a job as
 // its received replies, and pages no job was found for in the inbox.
 void addReceivedFaxes(Session& s) {
@@ -168,8 +177,9 @@ const Migration kMigrations[] = {
     {1, createSchemaV1},
     {2, addDeliveryAndAudit},
     {3, addAuditCount},
-    {4, addReplyRefs},
-    {5, addReceivedFaxes},
+    {4, addOfficeScope},
+    {5, addReplyRefs},
+    {6, addReceivedFaxes},
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");

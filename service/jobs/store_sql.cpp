@@ -1,12 +1,16 @@
 #include "jobs/store_sql.h"
 
+#include "ops/metrics.h"
+
 namespace jobs {
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 
-WriteTransaction::WriteTransaction(Session& s) : s_(s) { s_ << "BEGIN IMMEDIATE", now; }
+WriteTransaction::WriteTransaction(Session& s) : s_(s), begun_(std::chrono::steady_clock::now()) {
+    s_ << "BEGIN IMMEDIATE", now;
+}
 
 WriteTransaction::~WriteTransaction() {
     if (committed_) return;
@@ -20,6 +24,8 @@ WriteTransaction::~WriteTransaction() {
 void WriteTransaction::commit() {
     s_ << "COMMIT", now;
     committed_ = true;
+    static ops::Histogram& seconds = ops::serviceMetrics().storeCommitSeconds.labels({});
+    seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count());
 }
 
 Statement prepared(Session& s, const std::string& sql, const std::vector<Param>& params) {

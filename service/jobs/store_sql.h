@@ -9,6 +9,7 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
+#include <chrono>
 #include <string>
 #include <variant>
 #include <vector>
@@ -32,6 +33,7 @@ public:
 private:
     Poco::Data::Session& s_;
     bool committed_ = false;
+    const std::chrono::steady_clock::time_point begun_;  // for the commit metric
 };
 
 // Runs body and turns whatever Poco or the standard library throws into a

@@ -165,21 +165,9 @@ std::optional<double> parseNumber(const std::string& s) {
 
 // "2025-04-01T15:10:00+09:00" (or Z, optional fraction) as seconds since the epoch.
 std::optional<std::time_t> parseIsoTime(const std::string& iso) {
-    static const std::regex kIso(
-        R"(^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):?(\d{2}))$)");
-    std::smatch m;
-    if (!std::regex_match(iso, m, kIso)) return std::nullopt;
-    auto num = [&m](int i) { return std::stoi(m[i].str()); };
-    int month = num(2), day = num(3), hour = num(4), minute = num(5), second = num(6);
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-        return std::nullopt;
-    const form::Date date{num(1), month, day};
-    long long t = form::daysSinceEpoch(date) * 86400 + hour * 3600 + minute * 60 + second;
-    if (m[7].matched) {
-        int offset = num(8) * 3600 + num(9) * 60;
-        t -= m[7].str() == "+" ? offset : -offset;
-    }
-    return static_cast<std::time_t>(t);
+    auto seconds = form::parseIsoEpochSeconds(iso);
+    if (!seconds) return std::nullopt;
+    return static_cast<std::time_t>(*seconds);
 }
 
 // ---- Names -----------------------------------------------------------------

@@ -302,4 +302,19 @@ Result<CupsJobState> CupsPrinter::state(int cupsJobId) const {
     return result;
 }
 
+Status CupsPrinter::checkQueue() const {
+    auto http = connectTo(server_, queue_, timeoutMs_);
+    if (!http) return http.status();
+    char printerUri[HTTP_MAX_URI];
+    httpAssembleURIf(HTTP_URI_CODING_ALL, printerUri, sizeof printerUri, "ipp", nullptr, "localhost", 0,
+                     "/printers/%s", queue_.c_str());
+    static const char* const kAttributes[] = {"printer-name", "printer-state"};
+    ipp_t* request = attributesRequest(IPP_OP_GET_PRINTER_ATTRIBUTES, "printer-uri", printerUri, kAttributes);
+    IppMessage response(cupsDoRequest(http->get(), request, "/"));
+    std::string context = "CUPS queue " + queue_ + " at " + serverName();
+    if (cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND) return Status::notFound(context + " does not exist");
+    if (!response || cupsLastError() >= IPP_STATUS_ERROR_BAD_REQUEST) return lastCupsError(context);
+    return Status::ok();
+}
+
 }  // namespace spool

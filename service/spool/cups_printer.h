@@ -69,6 +69,12 @@ public:
     // cupsd cannot be reached; IOError with CUPS's error text otherwise.
     common::Result<CupsJobState> state(int cupsJobId) const;
 
+    // Whether cupsd answers and knows the queue (IPP Get-Printer-Attributes),
+    // for the readiness check. OK also for a stopped queue: jobs wait there
+    // and resume, which the job states show. Unavailable when cupsd cannot
+    // be reached, NotFound when it has no such queue, IOError otherwise.
+    common::Status checkQueue() const;
+
     const std::string& queue() const { return queue_; }
     // The server as given, or "(default)" when empty; for messages.
     std::string serverName() const;

@@ -31,7 +31,7 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -54,9 +54,9 @@ def free_port():
 class Server:
     """The real renkei binary with its own data folder and tokens file."""
 
-    def __init__(self, renkei, work):
-        out = subprocess.run([renkei, "token", "new", "--office", "harenire", "--role", "submitter",
-                              "--name", "harenire-desk"], check=True, capture_output=True, text=True).stdout
+    def __init__(self, renkei, work, source):
+        out = subprocess.run([renkei, "token", "new", "--office", "harunire-no-oka", "--role", "submitter",
+                              "--name", "harenire-desk", "--config", os.path.join(source, "config", "renkei.properties")], check=True, capture_output=True, text=True).stdout
         lines = [l.strip() for l in out.splitlines() if l.strip()]
         self.token = next(l for l in lines if l.startswith("rk_"))
         token_line = next(l for l in lines if l.startswith("harenire-desk,"))
@@ -67,8 +67,13 @@ class Server:
         self.data = os.path.join(work, "data")
         config = os.path.join(work, "renkei.properties")
         with open(config, "w", encoding="utf-8") as f:
+            # The embedded defaults are the package's paths: point them at the tree.
             f.write(f"server.port = {self.port}\ndata.dir = {self.data}\nauth.tokensFile = {tokens}\n"
-                    f"fax.holdSeconds = {HOLD_SECONDS}\ndispatch.pollMs = 100\n")
+                    f"fax.holdSeconds = {HOLD_SECONDS}\ndispatch.pollMs = 100\n"
+                    f"templates.dir = {os.path.join(source, 'templates')}\n"
+                    f"web.dir = {os.path.join(source, 'web')}\n"
+                    f"partners.file = {os.path.join(source, 'config', 'partners.csv')}\n"
+                    f"offices.file = {os.path.join(source, 'config', 'offices.csv')}\n")
         self.log = open(os.path.join(work, "server.log"), "w", encoding="utf-8")
         self.proc = subprocess.Popen([renkei, "--config", config], stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -129,10 +134,18 @@ class Page:
         return el
 
     def click(self, css):
-        el = self.center(self.find(css))
-        self.wait(EC.element_to_be_clickable(el), 10, f"{css} not clickable")
-        el.click()
-        return el
+        # The partner list and other views are redrawn when a search answers:
+        # an element found just before that is stale, so find it again.
+        for attempt in range(5):
+            try:
+                el = self.center(self.find(css))
+                self.wait(EC.element_to_be_clickable(el), 10, f"{css} not clickable")
+                el.click()
+                return el
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
 
     def type(self, css, text, clear=True):
         el = self.center(self.find(css))
@@ -174,7 +187,7 @@ def run(args):
         if old.endswith(".png"):
             os.remove(os.path.join(args.out, old))
     work = tempfile.mkdtemp(prefix="renkei-browser-", dir=os.environ.get("RENKEI_TEST_TMP"))
-    server = Server(args.renkei, work)
+    server = Server(args.renkei, work, os.path.abspath(args.source))
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -47,8 +47,20 @@ int freePort() {
     return socket.address().port();
 }
 
+config::Settings sourceTreeSettings(const std::string& dataDir) {
+    config::Settings settings;
+    settings.port = 0;
+    settings.dataDir = dataDir;
+    settings.templatesDir = testing_support::sourcePath("templates");
+    settings.webDir = testing_support::sourcePath("web");
+    settings.partnersFile = testing_support::sourcePath("config/partners.csv");
+    settings.officesFile = testing_support::sourcePath("config/offices.csv");
+    return settings;
+}
+
 Poco::ProcessHandle launchBinary(int port, const std::string& dataDir, Poco::Pipe& output) {
-    Poco::Process::Args args = {"--port", std::to_string(port), "--data", dataDir};
+    Poco::Process::Args args = {"--config", testing_support::sourcePath("config/renkei.properties"),
+                                "--port", std::to_string(port), "--data", dataDir};
     return Poco::Process::launch(RENKEI_BINARY, args, testing_support::sourcePath(""), nullptr, &output, &output);
 }
 
@@ -75,10 +87,8 @@ common::Result<Started> startServer(const config::Settings& settings) {
 
 TestServer::TestServer() : TestServer([](config::Settings&) {}) {}
 
-TestServer::TestServer(const std::function<void(config::Settings&)>& adjust) {
-    settings_.port = 0;
-    settings_.dataDir = dir_.file("data");
-    settings_.templatesDir = testing_support::sourcePath("templates");
+TestServer::TestServer(const std::function<void(config::Settings&)>& adjust)
+    : settings_(sourceTreeSettings(dir_.file("data"))) {
     adjust(settings_);
     auto started = startServer(settings_);
     if (!started) throw std::runtime_error("server did not start: " + started.status().toString());

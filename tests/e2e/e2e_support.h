@@ -34,8 +34,14 @@ Response request(int port, const std::string& method, const std::string& path, c
 // A TCP port on 127.0.0.1 that was free when asked.
 int freePort();
 
-// Starts the built renkei binary on port with dataDir, its log (stdout and
-// stderr) going to output. The caller reads output and ends the process.
+// Settings for a server run from the source tree: port 0 (any free one),
+// dataDir, and the tree's templates/, web/ and config/partners.csv (the
+// embedded defaults are the Debian package's paths).
+config::Settings sourceTreeSettings(const std::string& dataDir);
+
+// Starts the built renkei binary with the tree's config/renkei.properties on
+// port with dataDir, its log (stdout and stderr) going to output. The caller
+// reads output and ends the process.
 Poco::ProcessHandle launchBinary(int port, const std::string& dataDir, Poco::Pipe& output);
 
 // Polls GET /healthz until it answers 200; false after about timeoutMs.

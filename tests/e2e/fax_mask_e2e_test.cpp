@@ -89,6 +89,7 @@ Object::Ptr namedFields(const form::SheetTemplate& sheet, const Names& n, int* t
     Object::Ptr fields = Poco::JSON::Parser().parse(sample(sheet.id)).extract<Object::Ptr>()->getObject("fields");
     for (const auto& f : sheet.fields) {
         if (f.personal) continue;  // masked by rule; keeps pt_name, pt_address as they are
+        if (f.key.rfind("sender_", 0) == 0) continue;  // the office's registered profile, not typed in (issue 15)
         if (f.type == form::FieldType::Text || f.type == form::FieldType::MText) {
             if (f.isNote && !fields->has(f.key)) continue;
             if (auto v = nameValue(f, n)) {

@@ -144,8 +144,8 @@ struct Tokens {
 };
 
 Tokens writeTokens(const testing_support::TempDir& dir) {
-    auto submitter = auth::newToken("harenire-desk", "harenire", auth::Role::Submitter);
-    auto admin = auth::newToken("it-admin", "harenire", auth::Role::Admin);
+    auto submitter = auth::newToken("harenire-desk", "harunire-no-oka", auth::Role::Submitter);
+    auto admin = auth::newToken("it-admin", "harunire-no-oka", auth::Role::Admin);
     Tokens t{submitter.token, admin.token, dir.file("tokens.csv")};
     testing_support::writeFile(t.file, "name,office,role,sha256,status\n" + submitter.line + "\n" + admin.line + "\n");
     return t;

@@ -39,10 +39,10 @@ struct Tokens {
 
 Tokens writeTokens(const testing_support::TempDir& dir) {
     Tokens t;
-    auto a = auth::newToken("harenire-desk", "harenire", auth::Role::Submitter);
-    auto b = auth::newToken("kamui-desk", "kamui-houkatsu", auth::Role::Submitter);
-    auto admin = auth::newToken("it-admin", "harenire", auth::Role::Admin);
-    auto old = auth::newToken("old-laptop", "harenire", auth::Role::Submitter);
+    auto a = auth::newToken("harenire-desk", "harunire-no-oka", auth::Role::Submitter);
+    auto b = auth::newToken("kamui-desk", "nanakamado", auth::Role::Submitter);
+    auto admin = auth::newToken("it-admin", "harunire-no-oka", auth::Role::Admin);
+    auto old = auth::newToken("old-laptop", "harunire-no-oka", auth::Role::Submitter);
     std::string revokedLine = old.line.substr(0, old.line.rfind(',')) + ",revoked";
     t = {a.token, b.token, admin.token, old.token, dir.file("tokens.csv")};
     testing_support::writeFile(t.file, "name,office,role,sha256,status\n" + a.line + "\n" + b.line + "\n" + admin.line +
@@ -83,7 +83,7 @@ TEST_CASE("An office never sees another office's jobs or documents", "[e2e][secu
     Response created = request(server.port(), "POST", "/api/v1/jobs", printJob("admission-info"), bearer(t.officeA));
     REQUIRE(created.status == 201);
     const std::string id = created.json()->getValue<std::string>("id");
-    CHECK(created.json()->getValue<std::string>("office") == "harenire");
+    CHECK(created.json()->getValue<std::string>("office") == "harunire-no-oka");
     for (const char* suffix : {"", "/document?format=pdf", "/document?format=xlsx", "/events"}) {
         INFO(suffix);
         CHECK(request(server.port(), "GET", "/api/v1/jobs/" + id + suffix, "", bearer(t.officeB)).status == 404);
@@ -111,15 +111,15 @@ TEST_CASE("Only an admin reads the audit trail, which records every access", "[e
     auto entries = audit.json()->getArray("entries");
     REQUIRE(entries->size() == 2);
     auto denied = entries->getObject(0);  // newest first
-    CHECK(denied->getValue<std::string>("office") == "kamui-houkatsu");
+    CHECK(denied->getValue<std::string>("office") == "nanakamado");
     CHECK(denied->getValue<std::string>("route") == "/api/v1/jobs/{id}");
     CHECK(denied->getValue<int>("status") == 404);
     CHECK(denied->getValue<std::string>("client") == "127.0.0.1");
     auto post = entries->getObject(1);
-    CHECK(post->getValue<std::string>("office") == "harenire");
+    CHECK(post->getValue<std::string>("office") == "harunire-no-oka");
     CHECK(post->getValue<std::string>("role") == "submitter");
     CHECK(post->getValue<std::string>("method") == "POST");
-    Response byOffice = request(server.port(), "GET", "/api/v1/audit?office=kamui-houkatsu", "", bearer(t.admin));
+    Response byOffice = request(server.port(), "GET", "/api/v1/audit?office=nanakamado", "", bearer(t.admin));
     CHECK(byOffice.json()->getArray("entries")->size() == 1);
 }
 
@@ -174,11 +174,8 @@ TEST_CASE("A client that sends half a request is dropped", "[e2e][security]") {
 TEST_CASE("The server refuses plain HTTP on a non-loopback address, and serves HTTPS with a certificate", "[e2e][security][tls]") {
     testing_support::TempDir dir;
     {
-        config::Settings s;
+        config::Settings s = sourceTreeSettings(dir.file("data"));
         s.host = "0.0.0.0";
-        s.port = 0;
-        s.dataDir = dir.file("data");
-        s.templatesDir = testing_support::sourcePath("templates");
         auto started = startServer(s);
         REQUIRE_FALSE(started);
         CHECK(started.status().message().find("TLS") != std::string::npos);

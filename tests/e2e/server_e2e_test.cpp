@@ -261,10 +261,8 @@ TEST_CASE("The built binary starts on a free port, serves and stops on SIGTERM",
 TEST_CASE("A second server on a port already in use does not start", "[e2e]") {
     TestServer first;
     TempDir dir;
-    config::Settings settings;
+    config::Settings settings = sourceTreeSettings(dir.file("data"));
     settings.port = first.port();
-    settings.dataDir = dir.file("data");
-    settings.templatesDir = testing_support::sourcePath("templates");
     // With SO_REUSEPORT both would listen and share the connections.
     auto second = startServer(settings);
     REQUIRE_FALSE(second.isOk());

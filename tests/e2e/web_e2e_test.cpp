@@ -29,8 +29,8 @@ struct Tokens {
 };
 
 Tokens writeTokens(const testing_support::TempDir& dir) {
-    auto a = auth::newToken("harenire-desk", "harenire", auth::Role::Submitter);
-    auto b = auth::newToken("kamui-desk", "kamui-houkatsu", auth::Role::Submitter);
+    auto a = auth::newToken("harenire-desk", "harunire-no-oka", auth::Role::Submitter);
+    auto b = auth::newToken("kamui-desk", "nanakamado", auth::Role::Submitter);
     Tokens t{a.token, b.token, dir.file("tokens.csv")};
     testing_support::writeFile(t.file, "name,office,role,sha256,status\n" + a.line + "\n" + b.line + "\n");
     return t;
@@ -158,7 +158,7 @@ TEST_CASE("Signing in exchanges the token for an HttpOnly, SameSite=Strict sessi
     CHECK(cookie.find("Max-Age") == std::string::npos);  // gone with the browser; the server ends it when idle
     CHECK(cookie.find(t.officeA) == std::string::npos);  // the token itself is never handed back
     auto body = r.json();
-    CHECK(body->getValue<std::string>("office") == "harenire");
+    CHECK(body->getValue<std::string>("office") == "harunire-no-oka");
     CHECK(body->getValue<bool>("authRequired"));
     CHECK(body->getObject("officeInfo")->getValue<std::string>("name") == "居宅介護支援事業所 はるにれの丘");
     CHECK(body->getValue<int>("idleSeconds") == 1800);

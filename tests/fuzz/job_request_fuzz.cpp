@@ -33,7 +33,9 @@ T orDie(common::Result<T> result, const char* what) {
 
 const Service& service() {
     static const Service s = [] {
-        config::Settings settings;  // the embedded defaults: templates/, config/partners.csv, the Debian fonts
+        config::Settings settings;  // the Debian fonts of the embedded defaults; the tree's templates and partners
+        settings.templatesDir = RENKEI_SOURCE_DIR "/templates";
+        settings.partnersFile = RENKEI_SOURCE_DIR "/config/partners.csv";
         Service out;
         auto templates = orDie(form::TemplateRegistry::load(settings.templatesDir), "templates");
         auto fonts = orDie(render::FontMetrics::open(settings.primaryFont, settings.fallbackFont), "fonts");

@@ -33,6 +33,7 @@ const EVENTS = {
   cancelled: '送信取消',
   downloaded: '文書を出力',
   receipt_confirmed: '受信確認を記録',
+  delivered: '送付(手渡し・郵送)を記録',
   spool_error: '送出エラー(自動で再試行)',
 };
 export function eventLabel(kind, channel) {

@@ -58,7 +58,9 @@ std::string writePdfFile(const PdfVecObjects& objects, const PdfObject& catalog,
     offsets.reserve(objects.GetSize());
     for (const PdfObject* object : objects) {
         if (object->Reference().ObjectNumber() != offsets.size() + 1) {
-            PODOFO_RAISE_ERROR_INFO(ePdfError_InternalLogic, "objects are not numbered 1..n");
+            // Not PODOFO_RAISE_ERROR_INFO: it records __FILE__, which would put the
+            // build machine's path into the binary (the package test refuses that).
+            throw PdfError(ePdfError_InternalLogic, "pdf_file.cpp", __LINE__, "objects are not numbered 1..n");
         }
         offsets.push_back(device.Tell());
         object->WriteObject(&device, ePdfWriteMode_Compact, nullptr);

@@ -5,123 +5,17 @@
 
 #include <catch2/catch.hpp>
 
-#include <Poco/File.h>
-#include <Poco/JSON/Parser.h>
-
-#include <condition_variable>
-#include <map>
-#include <mutex>
 #include <thread>
 
-#include "common/file_system.h"
-#include "config/settings.h"
 #include "form/wareki.h"
+#include "job_service_fixture.h"
 #include "test_support.h"
 
 namespace {
 
 using common::Status;
 
-// A step a thread stops at until the test lets it go on.
-class Gates {
-public:
-    void close(const std::string& step) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        closed_[step] = true;
-    }
-    // Called by the service's thread at each step.
-    void reach(const std::string& step) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        if (!closed_[step]) return;
-        arrived_[step] = true;
-        changed_.notify_all();
-        changed_.wait(lock, [&] { return !closed_[step]; });
-    }
-    void waitArrived(const std::string& step) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        REQUIRE(changed_.wait_for(lock, std::chrono::seconds(20), [&] { return arrived_[step]; }));
-    }
-    void open(const std::string& step) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        closed_[step] = false;
-        changed_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::map<std::string, bool> closed_;
-    std::map<std::string, bool> arrived_;
-};
-
-struct Fixture {
-    testing_support::TempDir dir;
-    config::Settings settings;
-    common::FixedClock clock{Poco::Timestamp::fromEpochTime(1764000000)};
-    common::PosixFileSystem fs;
-    Gates gates;
-    std::unique_ptr<app::DocumentService> documents;
-    std::unique_ptr<jobs::JobStore> store;
-    std::unique_ptr<spool::Spool> spool;
-    std::unique_ptr<partners::PartnerRegistry> partners;
-    std::unique_ptr<app::JobService> service;
-
-    Fixture() {
-        auto templates = form::TemplateRegistry::load(settings.templatesDir);
-        REQUIRE(templates.isOk());
-        auto fonts = render::FontMetrics::open(settings.primaryFont, settings.fallbackFont);
-        REQUIRE(fonts.isOk());
-        render::XlsxOptions xlsx;
-        xlsx.tempDir = dir.path();
-        documents = std::make_unique<app::DocumentService>(templates.value(), fonts.value(), xlsx);
-        auto opened = jobs::JobStore::open(dir.file("jobs.db"), clock);
-        REQUIRE(opened.isOk());
-        store = std::move(opened.value());
-        spool = std::make_unique<spool::Spool>(dir.file("spool"), fs);
-        REQUIRE(spool->prepare().isOk());
-        partners = std::make_unique<partners::PartnerRegistry>(settings.partnersFile);
-        std::vector<partners::LineProblem> problems;
-        REQUIRE(partners->reload(problems).isOk());
-        app::JobServiceOptions options;
-        options.delivery.faxHoldSeconds = 60;
-        options.stepHook = [this](const std::string& step) { gates.reach(step); };
-        service = std::make_unique<app::JobService>(*documents, *store, *spool, *partners, clock, options);
-    }
-
-    // A fax job to a directory partner, held for its window, which has ended.
-    std::string heldFaxDueNow() {
-        auto sample = Poco::JSON::Parser()
-                          .parse(testing_support::readFile(
-                              testing_support::sourcePath("templates/physician-contact/sample.json")))
-                          .extract<Poco::JSON::Object::Ptr>();
-        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        body->set("sheet", "physician-contact");
-        body->set("fields", sample->getObject("fields"));
-        Poco::JSON::Object::Ptr delivery = new Poco::JSON::Object;
-        delivery->set("channel", "fax");
-        delivery->set("partner", "toko-shirakaba");
-        body->set("delivery", delivery);
-        auto submitted = service->submit(body, "", "", "cm-test");
-        REQUIRE(submitted.isOk());
-        REQUIRE(submitted->job.state == jobs::JobState::Held);
-        clock.advanceSeconds(61);
-        return submitted->job.id;
-    }
-
-    // Files of the job anywhere in the fax spool.
-    int spooledFiles(const std::string& id) const {
-        int found = 0;
-        for (const char* sub : {"tmp", "new", "done", "failed"}) {
-            std::vector<std::string> names;
-            Poco::File(spool->path("fax", sub)).list(names);
-            for (const auto& name : names)
-                if (name.rfind(id, 0) == 0) ++found;
-        }
-        return found;
-    }
-
-    jobs::JobState state(const std::string& id) const { return store->get(id)->state; }
-};
+using Fixture = app_testing::JobServiceFixture;
 
 // Exactly one side won: a cancelled job left nothing in the spool, and a
 // dispatched one is in new/ with the cancel refused as a Conflict.

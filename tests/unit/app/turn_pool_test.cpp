@@ -51,6 +51,7 @@ TEST_CASE("with one worker and a queue of one, a third concurrent render is refu
     auto third = std::async(std::launch::async, [&] { return pool.acquire().status(); }).get();
     CHECK(third.code() == common::Status::Code::Unavailable);
     CHECK(pool.waiting() == 1);
+    CHECK(pool.refused() == 1);  // counted for the metrics; the waiting caller is not
 
     first.reset();  // the waiting render gets the worker
     REQUIRE(eventually([&] { return pool.waiting() == 0 && pool.running() == 1; }));
@@ -96,6 +97,7 @@ TEST_CASE("a render pool never runs more renders at once than it has workers", "
     for (auto& t : threads) t.join();
     CHECK(most.load() <= 2);
     CHECK(refused.load() == 0);  // 8 callers never exceed 2 workers + 64 waiting
+    CHECK(pool.refused() == 0);
     CHECK(pool.running() == 0);
 }
 

@@ -9,7 +9,7 @@ using auth::SessionStore;
 namespace {
 
 const long long kStartUs = 1743487800LL * 1000000;  // 2025-04-01 15:10 in Japan
-const Principal kDesk{"harenire-desk", "harenire", Role::Submitter};
+const Principal kDesk{"harenire-desk", "harenire", Role::Submitter, ""};
 
 }  // namespace
 

@@ -14,9 +14,17 @@ namespace {
 
 Date iso(const char* s) { return *form::parseIsoDate(s); }
 
-// Monday to Friday, 9:00–18:00, with the given holidays.
+// Monday to Friday, 9:00–18:00, closed on national holidays and the given days.
 BusinessCalendar office(std::initializer_list<const char*> holidays = {}) {
     BusinessCalendarConfig config;
+    for (const char* h : holidays) config.holidays.insert(iso(h));
+    return BusinessCalendar(config);
+}
+
+// The same office open on national holidays: closed on weekends and the given days only.
+BusinessCalendar plainOffice(std::initializer_list<const char*> holidays = {}) {
+    BusinessCalendarConfig config;
+    config.nationalHolidays = false;
     for (const char* h : holidays) config.holidays.insert(iso(h));
     return BusinessCalendar(config);
 }
@@ -87,7 +95,7 @@ TEST_CASE("Bad calendar settings are rejected naming every bad item", "[evidence
 }
 
 TEST_CASE("Business hours run from opening up to but not including closing time", "[evidence][calendar]") {
-    BusinessCalendar calendar = office({"2025-04-29"});
+    BusinessCalendar calendar = plainOffice({"2025-04-29"});  // the office's own closed day
     const Date monday = iso("2025-04-07");
     CHECK(calendar.isBusinessDay(monday));
     CHECK_FALSE(calendar.isBusinessDay(iso("2025-04-12")));  // Saturday
@@ -189,7 +197,7 @@ TEST_CASE("The admitted-after-hours flag overrides the admission time", "[eviden
 }
 
 TEST_CASE("An admission on a closed weekday counts as after hours whatever the time", "[evidence][admission]") {
-    BusinessCalendar calendar = office({"2025-04-29"});
+    BusinessCalendar calendar = office();  // closed on national holidays without listing them
     Admission holiday = admittedAt("2025-04-29", TimeOfDay{10, 0});  // 昭和の日, a Tuesday
     CHECK(sentOn(holiday, "2025-04-30", calendar).tier == "I");
     CHECK(sentOn(holiday, "2025-05-01", calendar).tier == "II");
@@ -213,6 +221,63 @@ TEST_CASE("Without an admission time a business-day admission is taken as within
     CHECK(nextDay.tier == "II");
     CHECK(hasWarning(nextDay.warnings, "admission_time_unknown"));
     CHECK(hasWarning(admissionDeadlines(unknown, calendar).warnings, "admission_time_unknown"));
+}
+
+// ---- national holidays (issue 15) -------------------------------------------------------
+
+TEST_CASE("An admission on a weekday national holiday extends tier I to the next day", "[evidence][admission][holidays]") {
+    Admission comingOfAge = admittedAt("2026-01-12", TimeOfDay{10, 0});  // 成人の日, a Monday
+    BusinessCalendar calendar = office();
+    AdmissionTier tuesday = sentOn(comingOfAge, "2026-01-13", calendar);
+    CHECK(tuesday.tier == "I");
+    CHECK(tuesday.deadlineI == "2026-01-13");
+    CHECK(tuesday.warnings.empty());
+    CHECK(sentOn(comingOfAge, "2026-01-14", calendar).tier == "II");
+    CHECK(sentOn(comingOfAge, "2026-01-15", calendar).tier == "none");
+    CHECK(admissionDeadlines(comingOfAge, calendar).afterHours);
+
+    // An office open on national holidays admitted the client in its hours: no extension.
+    BusinessCalendar open = plainOffice();
+    CHECK_FALSE(admissionDeadlines(comingOfAge, open).afterHours);
+    CHECK(sentOn(comingOfAge, "2026-01-13", open).tier == "II");
+}
+
+TEST_CASE("A national holiday on day 3 extends tier II of an after-hours admission to day 4",
+          "[evidence][admission][holidays]") {
+    Admission monday = admittedAt("2026-04-27", TimeOfDay{20, 0});  // day 3 is 4/29 昭和の日
+    BusinessCalendar calendar = office();
+    AdmissionTier thursday = sentOn(monday, "2026-04-30", calendar);
+    CHECK(thursday.tier == "II");
+    CHECK(thursday.deadlineII == "2026-04-30");
+    CHECK(thursday.warnings.empty());
+    CHECK(sentOn(monday, "2026-05-01", calendar).tier == "none");
+
+    CHECK(sentOn(monday, "2026-04-30", plainOffice()).tier == "none");
+}
+
+TEST_CASE("An after-hours admission on the Friday before a holiday Monday leaves Tuesday unconfirmed",
+          "[evidence][admission][holidays][holiday_chain]") {
+    Admission friday = admittedAt("2026-01-09", TimeOfDay{20, 0});  // Monday 1/12 is 成人の日
+    BusinessCalendar calendar = office();
+    AdmissionDeadlines d = admissionDeadlines(friday, calendar);
+    CHECK(d.lastDayI == iso("2026-01-10"));
+    CHECK(d.lastDayII == iso("2026-01-12"));  // day 3 (Sunday) closed, so day 4 counts
+    CHECK(*d.unconfirmedLastDayII == iso("2026-01-13"));
+    CHECK(hasWarning(d.warnings, "holiday_chain"));
+
+    CHECK(sentOn(friday, "2026-01-10", calendar).tier == "I");
+    CHECK(sentOn(friday, "2026-01-12", calendar).tier == "II");
+    AdmissionTier tuesday = sentOn(friday, "2026-01-13", calendar);
+    CHECK(tuesday.tier == "unclear");
+    CHECK(tuesday.unconfirmedDeadlineII == "2026-01-13");
+    CHECK(hasWarning(tuesday.warnings, "holiday_chain"));
+    CHECK(sentOn(friday, "2026-01-14", calendar).tier == "none");
+
+    // Open on the holiday Monday, the office has a plain weekend and Tuesday is too late.
+    BusinessCalendar open = plainOffice();
+    CHECK_FALSE(admissionDeadlines(friday, open).unconfirmedLastDayII);
+    CHECK(sentOn(friday, "2026-01-12", open).tier == "II");
+    CHECK(sentOn(friday, "2026-01-13", open).tier == "none");
 }
 
 // ---- holiday chains ----------------------------------------------------------------------
@@ -260,7 +325,7 @@ TEST_CASE("A year-end admission gives certain tiers up to the one-day extensions
 
 TEST_CASE("A Golden Week chain after day 3 leaves only the tier II extension unconfirmed",
           "[evidence][admission][holiday_chain]") {
-    BusinessCalendar calendar = office({"2025-05-05", "2025-05-06"});
+    BusinessCalendar calendar = office();  // 5/3–5/5 祝日, 5/6 振替休日
     Admission thursday = admittedAt("2025-05-01", TimeOfDay{19, 30});
     AdmissionDeadlines d = admissionDeadlines(thursday, calendar);
     CHECK(d.lastDayI == iso("2025-05-02"));

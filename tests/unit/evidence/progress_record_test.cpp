@@ -118,3 +118,29 @@ TEST_CASE("A bad entry is rejected listing every problem", "[evidence][progress]
     for (const auto& fe : r.status().fieldErrors()) fields.push_back(fe.field);
     CHECK(fields == std::vector<std::string>{"recipient_institution", "sheet_title", "page_count", "confirmation.at"});
 }
+
+TEST_CASE("Issue 15: a cancelled or failed sending says so and never 「FAX送信」", "[evidence][progress]") {
+    ProgressRecordEntry e = faxedSheet();
+    e.confirmation = ReceiptConfirmation{at("2025-04-01T15:20:00+09:00"), "佐藤", SendMethod::Phone};
+    e.outcome = SendOutcome::Cancelled;
+    CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートのFAX送信を取消");
+    e.outcome = SendOutcome::Failed;
+    CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートのFAX送信失敗");
+    e.failureReason = "話中";
+    CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートのFAX送信失敗(話中)");
+    e.sendMethod = SendMethod::Print;
+    e.failureReason.clear();
+    CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートの印刷失敗");
+}
+
+TEST_CASE("Issue 15: a later receipt confirmation is mentioned after the first", "[evidence][progress]") {
+    ProgressRecordEntry e = faxedSheet();
+    e.confirmation = ReceiptConfirmation{at("2025-04-01T15:20:00+09:00"), "佐藤", SendMethod::Phone};
+    e.laterConfirmation = ReceiptConfirmation{at("2025-04-01T16:00:00+09:00"), "", SendMethod::Fax};
+    CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートをFAX送信(全3枚)、"
+                     "15時20分 電話にて受信確認(佐藤様)、16時00分 再度FAXにて受信確認");
+    e.laterConfirmation->at = at("2025-04-01T15:00:00+09:00");
+    auto r = progressRecordLine(e);
+    REQUIRE_FALSE(r);
+    CHECK(r.status().fieldErrors().at(0).field == "later_confirmation.at");
+}

@@ -62,3 +62,30 @@ TEST_CASE("Weekdays are right across years", "[wareki]") {
     CHECK(weekdayJa({2026, 11, 25}) == "水");
     CHECK(weekday({2000, 1, 1}) == 6);
 }
+
+TEST_CASE("One date-time module: ISO instants with any offset, and Japan time as epoch microseconds", "[form][wareki]") {
+    // 2025-04-01 00:00 in Japan is 2025-03-31 15:00 UTC.
+    CHECK(form::jstEpochMicroseconds({2025, 4, 1}) == 1743433200LL * 1000000);
+    CHECK(form::jstEpochMicroseconds({2025, 4, 1}, {15, 10}) == (1743433200LL + 15 * 3600 + 600) * 1000000);
+    CHECK(form::parseIsoEpochSeconds("2025-04-01T00:00:00+09:00") == 1743433200LL);
+    CHECK(form::parseIsoEpochSeconds("2025-03-31T15:00:00Z") == 1743433200LL);
+    CHECK(form::parseIsoEpochSeconds("2025-03-31T15:00:00.250Z") == 1743433200LL);  // as other programs write it
+    CHECK(form::parseIsoEpochSeconds("2025-04-01T00:00:00+0900") == 1743433200LL);
+    CHECK(form::parseIsoEpochSeconds("2025-03-31T10:00:00-05:00") == 1743433200LL);
+    CHECK_FALSE(form::parseIsoEpochSeconds("2025-02-30T00:00:00Z"));
+    CHECK_FALSE(form::parseIsoEpochSeconds("2025-04-01 00:00:00"));
+    CHECK_FALSE(form::parseIsoEpochSeconds("2025-04-01T24:00:00Z"));
+    // The API's parser stays strict: no fraction, no offset without its colon.
+    CHECK_FALSE(form::parseIsoDateTimeJst("2025-03-31T15:00:00.250Z"));
+    CHECK_FALSE(form::parseIsoDateTimeJst("2025-04-01T00:00:00+0900"));
+    auto jst = form::parseIsoDateTimeJst("2025-03-31T15:10:59Z");
+    REQUIRE(jst);
+    CHECK(jst->date == form::Date{2025, 4, 1});
+    CHECK(jst->time.hour == 0);
+    CHECK(jst->time.minute == 10);
+    auto early = form::parseIsoDateTimeJst("1960-01-01T00:00:30Z");  // before the epoch: floor, not truncation
+    REQUIRE(early);
+    CHECK(early->date == form::Date{1960, 1, 1});
+    CHECK(early->time.hour == 9);
+    CHECK(early->time.minute == 0);
+}

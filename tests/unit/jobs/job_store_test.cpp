@@ -47,6 +47,21 @@ struct Fixture {
     }
 };
 
+// Turns the store's file back into what a build of `version` wrote: each
+// later migration undone, newest first, and its schema_version row gone.
+void rollBackTo(Poco::Data::Session& raw, int version) {
+    using Poco::Data::Keywords::now;
+    if (version < 6) {
+        raw << "DROP TABLE inbox", now;
+        raw << "DROP TABLE received_replies", now;
+        raw << "DROP TABLE received_files", now;
+    }
+    if (version < 5) raw << "DROP TABLE reply_refs", now;
+    if (version < 4) raw << "ALTER TABLE audit DROP COLUMN token_name", now;
+    if (version < 3) raw << "ALTER TABLE audit DROP COLUMN request_count", now;
+    raw << "DELETE FROM schema_version WHERE version > ?", Poco::Data::Keywords::bind(version), now;
+}
+
 Job makeJob(const std::string& sheetId = "admission-info", const std::string& request = R"({"n":1})") {
     Job job;
     job.id = common::newJobId();
@@ -207,6 +222,30 @@ TEST_CASE("A new job with a bad field is rejected and nothing is stored", "[jobs
     CHECK(*f.store->count({}) == 0);
 }
 
+TEST_CASE("Idempotency keys belong to their office: the same key from another office is another job", "[jobs]") {
+    Fixture f;
+    Job a = makeJob();
+    a.office = "office-a";
+    a.idempotencyKey = "monthly-0001";
+    REQUIRE(f.store->create(a, "system").isOk());
+    Job b = makeJob();
+    b.office = "office-b";
+    b.idempotencyKey = "monthly-0001";
+    REQUIRE(f.store->create(b, "system").isOk());
+
+    CHECK(f.store->findByIdempotencyKey("office-a", "monthly-0001")->id == a.id);
+    CHECK(f.store->findByIdempotencyKey("office-b", "monthly-0001")->id == b.id);
+    CHECK(f.store->findByIdempotencyKey("office-c", "monthly-0001").status().code() == Status::Code::NotFound);
+    // A prefix of the stored form is not a way in.
+    CHECK(f.store->findByIdempotencyKey("", "office-a\x1fmonthly-0001").status().code() == Status::Code::NotFound);
+    CHECK(*f.store->get(b.id)->idempotencyKey == "monthly-0001");  // the client's key, not the stored form
+
+    Job again = makeJob();
+    again.office = "office-a";
+    again.idempotencyKey = "monthly-0001";
+    CHECK(f.store->create(again, "system").code() == Status::Code::Conflict);
+}
+
 TEST_CASE("A job is found by its idempotency key until the key is purged", "[jobs]") {
     Fixture f;
     Job old = makeJob();
@@ -217,12 +256,12 @@ TEST_CASE("A job is found by its idempotency key until the key is purged", "[job
     recent.idempotencyKey = "k-new";
     REQUIRE(f.store->create(recent, "system").isOk());
 
-    CHECK(f.store->findByIdempotencyKey("k-old")->id == old.id);
-    CHECK(f.store->findByIdempotencyKey("k-other").status().code() == Status::Code::NotFound);
+    CHECK(f.store->findByIdempotencyKey(old.office, "k-old")->id == old.id);
+    CHECK(f.store->findByIdempotencyKey(old.office, "k-other").status().code() == Status::Code::NotFound);
 
     REQUIRE(f.store->purgeIdempotencyKeys(kStartUs + 1800LL * 1000000).isOk());
-    CHECK(f.store->findByIdempotencyKey("k-old").status().code() == Status::Code::NotFound);
-    CHECK(f.store->findByIdempotencyKey("k-new")->id == recent.id);
+    CHECK(f.store->findByIdempotencyKey(old.office, "k-old").status().code() == Status::Code::NotFound);
+    CHECK(f.store->findByIdempotencyKey(recent.office, "k-new")->id == recent.id);
     CHECK(f.store->get(old.id).isOk());
 
     Job reuse = makeJob();
@@ -692,12 +731,7 @@ TEST_CASE("Issue 21: a version 2 store gains the audit count, its rows counting 
     f.store.reset();
     {
         auto raw = f.rawSession();
-        raw << "ALTER TABLE audit DROP COLUMN request_count", now;
-        raw << "DROP TABLE reply_refs", now;  // version 4 (issue 18) comes back with it
-        raw << "DROP TABLE received_files", now;  // and version 5 (issue 18, received faxes)
-        raw << "DROP TABLE received_replies", now;
-        raw << "DROP TABLE inbox", now;
-        raw << "DELETE FROM schema_version WHERE version >= 3", now;
+        rollBackTo(raw, 2);
     }
     f.store = f.openStore();
     CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
@@ -705,6 +739,92 @@ TEST_CASE("Issue 21: a version 2 store gains the audit count, its rows counting 
     REQUIRE(rows);
     REQUIRE(rows->size() == 1);
     CHECK(rows->at(0).count == 1);
+}
+
+TEST_CASE("Issue 15: a version 3 store's idempotency keys become its offices' own", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    job.office = "office-a";
+    job.idempotencyKey = "k-before-upgrade";
+    REQUIRE(f.store->create(job, "system").isOk());
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        rollBackTo(raw, 3);
+        raw << "UPDATE jobs SET idempotency_key = 'k-before-upgrade'", now;  // as version 3 stored it
+    }
+    f.store = f.openStore();
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
+    CHECK(f.store->findByIdempotencyKey("office-a", "k-before-upgrade")->id == job.id);
+    CHECK(f.store->findByIdempotencyKey("office-b", "k-before-upgrade").status().code() == Status::Code::NotFound);
+}
+
+TEST_CASE("Issue 18: a version 4 store gains reply references (5), then the received-fax tables (6)", "[jobs][reply]") {
+    Fixture f;
+    Job before = makeJob();
+    before.office = "office-a";
+    before.idempotencyKey = "k-v4";
+    REQUIRE(f.store->create(before, "system").isOk());
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        rollBackTo(raw, 4);
+        // A version 4 build stored the job without a reply reference.
+        int tables = -1;
+        raw << "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('reply_refs', 'received_files', 'inbox')",
+            into(tables), now;
+        REQUIRE(tables == 0);
+    }
+    f.store = f.openStore();
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
+    {
+        auto raw = f.rawSession();
+        std::vector<int> versions;
+        raw << "SELECT version FROM schema_version ORDER BY version", into(versions), now;
+        CHECK(versions == std::vector<int>{1, 2, 3, 4, 5, 6});
+    }
+    // The old job is kept as it was, without a reference; version 4's office scope stays.
+    CHECK(f.store->get(before.id)->replyRef.empty());
+    CHECK(f.store->findByIdempotencyKey("office-a", "k-v4")->id == before.id);
+    // A new job stores its reference (version 5) and a received file is recorded once (version 6).
+    Job after = makeJob("physician-contact", R"({"n":2})");
+    after.office = "office-a";
+    after.replyRef = "7KQ2M9XDP";
+    REQUIRE(f.store->create(after, "system").isOk());
+    CHECK(f.store->findByReplyRef("7KQ2M9XDP")->id == after.id);
+    jobs::ReceivedFile file;
+    file.sha256 = std::string(64, 'a');
+    file.name = "fax-1.pdf";
+    file.outcome = "unreadable";
+    jobs::InboxEntry entry;
+    entry.office = "office-a";
+    entry.reason = "unreadable_file";
+    entry.format = "original";
+    entry.bytes = "not a fax";
+    entry.sourceName = file.name;
+    entry.sourceSha256 = file.sha256;
+    file.inbox.push_back(entry);
+    REQUIRE(f.store->recordReceivedFile(file, "system").isOk());
+    CHECK(*f.store->receivedFileSeen(file.sha256));
+    CHECK(f.store->inbox("office-a", false)->size() == 1);
+}
+
+TEST_CASE("Issue 18: a version 5 store keeps its reply references and gains the received-fax tables", "[jobs][reply]") {
+    Fixture f;
+    Job job = makeJob();
+    job.office = "office-a";
+    job.replyRef = "0000000A0";
+    REQUIRE(f.store->create(job, "system").isOk());
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        rollBackTo(raw, 5);
+    }
+    f.store = f.openStore();
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
+    CHECK(f.store->findByReplyRef("0000000A0")->id == job.id);
+    CHECK(f.store->inbox("", true)->empty());
+    CHECK_FALSE(*f.store->receivedFileSeen(std::string(64, 'b')));
 }
 
 TEST_CASE("A database written by a newer build is refused", "[jobs]") {

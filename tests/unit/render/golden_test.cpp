@@ -1,4 +1,4 @@
-// Rendering tests of the five sheets (issue 3): each sample payload rendered
+// Rendering tests of every sheet in templates/ (issue 3, issue 14): each sample payload rendered
 // through DocumentService and read back with the poppler tools: page counts,
 // every submitted value in the text, embedded subset fonts, the XLSX defined
 // names, reference images, fax legibility, text that always fits, rare
@@ -14,6 +14,7 @@
 // at them and update NOTES.md before committing; see tests/golden/README.md).
 #include <catch2/catch.hpp>
 
+#include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -55,12 +56,9 @@ const char* const kCreatedIso = "2025-11-20T15:10:00+09:00";
 
 struct SheetCase {
     std::string id;
-    int pages;
+    int pages;  // of its sample
 };
-const std::vector<SheetCase> kSheets = {
-    {"admission-info", 2}, {"discharge-liaison", 2}, {"physician-contact", 1}, {"welfare-equipment", 1},
-    {"fax-cover", 1},
-};
+std::vector<SheetCase> sheets();  // every sheet in templates/, below
 
 // ---------------------------------------------------------------------------
 // The service under test, loaded once for the whole binary.
@@ -94,6 +92,28 @@ Env& env() {
 Poco::JSON::Object::Ptr sampleFields(const std::string& sheet) {
     auto body = Poco::JSON::Parser().parse(readFile(sourcePath("templates/" + sheet + "/sample.json")));
     return body.extract<Poco::JSON::Object::Ptr>()->getObject("fields");
+}
+
+// Every folder of templates/ with a template.json, by id, with the pages its
+// sample prints: each page of the template but those whose onlyWhen field the
+// sample leaves empty. A new sheet is tested here without being listed.
+std::vector<SheetCase> sheets() {
+    static const std::vector<SheetCase> list = [] {
+        std::vector<std::string> ids;
+        for (Poco::DirectoryIterator it(sourcePath("templates")), end; it != end; ++it)
+            if (it->isDirectory() && Poco::File(it->path() + "/template.json").exists()) ids.push_back(it.name());
+        std::sort(ids.begin(), ids.end());
+        std::vector<SheetCase> out;
+        for (const auto& id : ids) {
+            const auto fields = sampleFields(id);
+            int pages = 0;
+            for (const auto& page : env().sheet(id).pages)
+                if (page.onlyWhen.empty() || fields->has(page.onlyWhen)) ++pages;
+            out.push_back({id, pages});
+        }
+        return out;
+    }();
+    return list;
 }
 
 std::string describe(const common::Status& s) {
@@ -876,7 +896,7 @@ const char* const kLongName = "寿限無寿限無五劫の擦り切れ海砂利�
 
 TEST_CASE("Every sample sheet renders to a PDF with its page count, every submitted value and embedded subset fonts",
           "[golden]") {
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             const Rendered& r = sampleRender(sheetCase.id);
             CHECK(r.pdf.pageCount == sheetCase.pages);
@@ -897,7 +917,7 @@ TEST_CASE("Every sample sheet renders to a PDF with its page count, every submit
 }
 
 TEST_CASE("Every sample sheet renders to an XLSX whose defined names point at cells holding the values", "[golden]") {
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             const Rendered& r = sampleRender(sheetCase.id);
             CHECK(r.xlsx.bytes.rfind("PK", 0) == 0);
@@ -943,11 +963,17 @@ TEST_CASE("Every page of every sample sheet matches its reference image within t
     const int levelTolerance = 64;
     const int shiftPx = 1;
     const double ratioTolerance = 0.0005;
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             const Rendered& r = sampleRender(sheetCase.id);
             const std::string goldenDir = sourcePath("tests/golden/" + sheetCase.id);
             const std::string actualDir = buildDir() + "golden-actual/" + sheetCase.id;
+            if (!updatingGolden() && !Poco::File(goldenDir + "/page-1.png").exists())
+                FAIL("sheet " << sheetCase.id << " has no reference images in " << goldenDir
+                              << ". Make them with\n  RENKEI_UPDATE_GOLDEN=1 build/tests/golden_tests \"Every page of every "
+                                 "sample sheet matches its reference image within the pixel tolerance\"\nthen look at "
+                                 "every page and say what you checked in "
+                              << goldenDir << "/NOTES.md (tests/golden/README.md).");
             for (int page = 1; page <= sheetCase.pages; ++page) {
                 const std::string name = "page-" + std::to_string(page) + ".png";
                 GrayImage actual = rasterize(r.pdfPath, page, {"-r", "50"});
@@ -991,8 +1017,19 @@ TEST_CASE("Every page of every sample sheet matches its reference image within t
     }
 }
 
+TEST_CASE("Every folder of reference images belongs to a sheet in templates/", "[golden]") {
+    std::vector<std::string> ids;
+    for (const auto& sheetCase : sheets()) ids.push_back(sheetCase.id);
+    CHECK(ids.size() >= 5);
+    for (Poco::DirectoryIterator it(sourcePath("tests/golden")), end; it != end; ++it) {
+        if (!it->isDirectory()) continue;
+        INFO("tests/golden/" << it.name() << " holds reference images of a sheet that templates/ does not have");
+        CHECK(std::count(ids.begin(), ids.end(), it.name()) == 1);
+    }
+}
+
 TEST_CASE("Every sheet rasterized at fax resolutions is black on white only with a clear 5 mm edge", "[golden][fax]") {
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             const Rendered& r = sampleRender(sheetCase.id);
             checkFaxRaster(r.pdfPath, sheetCase.pages, 200, 200);
@@ -1018,7 +1055,7 @@ TEST_CASE("Every sheet rasterized at fax resolutions is black on white only with
 
 TEST_CASE("No text on any sheet is under 7 pt, no rule is under 0.5 pt and nothing is within 5 mm of the edge",
           "[golden][fax]") {
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             form::FormData data = validated(sheetCase.id, sampleFields(sheetCase.id));
             layout::Document doc = env().service->layout(env().sheet(sheetCase.id), data, jobOptions());
@@ -1115,7 +1152,7 @@ TEST_CASE("A character no font has prints as 〓 and is reported as glyph_substi
 }
 
 TEST_CASE("Rendering the same job twice gives the same PDF and XLSX bytes", "[golden][repeatable]") {
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             const Rendered& first = sampleRender(sheetCase.id);
             form::FormData data = validated(sheetCase.id, sampleFields(sheetCase.id));
@@ -1217,7 +1254,16 @@ TEST_CASE("A masked fax rendering withholds the name, kana, birth date and stree
 }
 
 TEST_CASE("The reply half below the cut line never carries the patient's name, even unmasked", "[golden][mask]") {
-    for (const std::string sheetId : {"physician-contact", "welfare-equipment"}) {
+    // Every sheet with a cut line: a dashed horizontal rule (sheets 3 and 4).
+    std::vector<std::string> withCutLine;
+    for (const auto& sheetCase : sheets())
+        for (const auto& page : env().sheet(sheetCase.id).pages)
+            for (const auto& rule : page.rules)
+                if (rule.dashed && std::abs(rule.y1Mm - rule.y2Mm) < 0.01 &&
+                    std::count(withCutLine.begin(), withCutLine.end(), sheetCase.id) == 0)
+                    withCutLine.push_back(sheetCase.id);
+    CHECK(withCutLine.size() >= 2);
+    for (const std::string& sheetId : withCutLine) {
         DYNAMIC_SECTION(sheetId) {
             const form::SheetTemplate& sheet = env().sheet(sheetId);
             auto fields = sampleFields(sheetId);
@@ -1253,7 +1299,7 @@ TEST_CASE("The reply half below the cut line never carries the patient's name, e
 }
 
 TEST_CASE("Every text field of every sheet filled to its hard cap prints in full", "[golden][fit]") {
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             const form::SheetTemplate& sheet = env().sheet(sheetCase.id);
             auto fields = sampleFields(sheetCase.id);
@@ -1312,7 +1358,7 @@ TEST_CASE("Every text field of every sheet filled to its hard cap prints in full
 }
 
 TEST_CASE("Every option of every multi field chosen at once prints as checked", "[golden][options]") {
-    for (const auto& sheetCase : kSheets) {
+    for (const auto& sheetCase : sheets()) {
         DYNAMIC_SECTION(sheetCase.id) {
             const form::SheetTemplate& sheet = env().sheet(sheetCase.id);
             auto fields = sampleFields(sheetCase.id);

@@ -8,6 +8,7 @@
 
 #include "common/file_system.h"
 #include "common/ids.h"
+#include "faulty_file_system.h"
 #include "test_support.h"
 
 using common::Status;
@@ -16,56 +17,8 @@ using spool::SpoolLocation;
 
 namespace {
 
-// A real file system whose Nth write, rename or directory sync fails, like
-// leveldb's ErrorEnv. Test-only: the counters start at 1 and 0 means never.
-class FaultyFileSystem : public common::FileSystem {
-public:
-    int failWriteAt = 0;
-    int diskFullAt = 0;  // writes half the bytes, then reports ENOSPC
-    int failRenameAt = 0;
-    int failSyncAt = 0;
-
-    int writes = 0;
-    int renames = 0;
-    int syncs = 0;
-    mutable int lookups = 0;  // exists + listDir
-
-    Status writeFileSynced(const std::string& path, const std::string& bytes) override {
-        ++writes;
-        if (writes == failWriteAt) return Status::ioError("injected write failure on " + path);
-        if (writes == diskFullAt) {
-            common::ignoreStatus(real_.writeFileSynced(path, bytes.substr(0, bytes.size() / 2)),
-                                 "half a file is left either way; the injected full disk is what counts");
-            return Status::storageFull("cannot write " + path + ": No space left on device");
-        }
-        return real_.writeFileSynced(path, bytes);
-    }
-    Status rename(const std::string& from, const std::string& to) override {
-        ++renames;
-        if (renames == failRenameAt) return Status::ioError("injected rename failure on " + from);
-        return real_.rename(from, to);
-    }
-    Status syncDir(const std::string& dir) override {
-        ++syncs;
-        if (syncs == failSyncAt) return Status::ioError("injected sync failure on " + dir);
-        return real_.syncDir(dir);
-    }
-    Status remove(const std::string& path) override { return real_.remove(path); }
-    common::Result<bool> exists(const std::string& path) const override {
-        ++lookups;
-        return real_.exists(path);
-    }
-    common::Result<std::vector<std::string>> listDir(const std::string& dir) const override {
-        ++lookups;
-        return real_.listDir(dir);
-    }
-    Status createDirs(const std::string& path, unsigned mode) override { return real_.createDirs(path, mode); }
-
-    int touches() const { return writes + renames + syncs + lookups; }
-
-private:
-    common::PosixFileSystem real_;
-};
+using testing_support::FaultyFileSystem;
+using testing_support::FsOp;
 
 struct Fixture {
     testing_support::TempDir dir;
@@ -228,34 +181,37 @@ TEST_CASE("An unknown channel or a malformed job id is rejected before any file 
 }
 
 TEST_CASE("A failed write, rename or sync leaves nothing in new/ and nothing in tmp/", "[spool]") {
-    // A clean delivery makes 2 writes, 2 renames and 2 syncs; every one of
-    // them but the last sync (see the next test) is made to fail in turn.
+    // A clean delivery makes 2 writes (each synced), 2 renames and 2 directory
+    // syncs; every one of them but the last directory sync (see the next test)
+    // is made to fail in turn.
     struct Fault {
         const char* name;
-        int FaultyFileSystem::*at;
+        FsOp op;
+        int error;
         int count;
     };
     const Fault faults[] = {
-        {"write", &FaultyFileSystem::failWriteAt, 2},
-        {"disk full", &FaultyFileSystem::diskFullAt, 2},
-        {"rename", &FaultyFileSystem::failRenameAt, 2},
-        {"sync", &FaultyFileSystem::failSyncAt, 1},
+        {"write", FsOp::Write, EIO, 2},
+        {"disk full", FsOp::Write, ENOSPC, 2},
+        {"file sync", FsOp::Fsync, EIO, 2},
+        {"rename", FsOp::Rename, EIO, 2},
+        {"sync", FsOp::SyncDir, EIO, 1},
     };
     for (const Fault& fault : faults) {
         for (int n = 1; n <= fault.count; ++n) {
             INFO(fault.name << " #" << n);
             Fixture f;
-            f.fs.*fault.at = n;
+            f.fs.inject({fault.op, "", fault.error, n - 1, 1});
             Status st = f.spool.deliver("fax", f.jobId, kPdf, kSidecar);
             // A full disk stays recognisable, so the job is tried again once there is space.
-            CHECK(st.code() == (fault.at == &FaultyFileSystem::diskFullAt ? Status::Code::StorageFull
-                                                                           : Status::Code::IOError));
+            CHECK(st.code() == (fault.error == ENOSPC ? Status::Code::StorageFull : Status::Code::IOError));
             CHECK_THAT(st.message(), Catch::Contains(f.jobId));
+            CHECK(f.fs.failures(fault.op) == 1);
             CHECK(f.entries("fax", "new").empty());
             CHECK(f.entries("fax", "tmp").empty());
             CHECK(f.where("fax") == SpoolLocation::None);
 
-            f.fs.*fault.at = 0;
+            f.fs.heal();
             CHECK(f.spool.deliver("fax", f.jobId, kPdf, kSidecar).isOk());
             CHECK(f.where("fax") == SpoolLocation::New);
         }
@@ -264,7 +220,7 @@ TEST_CASE("A failed write, rename or sync leaves nothing in new/ and nothing in 
 
 TEST_CASE("When only the final sync fails the files are complete in new/ and not delivered twice", "[spool]") {
     Fixture f;
-    f.fs.failSyncAt = 2;
+    f.fs.inject({FsOp::SyncDir, "", EIO, 1, 1});
     Status st = f.spool.deliver("print", f.jobId, kPdf, kSidecar);
     CHECK(st.code() == Status::Code::IOError);
     CHECK_THAT(st.message(), Catch::Contains("locate()"));

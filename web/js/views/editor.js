@@ -217,15 +217,19 @@ class Editor {
     this.setStatus(d ? `下書き(${formatShortDateTime(d.updatedAt)} 保存)` : '未保存');
   }
 
-  // The office's own details from the directory, on a new sheet.
+  // The office's own details from the office registry, on a new sheet (the
+  // server fills and checks them too: a sheet cannot sign as another office).
   prefill() {
     const info = app.session && app.session.officeInfo;
     if (!info) return;
     const values = {};
     const put = (key, value) => { if (value && this.form.control(key)) values[key] = value; };
     put('sender_office_name', info.name);
+    put('sender_office_no', info.officeNumber);
+    put('sender_address', info.address);
     put('sender_phone', info.phone);
     put('sender_fax', info.fax);
+    if (info.careManagers && info.careManagers.length === 1) put('sender_cm_name', info.careManagers[0]);
     this.form.setValues(values);
   }
 
