@@ -18,6 +18,7 @@
 #include "inbound/page_pdf.h"
 #include "inbound/pdf_pages.h"
 #include "inbound/tiff_pages.h"
+#include "ops/metrics.h"
 #include "reply/reply_ref.h"
 
 namespace app {
@@ -167,6 +168,8 @@ Status InboundFaxes::moveAway(const std::string& name, const std::string& dir) {
 }
 
 Status InboundFaxes::handle(const std::string& name) {
+    ops::ServiceMetrics& metrics = ops::serviceMetrics();
+    ops::Timer timed(metrics.inboundFileSeconds.labels({}));
     const std::string path = dir_ + "/" + name;
     Poco::Logger& log = Poco::Logger::get("renkei.inbound");
     jobs::ReceivedFile file;
@@ -197,7 +200,9 @@ Status InboundFaxes::handle(const std::string& name) {
     if (!seen) return seen.status();
     if (seen.value()) {
         log.information("received fax %s was handled before (same SHA-256); not attached again", name);
-        return moveAway(name, "done");
+        Status moved = moveAway(name, "done");
+        if (moved) metrics.inboundFiles.labels({}).inc();
+        return moved;
     }
 
     // The office an unmatched page is shown to (officeOfSender).
@@ -219,6 +224,7 @@ Status InboundFaxes::handle(const std::string& name) {
     };
 
     // Pages.
+    size_t matchedPages = 0;
     Result<std::vector<inbound::Bitmap>> pages = Status::invalidArgument("not a PDF or TIFF file");
     if (size > options_.maxBytes) {
         pages = Status::invalidArgument("the file has " + std::to_string(size) + " bytes, more than " +
@@ -279,6 +285,7 @@ Status InboundFaxes::handle(const std::string& name) {
             }
         }
         for (const std::string& jobId : order) {
+            matchedPages += byJob[jobId].size();
             jobs::ReceivedReply r;
             r.jobId = jobId;
             r.receivedAt = control.receivedAt;
@@ -322,6 +329,15 @@ Status InboundFaxes::handle(const std::string& name) {
     if (!recorded && recorded.code() != Status::Code::Conflict) return recorded;
     log.information("received fax %s: %s, %z replies, %z inbox entries", name, file.outcome, file.replies.size(),
                     file.inbox.size());
+    if (recorded) {  // counted once, by the round that recorded it
+        metrics.inboundFiles.labels({}).inc();
+        if (file.outcome == "unreadable") {
+            metrics.inboundFilesFailed.labels({}).inc();
+        } else {
+            metrics.inboundPages.labels({"inbox"}).inc(static_cast<double>(file.inbox.size()));
+            metrics.inboundPages.labels({"matched"}).inc(static_cast<double>(matchedPages));
+        }
+    }
     return moveAway(name, file.outcome == "unreadable" ? "failed" : "done");
 }
 

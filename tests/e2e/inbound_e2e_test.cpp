@@ -185,12 +185,40 @@ TEST_CASE("Issue 18: received faxes are split by page and attached to the jobs a
         std::vector<inbound::Bitmap> pages = {fax(replyHalf(a[2]), 98)};
         faxes.push_back({"half.tif", ts::writeFaxTiff(pages, ts::TiffCompression::G3), {sentA(2)}});
     }
-    for (const Fax& f : faxes)
-        deliver(server, f.name, f.bytes, R"({"sender":"0166-00-1235","receivedAt":"2025-11-21T10:02:13+09:00"})");
+    const std::string metricsBefore = server.get("/metrics").body;
+    for (Fax& f : faxes) {
+        if (f.name != "half.tif") {
+            deliver(server, f.name, f.bytes, R"({"sender":"0166-00-1235","receivedAt":"2025-11-21T10:02:13+09:00"})");
+            continue;
+        }
+        // The gateway simulator plays this one into inbound/ under a name of its own.
+        ts::TempDir played;
+        ts::writeFile(played.file("half.tif"), f.bytes);
+        auto sim = ts::run({RENKEI_FAX_SIM, "--spool", server.dataDir() + "/spool/fax", "--receive",
+                            played.file("half.tif"), "--sender", "0166-00-1235", "--received-at",
+                            "2025-11-21T10:02:13+09:00"});
+        REQUIRE(sim.exitCode == 0);
+        f.name = sim.output.substr(0, sim.output.find('\n'));
+        CHECK(f.name.size() > 4);
+        CHECK(f.name.compare(f.name.size() - 4, 4, ".tif") == 0);
+    }
     deliver(server, "garbage.tif", std::string("II*\0", 4) + std::string(5000, '\x7f'));
     for (const Fax& f : faxes) CHECK(waitHandled(server, f.name) == "done");
     CHECK(waitHandled(server, "garbage.tif") == "failed");
     CHECK(exists(inboundDir(server) + "/done/std-g3.json"));
+
+    // /metrics counts the files, the pages matched and put in the inbox, and the file that failed.
+    ts::TempDir scrape;
+    const std::string metricsAfter = server.get("/metrics").body;
+    promtoolAccepts(metricsAfter, scrape);
+    auto delta = [&](const std::string& series) {
+        return sampleValue(metricsAfter, series) - sampleValue(metricsBefore, series);
+    };
+    CHECK(delta("renkei_inbound_files_total") == 5);
+    CHECK(delta("renkei_inbound_files_failed_total") == 1);
+    CHECK(delta("renkei_inbound_pages_total{result=\"matched\"}") == 10);
+    CHECK(delta("renkei_inbound_pages_total{result=\"inbox\"}") == 1);
+    CHECK(delta("renkei_inbound_file_duration_seconds_count") == 5);
 
     // Every page that carries a code is attached to its job, at its page, and no page to another job.
     std::map<std::pair<std::string, int>, Sent> got;  // (file, page) -> what it was attached as
@@ -227,6 +255,7 @@ TEST_CASE("Issue 18: received faxes are split by page and attached to the jobs a
     auto viewA = server.get("/api/v1/jobs/" + idA).json();
     auto replies = viewA->getArray("replies");
     REQUIRE(replies->size() == 4);  // std-g3, fine-g4, fine.pdf, half
+    CHECK(viewA->getObject("evidence")->getArray("replies")->size() == 4);  // the evidence reads them as events
     for (size_t i = 0; i < replies->size(); ++i) {
         auto r = replies->getObject(static_cast<unsigned>(i));
         Response doc = server.get(r->getValue<std::string>("document"));
