@@ -24,6 +24,9 @@ struct Bitmap {
 struct RasterLimits {
     int maxPages = 50;
     long long maxPixelsPerPage = 20'000'000;  // A4 at 408x392 dpi is 15.5 million
+    // All pages of a file together (each kept as 8-bit gray while it is
+    // matched): fifty A4 pages at fine resolution are 200 million.
+    long long maxTotalPixels = 250'000'000;
     double maxPageSideMm = 500;
 };
 

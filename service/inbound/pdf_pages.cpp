@@ -38,6 +38,7 @@ common::Result<std::vector<Bitmap>> rasterizePdf(const std::string& bytes, doubl
     renderer.set_render_hints(0);
     renderer.set_image_format(poppler::image::format_gray8);
     std::vector<Bitmap> out;
+    double total = 0;
     for (int i = 0; i < pages; ++i) {
         std::unique_ptr<poppler::page> page(doc->create_page(i));
         if (!page) return Status::invalidArgument("page " + std::to_string(i + 1) + " of the PDF cannot be read");
@@ -48,6 +49,9 @@ common::Result<std::vector<Bitmap>> rasterizePdf(const std::string& bytes, doubl
         const double pixels = (wMm / 25.4 * xDpi) * (hMm / 25.4 * yDpi);
         if (pixels > static_cast<double>(limits.maxPixelsPerPage))
             return Status::invalidArgument("page " + std::to_string(i + 1) + " of the PDF has too many pixels");
+        total += pixels;
+        if (total > static_cast<double>(limits.maxTotalPixels))
+            return Status::invalidArgument("the PDF's pages together have too many pixels");
         poppler::image image = renderer.render_page(page.get(), xDpi, yDpi);
         if (!image.is_valid() || image.format() != poppler::image::format_gray8)
             return Status::invalidArgument("page " + std::to_string(i + 1) + " of the PDF cannot be rasterized");

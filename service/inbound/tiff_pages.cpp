@@ -55,6 +55,7 @@ common::Result<std::vector<Bitmap>> readTiff(const std::string& bytes, const Ras
         TIFFClose);
     if (!tif) return Status::invalidArgument("the TIFF cannot be read");
     std::vector<Bitmap> out;
+    long long total = 0;
     int page = 0;
     do {
         ++page;
@@ -66,6 +67,9 @@ common::Result<std::vector<Bitmap>> readTiff(const std::string& bytes, const Ras
             return Status::invalidArgument(pageName(page) + " has no size");
         if (static_cast<double>(w) * h > static_cast<double>(limits.maxPixelsPerPage))
             return Status::invalidArgument(pageName(page) + " has too many pixels");
+        total += static_cast<long long>(w) * h;
+        if (total > limits.maxTotalPixels)
+            return Status::invalidArgument("the TIFF's pages together have too many pixels");
         float xres = 0, yres = 0;
         uint16_t unit = RESUNIT_INCH;
         TIFFGetFieldDefaulted(tif.get(), TIFFTAG_RESOLUTIONUNIT, &unit);

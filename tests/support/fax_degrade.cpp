@@ -18,7 +18,8 @@ inbound::Bitmap faxPage(const inbound::Bitmap& source, const FaxLine& line, unsi
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> unit(0, 1);
     FaxDraw d;
-    d.skewDeg = (unit(rng) * 2 - 1) * line.maxSkewDeg;
+    const double side = unit(rng) * 2 - 1;
+    d.skewDeg = (side < 0 ? -1 : 1) * (line.minSkewDeg + std::abs(side) * (line.maxSkewDeg - line.minSkewDeg));
     d.stretch = 1 + (unit(rng) * 2 - 1) * line.maxStretch;
     d.droppedLines = static_cast<int>(unit(rng) * (line.maxDroppedLines + 1));
     if (drawn) *drawn = d;

@@ -16,7 +16,8 @@ namespace testing_support {
 struct FaxLine {
     double xDpi = 204;
     double yDpi = 98;             // 98 standard, 196 fine
-    double maxSkewDeg = 2;        // skew drawn in [-max, max]
+    double maxSkewDeg = 2;        // skew drawn in [-max, max] ...
+    double minSkewDeg = 0;        // ... at least this far from 0 (a page photocopied at an angle)
     double speckle = 0.002;       // share of pixels flipped
     int maxDroppedLines = 4;      // scan lines lost, drawn in [0, max]
     double maxStretch = 0.02;     // horizontal pixel stretch drawn in [1 - max, 1 + max]
