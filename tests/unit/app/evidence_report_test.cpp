@@ -411,7 +411,7 @@ TEST_CASE("Issue 15: the CSV shows recipients' names and Japanese states", "[app
     CHECK(contains(csv, "令和7年11月19日 15時10分"));  // the sheet's claim, in its own column
 }
 
-TEST_CASE("Issue 18: a reply received back by fax ends the line; sheets 3 and 4 say it came from the physician",
+TEST_CASE("Issue 18: a reply received back by fax ends the line, and sheets 3 and 4 say it came from the physician",
           "[app][evidence]") {
     std::vector<jobs::Event> events;
     jobs::Job j = faxReported("sent", "2025-11-19T15:11:00+09:00", events, "2025-11-19T15:11:01+09:00");
