@@ -1,5 +1,7 @@
 #include "app/job_intake.h"
 
+#include "reply/reply_ref.h"
+
 #include <Poco/Logger.h>
 
 #include "app/delivery.h"
@@ -90,6 +92,7 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
     job.requestJson = canonical;
     job.requestHash = hash;
     job.office = office;
+    job.replyRef = reply::newReplyRef();
     job.deliveryJson = Delivery::of(request).toJson();
     if (!idempotencyKey.empty()) job.idempotencyKey = idempotencyKey;
     if (!request.patientRef.empty()) job.patientRef = request.patientRef;

@@ -139,6 +139,9 @@ const std::map<std::string, Setter>& setters() {
         {"drafts.perOffice", number(&Settings::draftsPerOffice, 1, 100000)},
         {"drafts.keepDays", number(&Settings::draftKeepDays, 1, 3660)},
         {"log.format", oneOf(&Settings::logFormat, {"text", "json"})},
+        {"inbound.maxBytes", number(&Settings::inboundMaxBytes, 1024, 256 << 20)},
+        {"inbound.maxPages", number(&Settings::inboundMaxPages, 1, 1000)},
+        {"inbound.maxPixelsPerPage", number(&Settings::inboundMaxPixelsPerPage, 100000, 100'000'000)},
     };
     return kSetters;
 }

@@ -148,6 +148,13 @@ struct Settings {
     int draftsPerOffice = 200;
     // drafts.keepDays: a draft not saved for this many days is deleted.
     int draftKeepDays = 90;
+    // inbound.maxBytes: largest received fax file read; a larger one goes to the inbox unread.
+    int inboundMaxBytes = 20 << 20;
+    // inbound.maxPages: pages of a received fax read; a file with more goes to the inbox unread.
+    int inboundMaxPages = 50;
+    // inbound.maxPixelsPerPage: largest page image (A4 at 408x392 dpi is 15.5 million).
+    int inboundMaxPixelsPerPage = 20'000'000;
+
     // log.format: "text" (one readable line per event) or "json" (one JSON
     // object per line, for a log collector: common/logging.h).
     std::string logFormat = "text";

@@ -452,7 +452,8 @@ app::JobHistory historyOf(const jobs::Job& job, Services& s) {
 }
 
 // The job with its billing evidence, every receipt confirmation ("receipt":
-// the first, as before they were kept apart) and its delivered records.
+// the first, as before they were kept apart), its delivered records and the
+// replies received for it.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
     Object::Ptr o = jobToJson(job);
     const app::JobHistory history = historyOf(job, s);
@@ -464,7 +465,28 @@ Object::Ptr jobView(const jobs::Job& job, Services& s) {
     for (const auto& d : history.delivered) delivered->add(d.toJson());
     o->set("delivered", delivered);
     o->set("evidence", app::evidenceOf(job, history, s.documents.templates(), calendarOf(s, job.office)));
+    auto replies = s.queries.replies(job.id);
+    if (!replies) throw StatusError{replies.status()};
+    o->set("replies", repliesToJson(job.id, replies.value()));
     return o;
+}
+
+// GET /api/v1/jobs/{id}/replies/{reply}: the received pages, as a PDF.
+void getReply(RequestContext& ctx, Services& s) {
+    jobs::Job job = jobOf(ctx, s);
+    const std::string& text = ctx.params["reply"];
+    long long replyId = 0;
+    if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos ||
+        (replyId = std::stoll(text)) < 1)
+        throw HttpError{404, "unknown_reply", "返信が見つかりません。"};
+    auto reply = s.queries.reply(job.id, replyId);
+    if (!reply) {
+        if (reply.status().code() == common::Status::Code::NotFound)
+            throw HttpError{404, "unknown_reply", "返信が見つかりません。"};
+        throw StatusError{reply.status()};
+    }
+    sendBytes(ctx.response, 200, kPdfType, reply->pdf, job.id + "-reply-" + text + ".pdf",
+              "返信_" + job.id.substr(0, 8) + "_" + text + ".pdf");
 }
 
 void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s)); }
@@ -768,6 +790,7 @@ void registerRoutes(Router& router, Services& s) {
     router.add("GET", "/api/v1/jobs/{id}", wrap(s, getJob));
     router.add("GET", "/api/v1/jobs/{id}/document", wrap(s, getDocument));
     router.add("GET", "/api/v1/jobs/{id}/events", wrap(s, getEvents));
+    router.add("GET", "/api/v1/jobs/{id}/replies/{reply}", wrap(s, getReply));
     router.add("DELETE", "/api/v1/jobs/{id}", wrap(s, cancelJob));
     router.add("POST", "/api/v1/jobs/{id}/retry", wrap(s, retryJob));
     router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));

@@ -46,7 +46,7 @@ struct QueryParam {
 struct Answer {
     int status;
     std::string description;
-    // "" (no body), "problem", "pdf-or-xlsx", "pdf", "csv-or-json", "metrics",
+    // "" (no body), "problem", "pdf-or-xlsx", "pdf", "pdf-or-binary", "csv-or-json", "metrics",
     // or a schema name of components/schemas.
     std::string content;
 };
@@ -117,6 +117,20 @@ const std::vector<RouteDoc>& routeDocs() {
          {{201, "Recorded.", "Job"}, {404, "No such job.", "problem"},
           {409, "A fax job, cancelled, failed, not rendered yet, or already recorded.", "problem"},
           {422, "Invalid record.", "problem"}}},
+        {"GET", "/api/v1/jobs/{id}/replies/{reply}", "inbox",
+         "One reply received by fax for the job (返信受信): its pages as received, as a PDF.", {}, "",
+         {{200, "The received pages.", "pdf"}, {404, "No such job, or no such reply of this job.", "problem"}}},
+        {"GET", "/api/v1/inbox", "inbox",
+         "Received fax pages no job was found for (受信箱), newest first: the caller's office's, or all for admins.", {},
+         "", {{200, "The entries.", "InboxList"}}},
+        {"GET", "/api/v1/inbox/{entry}/document", "inbox",
+         "An inbox entry's page as a PDF, or the received file as it came when it could not be read.", {}, "",
+         {{200, "The page or the file.", "pdf-or-binary"}, {404, "No such entry for this office.", "problem"}}},
+        {"POST", "/api/v1/inbox/{entry}/assign", "inbox",
+         "Attaches an inbox page to the job whose reply reference (照会番号) a person typed.", {}, "InboxAssign",
+         {{200, "Attached as a reply of the job.", "InboxAssigned"},
+          {404, "No such entry, or no job of this office with this reference.", "problem"},
+          {422, "The reference fails its check, or the entry is a file that could not be read.", "problem"}}},
         {"GET", "/api/v1/partners", "partners", "The partner directory (連携先), searched.",
          {{"q", "Text in the name, department or person.", {}}, {"kind", "Kind of partner.", {"hospital", "clinic", "care_office"}}},
          "", {{200, "The partners.", "PartnerList"}, {422, "Invalid query.", "problem"}}},
@@ -421,7 +435,9 @@ Object::Ptr componentsSchemas(const form::TemplateRegistry& templates) {
                             {"createdAt", typed("string")},
                             {"updatedAt", typed("string")},
                             {"links", typed("object")},
-                            {"evidence", typed("object")}},
+                            {"evidence", typed("object")},
+                            {"replyRef", typed("string")},
+                            {"replies", arrayOf(schemaRef("Reply"))}},
                            {"id", "sheet", "state", "channel", "createdAt"}));
     s->set("JobList", objectOf({{"jobs", arrayOf(schemaRef("Job"))},
                                 {"total", typed("integer")},
@@ -446,6 +462,33 @@ Object::Ptr componentsSchemas(const form::TemplateRegistry& templates) {
                                                                    {"name", typed("string")},
                                                                    {"fax", typed("string")}}))}},
                                    {"partners"}));
+    s->set("Reply", objectOf({{"id", typed("integer")},
+                              {"receivedAt", typed("string")},
+                              {"sender", typed("string")},
+                              {"pages", arrayOf(objectOf({{"page", typed("integer")},
+                                                          {"document", typed("integer")},
+                                                          {"sentPage", typed("integer")},
+                                                          {"part", stringEnum({"page", "reply"})}}))},
+                              {"document", typed("string")}},
+                             {"id", "document"}));
+    s->set("InboxList",
+           objectOf({{"entries", arrayOf(objectOf({{"id", typed("integer")},
+                                                   {"receivedAt", typed("string")},
+                                                   {"sender", typed("string")},
+                                                   {"office", typed("string")},
+                                                   {"reason", typed("string")},
+                                                   {"reasonMessage", typed("string")},
+                                                   {"format", stringEnum({"pdf", "original"})},
+                                                   {"sizeBytes", typed("integer")},
+                                                   {"file", typed("string")},
+                                                   {"filePage", typed("integer")},
+                                                   {"createdAt", typed("string")},
+                                                   {"document", typed("string")}},
+                                                  {"id", "reason", "format", "document"}))}},
+                    {"entries"}));
+    s->set("InboxAssign", objectOf({{"reference", typed("string")}}, {"reference"}, true));
+    s->set("InboxAssigned", objectOf({{"replyId", typed("integer")}, {"inboxId", typed("integer")}},
+                                     {"replyId", "inboxId"}));
     s->set("AuditList", objectOf({{"entries", arrayOf(typed("object"))}}, {"entries"}));
     s->set("Health", objectOf({{"status", stringEnum({"ok"})}}, {"status"}));
     Object::Ptr check = objectOf({{"ok", typed("boolean")}, {"code", typed("string")}}, {"ok"});
@@ -497,6 +540,12 @@ Object::Ptr answerObject(const Answer& a) {
     } else if (a.content == "csv-or-json") {
         Object::Ptr c = content("application/json", typed("object"));
         c->set("text/csv", media(typed("string")));
+        r->set("content", c);
+    } else if (a.content == "pdf") {
+        r->set("content", content("application/pdf", binary()));
+    } else if (a.content == "pdf-or-binary") {
+        Object::Ptr c = content("application/pdf", binary());
+        c->set("application/octet-stream", media(binary()));
         r->set("content", c);
     } else if (a.content == "metrics") {
         r->set("content", content("text/plain", typed("string")));

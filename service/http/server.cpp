@@ -21,6 +21,7 @@
 #include "common/logging.h"
 #include "http/auth_failure_limiter.h"
 #include "http/draft_routes.h"
+#include "http/inbox_routes.h"
 #include "http/handlers.h"
 #include "http/listener.h"
 #include "http/openapi.h"
@@ -258,6 +259,7 @@ struct Server::Impl {
     std::unique_ptr<Services> services;
     std::unique_ptr<jobs::DraftStore> drafts;
     std::unique_ptr<DraftServices> draftServices;
+    std::unique_ptr<InboxServices> inboxServices;
     std::unique_ptr<auth::SessionStore> sessions;
     std::unique_ptr<WebSessions> web;
     std::unique_ptr<StaticFiles> statics;
@@ -297,6 +299,8 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         Poco::Logger::get("renkei").error("drafts unavailable for now: %s", opened.toString());
     impl->draftServices.reset(new DraftServices{settings, app.documents(), app.queries(), *impl->drafts});
     registerDraftRoutes(impl->router, *impl->draftServices);
+    impl->inboxServices.reset(new InboxServices{settings, app.queries(), app.inbound()});
+    registerInboxRoutes(impl->router, *impl->inboxServices);
     impl->statics = std::make_unique<StaticFiles>(settings.webDir);
     const bool openAccess = app.tokens().current()->size() == 0;
     const bool tls = !settings.tlsCertificateFile.empty() || !settings.tlsPrivateKeyFile.empty();

@@ -113,6 +113,62 @@ void addOfficeScope(Session& s) {
     s << "ALTER TABLE audit ADD COLUMN token_name TEXT NOT NULL DEFAULT ''", now;
 }
 
+// Version 5 (issue 18): the reply reference printed on every page of a job, so that a
+// page faxed back finds its job. Random, so one row per reference; the office
+// scopes a reference a person types in the inbox.
+void addReplyRefs(Session& s) {
+    s << "CREATE TABLE reply_refs ("
+         " ref TEXT PRIMARY KEY NOT NULL CHECK (length(ref) = 9),"
+         " job_id TEXT NOT NULL UNIQUE REFERENCES jobs (id),"
+         " office TEXT NOT NULL)",
+        now;
+}
+
+// Version 6 (issue 18): faxes received back. Each received file once (by SHA-256, so a
+// re-delivered copy is not attached twice), the pages that answer a job as
+// its received replies, and pages no job was found for in the inbox.
+void addReceivedFaxes(Session& s) {
+    s << "CREATE TABLE received_files ("
+         " sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),"
+         " name TEXT NOT NULL,"
+         " outcome TEXT NOT NULL,"
+         " processed_at TEXT NOT NULL)",
+        now;
+    s << "CREATE TABLE received_replies ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " job_id TEXT NOT NULL REFERENCES jobs (id),"
+         " received_at TEXT NOT NULL,"
+         " sender TEXT NOT NULL,"
+         " pages_json TEXT NOT NULL,"
+         " source_sha256 TEXT NOT NULL,"
+         " pdf BLOB NOT NULL,"
+         " sha256 TEXT NOT NULL,"
+         " size INTEGER NOT NULL,"
+         " created_at TEXT NOT NULL)",
+        now;
+    s << "CREATE INDEX received_replies_by_job ON received_replies (job_id, id)", now;
+    s << "CREATE TRIGGER received_replies_frozen BEFORE UPDATE ON received_replies"
+         " BEGIN SELECT RAISE(ABORT, 'received replies are frozen'); END",
+        now;
+    s << "CREATE TABLE inbox ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " received_at TEXT NOT NULL,"
+         " sender TEXT NOT NULL,"
+         " office TEXT NOT NULL,"
+         " reason TEXT NOT NULL,"
+         " reason_message TEXT NOT NULL,"
+         " format TEXT NOT NULL CHECK (format IN ('pdf', 'original')),"
+         " bytes BLOB NOT NULL,"
+         " sha256 TEXT NOT NULL,"
+         " size INTEGER NOT NULL,"
+         " source_name TEXT NOT NULL,"
+         " source_sha256 TEXT NOT NULL,"
+         " source_page INTEGER NOT NULL,"
+         " created_at TEXT NOT NULL)",
+        now;
+    s << "CREATE INDEX inbox_by_office ON inbox (office, id)", now;
+}
+
 struct Migration {
     int version;
     void (*apply)(Session&);
@@ -122,6 +178,8 @@ const Migration kMigrations[] = {
     {2, addDeliveryAndAudit},
     {3, addAuditCount},
     {4, addOfficeScope},
+    {5, addReplyRefs},
+    {6, addReceivedFaxes},
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");

@@ -70,6 +70,15 @@ struct Rule {
     bool dashed = false;
 };
 
+// A QR code printed on the page (reply/page_code.h), drawn by the PDF
+// renderer as filled squares, black on white, and never in the spreadsheet.
+struct CodeMark {
+    std::string payload;  // 16 characters, a version 1 code
+    double xMm = 0;       // top-left corner of the code's modules; the quiet
+    double yMm = 0;       // zone around them is kept free of ink
+    double moduleMm = 0.8;
+};
+
 struct Page {
     std::string name;           // worksheet name, e.g. "1枚目"
     bool continuation = false;  // 別紙 page: printed in the PDF only
@@ -80,6 +89,16 @@ struct Page {
     std::vector<double> rowHeightsMm;
     std::vector<Cell> cells;
     std::vector<Rule> rules;
+
+    // Reply codes (layout/reply_codes.h). When contentScale < 1 the cells and
+    // rules above are drawn scaled by it about (contentOriginXMm,
+    // contentOriginYMm), which stays where it is, to make room for the codes;
+    // the codes and their captions are drawn as they are.
+    double contentScale = 1;
+    double contentOriginXMm = 0;
+    double contentOriginYMm = 0;
+    std::vector<CodeMark> codes;
+    std::vector<Cell> codeCaptions;  // the printed reply_ref beside each code
 };
 
 struct Document {

@@ -8,7 +8,9 @@
 #include "form/validator.h"
 #include "form/wareki.h"
 #include "layout/printable_text.h"
+#include "layout/reply_codes.h"
 #include "layout/text_fitter.h"
+#include "reply/reply_ref.h"
 
 namespace layout {
 namespace {
@@ -189,6 +191,7 @@ public:
         for (const auto& page : sheet_.pages)
             if (page.onlyWhen.empty() || data_.has(page.onlyWhen)) doc_.pages.push_back(buildPage(page));
         addContinuationPages();
+        addReplyCodes(doc_, options_.replyRef, options_.codeDocument, measurer_);
         return std::move(doc_);
     }
 
@@ -413,7 +416,9 @@ private:
                                        const BuildOptions& options) {
         FormData out = data;
         for (const auto& f : sheet.fields) {
-            if (f.derive == "reply_ref" && options.documentId.size() >= 10) {
+            if (f.derive == "reply_ref" && !options.replyRef.empty()) {
+                out.values[f.key].scalar = reply::displayReplyRef(options.replyRef);
+            } else if (f.derive == "reply_ref" && options.documentId.size() >= 10) {
                 std::string ref = "R";
                 for (char c : options.documentId.substr(0, 10)) ref += static_cast<char>(std::toupper(c));
                 out.values[f.key].scalar = ref;

@@ -16,6 +16,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <tiffio.h>
+
 #include "auth/token_registry.h"
 #include "pdf_builder.h"
 
@@ -119,6 +121,47 @@ void pdfAttachments(const fs::path& dir) {
     for (const auto& hostile : testing_support::hostilePdfs()) writeFile(dir / hostile.name, hostile.bytes);
 }
 
+// Received faxes (inbound_fax): small one-bit TIFFs as fax servers write
+// them (G3 with 2-D coding and G4; one and two pages of squares, which the
+// code finder looks at) at standard and fine resolution, and PDFs.
+void inboundFaxes(const fs::path& dir) {
+    for (const bool g4 : {false, true}) {
+        for (const int pages : {1, 2}) {
+            const fs::path path = dir / ((g4 ? "g4-" : "g3-") + std::to_string(pages) + "p.tif");
+            TIFF* tif = TIFFOpen(path.c_str(), "w");
+            if (!tif) throw std::runtime_error("cannot write " + path.string());
+            const uint32_t width = 256, height = 96;
+            for (int p = 0; p < pages; ++p) {
+                TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
+                TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width);
+                TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
+                TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 1);
+                TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+                TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+                TIFFSetField(tif, TIFFTAG_FILLORDER, FILLORDER_MSB2LSB);
+                TIFFSetField(tif, TIFFTAG_COMPRESSION, g4 ? COMPRESSION_CCITTFAX4 : COMPRESSION_CCITTFAX3);
+                if (!g4) TIFFSetField(tif, TIFFTAG_GROUP3OPTIONS, GROUP3OPT_2DENCODING);
+                TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, height);
+                TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+                TIFFSetField(tif, TIFFTAG_XRESOLUTION, 204.0f);
+                TIFFSetField(tif, TIFFTAG_YRESOLUTION, p == 0 ? 98.0f : 196.0f);
+                TIFFSetField(tif, TIFFTAG_PAGENUMBER, static_cast<uint16_t>(p), static_cast<uint16_t>(pages));
+                for (uint32_t y = 0; y < height; ++y) {
+                    std::string row(width / 8, '\0');
+                    for (uint32_t x = 0; x < width; ++x)
+                        if (((x / 8) + (y / 8) + static_cast<uint32_t>(p)) % 3 == 0)
+                            row[x / 8] = static_cast<char>(row[x / 8] | (0x80 >> (x % 8)));
+                    if (TIFFWriteScanline(tif, row.data(), y, 0) < 0) throw std::runtime_error("TIFFWriteScanline failed");
+                }
+                TIFFWriteDirectory(tif);
+            }
+            TIFFClose(tif);
+        }
+    }
+    writeFile(dir / "simple-1.pdf", testing_support::simplePdf(1));
+    writeFile(dir / "simple-3.pdf", testing_support::simplePdf(3));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,6 +173,7 @@ int main(int argc, char** argv) {
         const fs::path source = argv[1], out = argv[2];
         jobRequests(source, freshDir(out, "job_request"));
         pdfAttachments(freshDir(out, "pdf_attachment"));
+        inboundFaxes(freshDir(out, "inbound_fax"));
         fs::path templates = freshDir(out, "sheet_template");
         for (const auto& entry : fs::directory_iterator(source / "templates"))
             if (fs::exists(entry.path() / "template.json"))
