@@ -571,6 +571,7 @@ bool endsWith(const std::string& s, const std::string& tail) {
 }
 
 Workbook readPackage(Package& pkg, const ReadLimits& limits) {
+    if (!pkg.has("_rels/.rels")) throw Refused("not_xlsx", "Excelのブック(.xlsx)ではありません");
     RelsHandler root;
     parseXml(pkg.read("_rels/.rels"), root, "_rels/.rels");
     std::string workbookPart;

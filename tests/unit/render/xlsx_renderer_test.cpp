@@ -121,7 +121,7 @@ layout::Document makeDocument() {
     doc.pages.push_back(extra);
 
     layout::Page p2 = gridPage("2枚目", 5, 8, 10, 18.6);
-    p2.cells.push_back(entry(0, 0, 10, "pt_name", "山田 太郎"));  // second cell of a field: not named
+    p2.cells.push_back(entry(0, 0, 10, "pt_name", "山田 太郎"));  // second cell of a field: named pt_name._2
     p2.cells.push_back(entry(1, 0, 10, "doc_date", "令和7年4月1日"));
     layout::Cell sex2 = entry(2, 0, 3, "family_sex", "女");
     sex2.choices = {"男", "女"};
@@ -291,11 +291,12 @@ TEST_CASE("Each grid page becomes one worksheet named after it and continuation 
     CHECK(wb.hidden["_choices"] == "hidden");
 }
 
-TEST_CASE("Every field's defined name points to its first cell, which holds the full value") {
+TEST_CASE("Every entry cell has a defined name: the first of a field its key, a copy <key>._2") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     const std::map<std::string, std::pair<std::string, std::string>> expected = {
         {"pt_name", {"'1枚目'!$G$2", "山田 太郎"}},
+        {"pt_name._2", {"'2枚目'!$A$1", "山田 太郎"}},
         {"pt_sex", {"'1枚目'!$G$3", "男"}},
         {"pt_age", {"'1枚目'!$G$4", "85"}},
         {"notes", {"'1枚目'!$G$5", kLongText}},

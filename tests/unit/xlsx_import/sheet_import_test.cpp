@@ -69,3 +69,186 @@ TEST_CASE("Round trip property: every sheet x 200 generated payloads render and 
         }
     }
 }
+
+namespace {
+
+using xlsx_import_test::part;
+using xlsx_import_test::setCell;
+using xlsx_import_test::setText;
+using xlsx_import_test::withPart;
+
+struct Sample {
+    const form::SheetTemplate* sheet;
+    form::FormData data;
+    std::string xlsx;
+};
+
+Sample sampleOf(const std::string& id) {
+    Env& env = Env::get();
+    Sample s;
+    s.sheet = env.templates->find(id);
+    auto fields = bench::loadSampleFields(testing_support::sourcePath("templates"), id).value();
+    s.data = env.service->validate(id, fields).value();
+    s.xlsx = env.renderXlsx(*s.sheet, s.data);
+    return s;
+}
+
+std::string str(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+    return o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : "<" + key + " missing>";
+}
+
+std::string stringify(const Poco::Dynamic::Var& v) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(v, out);
+    return out.str();
+}
+
+const xlsx_import::ImportProblem* problemOf(const xlsx_import::ImportResult& r, const std::string& field) {
+    for (const auto& p : r.problems)
+        if (p.field == field) return &p;
+    return nullptr;
+}
+
+std::string refusalOf(const form::SheetTemplate& sheet, const std::string& xlsx) {
+    auto r = xlsx_import::importWorkbook(sheet, xlsx);
+    if (r.isOk()) return "imported";
+    REQUIRE(r.status().fieldErrors().size() == 1);
+    return r.status().fieldErrors()[0].code;
+}
+
+}  // namespace
+
+TEST_CASE("Cells edited by hand import: 和暦 typed, boxes ticked, labels chosen, decorations typed along",
+          "[xlsx_import]") {
+    Sample s = sampleOf("admission-info");
+    std::string x = s.xlsx;
+    x = setText(x, "doc_date", "令和7年11月21日");
+    x = setText(x, "admission_date", "R7.11.20");
+    x = setText(x, "admission_time", "8時05分");
+    x = setText(x, "pt_sex", "女");
+    x = setText(x, "pension_types", "厚生年金、その他(企業年金)");
+    x = setText(x, "post_household.alone", "□独居");
+    x = setText(x, "post_household.elderly", "□高齢世帯");
+    x = setText(x, "post_household.with_child", "□子と同居");
+    x = setText(x, "post_household.other", "■その他(姉と同居予定)");
+    x = setText(x, "main_carer_age", "82才");
+    x = setText(x, "recipient_person", "北野 一郎 様");
+    x = setCell(x, "pt_postal", "t=\"inlineStr\"><is><t>〒078-0000</t></is>");
+    auto r = xlsx_import::importWorkbook(*s.sheet, x);
+    REQUIRE(r.isOk());
+    std::string problems;
+    for (const auto& p : r->problems) problems += p.field + " " + p.code + " " + p.message + "\n";
+    CHECK(problems == "");
+    const auto& f = r->fields;
+    CHECK(str(f, "doc_date") == "2025-11-21");
+    CHECK(str(f, "admission_date") == "2025-11-20");
+    CHECK(str(f, "admission_time") == "08:05");
+    CHECK(str(f, "pt_sex") == "female");
+    CHECK(stringify(f->get("pension_types")) == "[\"employee\",\"other\"]");
+    CHECK(str(f, "pension_types_note") == "企業年金");
+    CHECK(str(f, "post_household") == "other");
+    CHECK(str(f, "post_household_note") == "姉と同居予定");
+    CHECK(stringify(f->get("main_carer_age")) == "82");
+    CHECK(str(f, "recipient_person") == "北野 一郎");
+    CHECK(str(f, "pt_postal") == "078-0000");
+}
+
+TEST_CASE("Dates as serials import in the 1900 and the 1904 date system", "[xlsx_import]") {
+    Sample s = sampleOf("admission-info");
+    // 2025-04-01 is 45748 in the 1900 system and 44286 in the 1904 system.
+    std::string x = setCell(s.xlsx, "doc_date", "><v>45748</v>");
+    x = setCell(x, "sent_at", "><v>45748.6041666667</v>");
+    auto r = xlsx_import::importWorkbook(*s.sheet, x);
+    REQUIRE(r.isOk());
+    CHECK(str(r->fields, "doc_date") == "2025-04-01");
+    CHECK(str(r->fields, "sent_at") == "2025-04-01T14:30:00+09:00");
+    std::string wb = part(x, "xl/workbook.xml");
+    const size_t at = wb.find("<bookViews");
+    REQUIRE(at != std::string::npos);
+    wb.insert(at, "<workbookPr date1904=\"1\"/>");
+    x = withPart(setCell(x, "doc_date", "><v>44286</v>"), "xl/workbook.xml", wb);
+    r = xlsx_import::importWorkbook(*s.sheet, x);
+    REQUIRE(r.isOk());
+    CHECK(str(r->fields, "doc_date") == "2025-04-01");
+}
+
+TEST_CASE("Every problem names its cell, defined name and label; formulas are never evaluated", "[xlsx_import]") {
+    Sample s = sampleOf("admission-info");
+    std::string x = setCell(s.xlsx, "pt_name", "t=\"str\"><f>CONCATENATE(\"旭川\",\"太郎\")</f><v>旭川太郎</v>");
+    x = setCell(x, "pt_kana", "t=\"e\"><v>#N/A</v>");
+    x = setText(x, "doc_date", "令和7年2月30日");
+    x = setText(x, "pt_sex", "不明");
+    x = setText(x, "post_household.alone", "■独居");  // a second box ticked for one answer
+    auto r = xlsx_import::importWorkbook(*s.sheet, x);
+    REQUIRE(r.isOk());
+    const auto* formula = problemOf(*r, "fields.pt_name");
+    REQUIRE(formula);
+    CHECK(formula->code == "formula");
+    CHECK(formula->name == "pt_name");
+    CHECK(formula->cell.find("'1枚目'!$") == 0);
+    CHECK(formula->label == s.sheet->field("pt_name")->label);
+    CHECK_FALSE(r->fields->has("pt_name"));  // the cached value is not taken
+    const auto* error = problemOf(*r, "fields.pt_kana");
+    REQUIRE(error);
+    CHECK(error->code == "cell_error");
+    const auto* date = problemOf(*r, "fields.doc_date");
+    REQUIRE(date);
+    CHECK(date->code == "invalid_date");
+    CHECK(date->name == "doc_date");
+    const auto* sex = problemOf(*r, "fields.pt_sex");
+    REQUIRE(sex);
+    CHECK(sex->code == "invalid_option");
+    const auto* two = problemOf(*r, "fields.post_household");
+    REQUIRE(two);
+    CHECK(two->code == "too_many_choices");
+    for (const auto& e : xlsx_import::toFieldErrors(r->problems)) CHECK(e.message.find("(セル '") != std::string::npos);
+}
+
+TEST_CASE("Workbooks of another sheet, another template version or not made by Renkei are refused",
+          "[xlsx_import]") {
+    Sample admission = sampleOf("admission-info");
+    Sample discharge = sampleOf("discharge-liaison");
+    CHECK(refusalOf(*admission.sheet, discharge.xlsx) == "wrong_sheet");
+    std::string custom = part(admission.xlsx, "docProps/custom.xml");
+    const std::string version = ">" + admission.sheet->version + "<";
+    REQUIRE(custom.find(version) != std::string::npos);
+    custom.replace(custom.find(version), version.size(), ">2019.1<");
+    CHECK(refusalOf(*admission.sheet, withPart(admission.xlsx, "docProps/custom.xml", custom)) ==
+          "wrong_template_version");
+    auto parts = xlsx_import_test::unzipAll(admission.xlsx);
+    std::string rels;
+    for (auto& [name, data] : parts)
+        if (name == "_rels/.rels") {
+            const size_t at = data.find("custom-properties");
+            REQUIRE(at != std::string::npos);
+            data.replace(at, 17, "something-else-xx");
+        }
+    CHECK(refusalOf(*admission.sheet, xlsx_import_test::zipAll(parts)) == "not_renkei_workbook");
+}
+
+TEST_CASE("The blank workbook names every entry cell and imports with only the required problems", "[xlsx_import]") {
+    Env& env = Env::get();
+    for (const form::SheetTemplate* sheet : env.templates->all()) {
+        INFO("sheet " << sheet->id);
+        auto blank = env.service->render(*sheet, form::FormData(), app::Format::Xlsx,
+                                         "00000000000000000000000000000000", "2000-01-01T00:00:00+09:00");
+        REQUIRE(blank.isOk());
+        auto wb = xlsx_import::readWorkbook(blank->bytes);
+        REQUIRE(wb.isOk());
+        for (const auto& page : sheet->pages) {
+            if (!page.onlyWhen.empty()) continue;  // not in a blank workbook
+            for (const auto& cs : page.cells)
+                if (!cs.field.empty()) {
+                    const std::string name = form::entryName(cs, cs.field);
+                    INFO("entry " << name);
+                    CHECK(wb->names.count(name) == 1);
+                }
+        }
+        auto r = xlsx_import::importWorkbook(*sheet, blank->bytes);
+        REQUIRE(r.isOk());
+        for (const auto& p : r->problems) {
+            INFO(p.field << " " << p.code << " " << p.message);
+            CHECK(p.code == "required");
+        }
+    }
+}

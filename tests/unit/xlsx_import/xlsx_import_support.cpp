@@ -1,7 +1,19 @@
 #include "xlsx_import_support.h"
 
+#include <Poco/DateTime.h>
+#include <Poco/Path.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Zip/Compress.h>
+#include <Poco/Zip/ZipArchive.h>
+#include <Poco/Zip/ZipStream.h>
+
+#include <regex>
+#include <algorithm>
 #include <set>
+#include <sstream>
 #include <stdexcept>
+
+#include "xlsx_import/workbook_reader.h"
 
 #include "config/settings.h"
 #include "test_support.h"
@@ -67,6 +79,83 @@ std::string sameFields(const form::SheetTemplate& sheet, const form::FormData& a
         if (!d.empty()) return d;
     }
     return "";
+}
+
+std::vector<std::pair<std::string, std::string>> unzipAll(const std::string& zip) {
+    std::istringstream in(zip);
+    Poco::Zip::ZipArchive archive(in);
+    std::vector<std::pair<std::string, std::string>> parts;
+    std::vector<std::pair<std::streamoff, std::string>> order;
+    for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it)
+        if (it->first.back() != '/') order.emplace_back(it->second.getStartPos(), it->first);  // Compress adds folders
+    std::sort(order.begin(), order.end());
+    for (const auto& [pos, name] : order) {
+        in.clear();
+        Poco::Zip::ZipInputStream z(in, archive.findHeader(name)->second, true);
+        std::string data;
+        Poco::StreamCopier::copyToString(z, data);
+        parts.emplace_back(name, data);
+    }
+    return parts;
+}
+
+std::string zipAll(const std::vector<std::pair<std::string, std::string>>& parts) {
+    std::ostringstream out;
+    Poco::Zip::Compress c(out, true);
+    for (const auto& [name, data] : parts) {
+        std::istringstream in(data);
+        c.addFile(in, Poco::DateTime(2025, 1, 1), Poco::Path(name, Poco::Path::PATH_UNIX));
+    }
+    c.close();
+    return out.str();
+}
+
+std::string withPart(const std::string& xlsx, const std::string& name, const std::string& content) {
+    auto parts = unzipAll(xlsx);
+    bool found = false;
+    for (auto& [n, data] : parts)
+        if (n == name) {
+            data = content;
+            found = true;
+        }
+    if (!found) parts.emplace_back(name, content);
+    return zipAll(parts);
+}
+
+std::string part(const std::string& xlsx, const std::string& name) {
+    for (const auto& [n, data] : unzipAll(xlsx))
+        if (n == name) return data;
+    throw std::runtime_error("no part " + name);
+}
+
+std::string setCell(const std::string& xlsx, const std::string& definedName, const std::string& cellXml) {
+    auto wb = xlsx_import::readWorkbook(xlsx);
+    if (!wb) throw std::runtime_error("setCell: " + wb.status().toString());
+    auto name = wb->names.find(definedName);
+    if (name == wb->names.end()) throw std::runtime_error("setCell: no name " + definedName);
+    const std::string workbookXml = part(xlsx, "xl/workbook.xml");
+    std::regex sheetRe("<sheet name=\"([^\"]*)\"");
+    int index = 0, found = 0;
+    for (auto it = std::sregex_iterator(workbookXml.begin(), workbookXml.end(), sheetRe); it != std::sregex_iterator();
+         ++it) {
+        ++index;
+        if ((*it)[1] == name->second.sheet) found = index;
+    }
+    if (!found) throw std::runtime_error("setCell: no sheet " + name->second.sheet);
+    const std::string sheetPart = "xl/worksheets/sheet" + std::to_string(found) + ".xml";
+    std::string xml = part(xlsx, sheetPart);
+    std::string ref = xlsx_import::formatCellRef(name->second);
+    ref = ref.substr(ref.find('!') + 1);
+    ref.erase(std::remove(ref.begin(), ref.end(), '$'), ref.end());
+    std::regex cellRe("<c r=\"" + ref + "\"[^>]*?(/>|>.*?</c>)");
+    std::smatch m;
+    if (!std::regex_search(xml, m, cellRe)) throw std::runtime_error("setCell: no cell " + ref);
+    xml.replace(m.position(0), m.length(0), "<c r=\"" + ref + "\" " + cellXml + "</c>");
+    return withPart(xlsx, sheetPart, xml);
+}
+
+std::string setText(const std::string& xlsx, const std::string& definedName, const std::string& text) {
+    return setCell(xlsx, definedName, "t=\"inlineStr\"><is><t>" + text + "</t></is>");
 }
 
 }  // namespace xlsx_import_test
