@@ -252,3 +252,58 @@ TEST_CASE("The blank workbook names every entry cell and imports with only the r
         }
     }
 }
+
+// The same round trip after LibreOffice opened and saved each workbook
+// (LibreOffice rewrites the whole package: shared strings instead of inline
+// ones, its own styles, names without quotes). One headless LibreOffice with
+// a profile of its own converts the whole batch, a few payloads per sheet,
+// so the test stays within seconds.
+TEST_CASE("Round trip property after LibreOffice opens and saves every sheet's workbooks", "[xlsx_import][libreoffice]") {
+    INFO("LibreOffice is a test dependency: run scripts/install-deps (libreoffice-calc-nogui)");
+    REQUIRE(testing_support::run({"/usr/bin/test", "-x", "/usr/bin/soffice"}).exitCode == 0);
+    constexpr int kPerSheet = 4;
+    Env& env = Env::get();
+    testing_support::TempDir dir;
+    testing_support::run({"/usr/bin/mkdir", "-p", dir.file("in"), dir.file("out")});
+    struct Case {
+        const form::SheetTemplate* sheet;
+        form::FormData data;
+        std::string file;
+    };
+    std::vector<Case> cases;
+    std::vector<std::string> argv = {"/usr/bin/soffice", "-env:UserInstallation=file://" + dir.file("profile"),
+                                     "--headless", "--norestore", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
+                                     "--outdir", dir.file("out")};
+    for (const form::SheetTemplate* sheet : env.templates->all()) {
+        auto sample = bench::loadSampleFields(testing_support::sourcePath("templates"), sheet->id).value();
+        bench::PayloadGenerator generator(*sheet, sample);
+        for (int i = 0; i < kPerSheet; ++i) {
+            auto fields = generator.generate(1717, i);
+            REQUIRE(fields.isOk());
+            Case c{sheet, env.service->validate(sheet->id, fields.value()).value(),
+                   sheet->id + "-" + std::to_string(i) + ".xlsx"};
+            testing_support::writeFile(dir.file("in/" + c.file), env.renderXlsx(*sheet, c.data));
+            argv.push_back(dir.file("in/" + c.file));
+            cases.push_back(std::move(c));
+        }
+    }
+    auto converted = testing_support::run(argv);
+    INFO(converted.output);
+    REQUIRE(converted.exitCode == 0);
+    for (const Case& c : cases) {
+        INFO(c.file);
+        const std::string saved = testing_support::readFile(dir.file("out/" + c.file));
+        REQUIRE_FALSE(saved.empty());
+        REQUIRE(saved != testing_support::readFile(dir.file("in/" + c.file)));  // LibreOffice wrote it anew
+        auto imported = xlsx_import::importWorkbook(*c.sheet, saved);
+        REQUIRE(imported.isOk());
+        if (!imported->problems.empty()) {
+            const auto& p = imported->problems.front();
+            FAIL(p.field << " " << p.code << " " << p.message << " " << p.cell);
+        }
+        auto back = env.service->validate(c.sheet->id, imported->fields);
+        REQUIRE(back.isOk());
+        const std::string diff = sameFields(*c.sheet, c.data, back.value());
+        if (!diff.empty()) FAIL(diff);
+    }
+}
