@@ -10,6 +10,8 @@
 namespace layout {
 
 constexpr double kPtPerMm = 72.0 / 25.4;
+// What a box prints when its text continues on a 別紙 page.
+inline constexpr const char* kSeeAttachment = "別紙参照";
 
 enum class HAlign { Left, Center, Right };
 enum class VAlign { Top, Middle, Bottom };
@@ -72,6 +74,9 @@ struct Cell {
     // shows them through the cell's number format, never in its value.
     std::string before;
     std::string after;
+    // The text did not fit even at the minimum size: the box prints
+    // kSeeAttachment and the 別紙 pages carry value, which stays whole.
+    bool continued = false;
 };
 
 // A free line on the page (cut line, separators). Coordinates in mm.

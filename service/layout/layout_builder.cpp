@@ -22,7 +22,6 @@ using form::FormData;
 
 const char* kChecked = "■";
 const char* kUnchecked = "□";
-const char* kSeeAttachment = "別紙参照";
 
 Borders bordersOf(const std::string& spec) {
     Borders b;
@@ -285,6 +284,7 @@ private:
                                                  : field->label + " " + std::to_string(cs.item + 1) + " " + shown->label,
                                   req.text});
             req.text = common::decodeUtf8(kSeeAttachment).value();
+            cell.continued = true;
             fit = fitText(req, measurer_);
         } else if (!fit.fits) {
             doc_.warnings.push_back("label_overflow: " + cs.text);

@@ -33,6 +33,8 @@ std::string definedNameFor(const std::string& key) {
     return name;
 }
 
+std::string continuedNameFor(const std::string& definedName) { return definedName + "._cont"; }
+
 std::string copyNameFor(const std::string& definedName, int n) { return definedName + "._" + std::to_string(n); }
 
 }  // namespace render

@@ -19,6 +19,10 @@ inline constexpr const char* kTemplateVersionProperty = "RenkeiTemplateVersion";
 // cell can still be found. Never empty for a non-empty key.
 std::string definedNameFor(const std::string& key);
 
+// The name of the hidden cell that holds the whole text of an entry whose
+// box shows 別紙参照 (its text continues on a 別紙 worksheet).
+std::string continuedNameFor(const std::string& definedName);
+
 // The name of the n-th cell (n >= 2) of an entry shown more than once.
 std::string copyNameFor(const std::string& definedName, int n);
 

@@ -64,6 +64,7 @@ constexpr uint8_t kPaperA4 = 9;
 constexpr double kMmPerInch = 25.4;
 constexpr char kChoiceSheetName[] = "_choices";
 constexpr char kUnprintedSheetName[] = "_fields";
+const std::string kContinuationSheetName = "別紙";
 constexpr double kUnprintedColumnWidth = 40;
 
 // ---- Text ------------------------------------------------------------------
@@ -369,7 +370,7 @@ double fontSizeOf(const layout::Cell& cell) {
 // rows give, the cell's last row grows (and the rows above it once that one
 // reaches Excel's limit). Single-line text never moves the grid.
 void raiseRowsForText(const layout::Cell& cell, const std::vector<int>& columnPx, std::vector<int>* rowPx) {
-    if (cell.value.empty() || numberOf(cell)) return;
+    if (cell.value.empty() || numberOf(cell) || cell.continued) return;
     int widthPx = -kCellTextPaddingPx;
     for (int c = cell.col; c < cell.col + cell.colSpan; ++c) widthPx += columnPx[c];
     int heightPx = 0;
@@ -668,7 +669,8 @@ private:
 // A name for a sheet of the renderer's own that no page has.
 std::string ownSheetName(const layout::Document& doc, const std::string& base) {
     std::set<std::string> used;
-    for (const layout::Page& p : doc.pages) used.insert(asciiLower(p.name));
+    for (const layout::Page& p : doc.pages)
+        if (!p.continuation) used.insert(asciiLower(p.name));
     std::string name = base;
     for (int i = 2; used.count(name); ++i) name = base + std::to_string(i);
     return name;
@@ -690,7 +692,9 @@ Status writeValue(lxw_worksheet* ws, const layout::Cell& cell, lxw_format* f) {
     lxw_error err;
     std::optional<double> number = numberOf(cell);
     std::optional<double> serial = serialOf(cell);
-    if (number)
+    if (cell.continued)  // the whole text is on the 別紙 sheets and in the hidden sheet
+        err = worksheet_write_string(ws, r, c, layout::kSeeAttachment, f);
+    else if (number)
         err = worksheet_write_number(ws, r, c, *number, f);
     else if (serial)
         err = worksheet_write_number(ws, r, c, *serial, f);
@@ -705,8 +709,9 @@ Status writeValue(lxw_worksheet* ws, const layout::Cell& cell, lxw_format* f) {
 
 // Each entry cell gets its entry's name (form::entryName); a second cell of
 // the same entry (the 記入日 on every page) gets "<name>._2", and so on.
-Status nameField(Build& b, const std::string& sheetName, const layout::Cell& cell) {
-    const std::string base = definedNameFor(cell.entryName.empty() ? cell.fieldKey : cell.entryName);
+Status nameField(Build& b, const std::string& sheetName, const layout::Cell& cell, const std::string& given = "") {
+    const std::string base =
+        !given.empty() ? given : definedNameFor(cell.entryName.empty() ? cell.fieldKey : cell.entryName);
     std::string name = base;
     for (int copy = 2; !b.names.insert(asciiLower(name)).second; ++copy) name = copyNameFor(base, copy);
     std::string formula = "=" + quotedSheet(sheetName) + "!" + absoluteCell(cell.row, cell.col);
@@ -853,14 +858,14 @@ Status writeRows(lxw_worksheet* ws, const std::vector<int>& rowPx, const RowWrit
     return Status::ok();
 }
 
-Status setUpPrinting(lxw_worksheet* ws, const layout::Document& doc, const layout::Page& page) {
+Status setUpPrinting(lxw_worksheet* ws, const layout::Document& doc, size_t rows, size_t columns) {
     const double marginIn = doc.marginMm / kMmPerInch;
     worksheet_set_paper(ws, kPaperA4);
     worksheet_set_portrait(ws);
     worksheet_set_margins(ws, marginIn, marginIn, marginIn, marginIn);
     worksheet_fit_to_pages(ws, 1, 1);
     worksheet_gridlines(ws, LXW_SHOW_SCREEN_GRIDLINES);  // on screen only, never printed
-    lxw_error err = worksheet_print_area(ws, 0, 0, page.rowHeightsMm.size() - 1, page.columnWidthsMm.size() - 1);
+    lxw_error err = worksheet_print_area(ws, 0, 0, rows - 1, columns - 1);
     return err ? lxwStatus(err, "setting the print area") : Status::ok();
 }
 
@@ -889,7 +894,57 @@ Status writePage(Build& b, const layout::Document& doc, const layout::Page& page
     if (!plain) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     Status s = setColumns(ws, columns);
     if (s) s = writeRows(ws, rowPx, rows, page.columnWidthsMm.size(), plain);
-    if (s) s = setUpPrinting(ws, doc, page);
+    if (s) s = setUpPrinting(ws, doc, page.rowHeightsMm.size(), page.columnWidthsMm.size());
+    if (s) protect(ws);
+    return s;
+}
+
+// A 別紙 page as a worksheet that prints as the PDF's page: one column as
+// wide as the text, a row per printed line at the PDF's line height, and
+// spacer rows for the gaps, so it fills one A4 page at 100 %.
+Status writeContinuationPage(Build& b, const layout::Document& doc, const layout::Page& page,
+                             const std::string& sheetName) {
+    lxw_worksheet* ws = workbook_add_worksheet(b.wb, sheetName.c_str());
+    if (!ws) return Status::ioError("adding the worksheet");
+    std::vector<const layout::Cell*> cells;
+    for (const layout::Cell& c : page.cells) cells.push_back(&c);
+    std::stable_sort(cells.begin(), cells.end(),
+                     [](const layout::Cell* a, const layout::Cell* b) { return a->yMm < b->yMm; });
+    struct Line {
+        double heightMm;
+        std::string text;
+        CellStyle style;
+    };
+    std::vector<Line> lines;
+    double y = doc.marginMm;
+    for (const layout::Cell* c : cells) {
+        if (c->yMm > y + 0.05) lines.push_back({c->yMm - y, "", CellStyle{}});
+        const size_t n = std::max<size_t>(1, c->text.lines.size());
+        for (size_t i = 0; i < n; ++i) {
+            CellStyle style;
+            style.fontSizePt = fontSizeOf(*c);
+            style.wrap = false;
+            style.vAlign = layout::VAlign::Bottom;
+            style.borders.bottom = c->borders.bottom && i + 1 == n;
+            lines.push_back({c->heightMm / n, i < c->text.lines.size() ? c->text.lines[i].text : "", style});
+        }
+        y = std::max(y, c->yMm + c->heightMm);
+    }
+    if (lines.empty()) lines.push_back({1, "", CellStyle{}});
+    std::vector<double> heightsMm;
+    for (const Line& l : lines) heightsMm.push_back(l.heightMm);
+    const std::vector<int> rowPx = trackPixels(heightsMm);
+    Status s = setColumns(ws, planColumns({doc.pageWidthMm - 2 * doc.marginMm}));
+    for (size_t r = 0; s && r < lines.size(); ++r) {
+        lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, nullptr);
+        if (err) return lxwStatus(err, "sizing row " + std::to_string(r));
+        lxw_format* f = b.formats.get(lines[r].style);
+        if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
+        err = lines[r].text.empty() ? worksheet_write_blank(ws, r, 0, f)
+                                    : worksheet_write_string(ws, r, 0, lines[r].text.c_str(), f);
+        if (err) return lxwStatus(err, "writing row " + std::to_string(r));
+    }
+    if (s) s = setUpPrinting(ws, doc, lines.size(), 1);
     if (s) protect(ws);
     return s;
 }
@@ -897,7 +952,26 @@ Status writePage(Build& b, const layout::Document& doc, const layout::Page& page
 // The fields no page prints, on a hidden sheet: a label and a named entry
 // cell a row, so that a workbook sent back carries every field.
 Status writeUnprinted(Build& b, const layout::Document& doc) {
-    if (doc.unprintedCells.empty()) return Status::ok();
+    // The whole text of each box that shows 別紙参照, after the unprinted
+    // fields, each named <its entry's name>._cont.
+    std::vector<layout::Cell> continued;
+    int row = doc.unprintedCells.empty() ? 0 : doc.unprintedCells.back().row + 1;
+    for (const layout::Page& page : doc.pages)
+        for (const layout::Cell& cell : page.cells)
+            if (cell.continued && !page.continuation) {
+                layout::Cell label;
+                label.row = row;
+                label.value = layout::kSeeAttachment;
+                layout::Cell whole = cell;
+                whole.continued = false;
+                whole.row = row++;
+                whole.col = 1;
+                whole.rowSpan = whole.colSpan = 1;
+                whole.choices.clear();
+                continued.push_back(label);
+                continued.push_back(whole);
+            }
+    if (doc.unprintedCells.empty() && continued.empty()) return Status::ok();
     const std::string name = ownSheetName(doc, kUnprintedSheetName);
     lxw_worksheet* ws = workbook_add_worksheet(b.wb, name.c_str());
     if (!ws) return Status::ioError("adding the sheet");
@@ -909,6 +983,14 @@ Status writeUnprinted(Build& b, const layout::Document& doc) {
         Status s = writeValue(ws, cell, f);
         if (s && !cell.fieldKey.empty()) s = nameField(b, name, cell);
         if (s && !cell.choices.empty()) s = addDropDown(b, ws, cell);
+        if (!s) return withContext(s, "row " + std::to_string(cell.row));
+    }
+    for (const layout::Cell& cell : continued) {
+        lxw_format* f = b.formats.get(styleOf(cell));
+        if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
+        Status s = writeValue(ws, cell, f);
+        if (s && !cell.fieldKey.empty())
+            s = nameField(b, name, cell, continuedNameFor(definedNameFor(cell.entryName)));
         if (!s) return withContext(s, "row " + std::to_string(cell.row));
     }
     worksheet_hide(ws);
@@ -934,9 +1016,16 @@ Status buildWorkbook(lxw_workbook* wb, const layout::Document& doc, const XlsxOp
     Status s = setProperties(wb, doc);
     if (!s) return s;
     Build b{wb, FormatCache(wb, options.fontName), ChoiceSheet(ownSheetName(doc, kChoiceSheetName)), {}};
+    int continuations = 0;
     for (size_t i = 0; i < doc.pages.size(); ++i) {
-        if (doc.pages[i].continuation) continue;  // a cell holds its whole text: nothing continues
-        s = writePage(b, doc, doc.pages[i]);
+        const layout::Page& page = doc.pages[i];
+        if (page.continuation) {
+            ++continuations;
+            const std::string base = kContinuationSheetName + (continuations > 1 ? std::to_string(continuations) : "");
+            s = writeContinuationPage(b, doc, page, ownSheetName(doc, base));
+        } else {
+            s = writePage(b, doc, page);
+        }
         if (!s) return withContext(s, pageContext(doc, i));
     }
     s = writeUnprinted(b, doc);

@@ -11,6 +11,7 @@
 
 #include "form/validator.h"
 #include "form/wareki.h"
+#include "layout/document.h"
 #include "render/workbook_names.h"
 
 namespace xlsx_import {
@@ -341,6 +342,12 @@ private:
         }
         const CellValue* v = wb_.cell(it->second);
         if (!v) return nullptr;
+        if (v->type == CellType::Text && trim(v->text) == layout::kSeeAttachment) {
+            // The box points to the 別紙: the whole text is in the hidden cell.
+            auto whole = wb_.names.find(lower(render::continuedNameFor(e.name)));
+            if (whole != wb_.names.end()) v = wb_.cell(whole->second);
+            if (!v) return nullptr;
+        }
         if (v->formula) {
             problem(path, "formula",
                     "「" + label + "」のセルに数式があります。数式は計算せず読み込みません。値を入力してください。");

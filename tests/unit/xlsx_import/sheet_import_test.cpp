@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "app/document_service.h"
+#include "common/characters.h"
+#include "common/utf8.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
 #include "payload_generator.h"
@@ -306,4 +308,68 @@ TEST_CASE("Round trip property after LibreOffice opens and saves every sheet's w
         const std::string diff = sameFields(*c.sheet, c.data, back.value());
         if (!diff.empty()) FAIL(diff);
     }
+}
+
+namespace {
+
+// The fields with every multi-line text as long as the field allows: the
+// boxes shrink their text, then continue on the 別紙.
+Poco::JSON::Object::Ptr withLongTexts(const form::SheetTemplate& sheet, Poco::JSON::Object::Ptr fields) {
+    const std::string phrase = "自宅での生活を続けたいとの希望が強く、家族も協力的である。";
+    for (const auto& f : sheet.fields) {
+        if (f.type != form::FieldType::MText || f.maxLength <= 0) continue;
+        std::string text;
+        while (static_cast<int>(common::characterCount(common::decodeUtf8(text + phrase).value())) <= f.maxLength)
+            text += phrase;
+        if (!text.empty()) fields->set(f.key, text);
+    }
+    return fields;
+}
+
+}  // namespace
+
+// Issue 17 item 2: a workbook printed from LibreOffice has as many pages as
+// the PDF, at 100 % (rows keep their designed heights; long text continues
+// on 別紙 worksheets that print as the PDF's 別紙 pages). One headless
+// LibreOffice converts the whole batch.
+TEST_CASE("LibreOffice prints each workbook on as many pages as the PDF", "[xlsx_import][libreoffice]") {
+    REQUIRE(testing_support::run({"/usr/bin/test", "-x", "/usr/bin/soffice"}).exitCode == 0);
+    Env& env = Env::get();
+    testing_support::TempDir dir;
+    testing_support::run({"/usr/bin/mkdir", "-p", dir.file("in"), dir.file("out")});
+    struct Expected {
+        std::string file;
+        int pages;      // of the PDF
+        int gridPages;  // of the template: more pages are 別紙
+    };
+    std::vector<Expected> expected;
+    std::vector<std::string> argv = {"/usr/bin/soffice", "-env:UserInstallation=file://" + dir.file("profile"),
+                                     "--headless", "--norestore", "--convert-to", "pdf", "--outdir", dir.file("out")};
+    for (const form::SheetTemplate* sheet : env.templates->all()) {
+        auto sample = bench::loadSampleFields(testing_support::sourcePath("templates"), sheet->id).value();
+        bench::PayloadGenerator generator(*sheet, sample);
+        for (int i = 0; i < 3; ++i) {
+            auto fields = generator.generate(4242, i).value();
+            if (i == 2) fields = withLongTexts(*sheet, fields);
+            auto data = env.service->validate(sheet->id, fields);
+            REQUIRE(data.isOk());
+            auto pdf = env.service->render(*sheet, data.value(), app::Format::Pdf, "0123456789abcdef0123456789abcdef",
+                                           "2025-11-20T15:10:00+09:00");
+            REQUIRE(pdf.isOk());
+            const std::string file = sheet->id + "-" + std::to_string(i);
+            testing_support::writeFile(dir.file("in/" + file + ".xlsx"), env.renderXlsx(*sheet, data.value()));
+            argv.push_back(dir.file("in/" + file + ".xlsx"));
+            expected.push_back({file, pdf->pageCount, static_cast<int>(sheet->pages.size())});
+        }
+    }
+    auto converted = testing_support::run(argv);
+    INFO(converted.output);
+    REQUIRE(converted.exitCode == 0);
+    bool sawContinuation = false;
+    for (const Expected& e : expected) {
+        INFO(e.file);
+        CHECK(testing_support::pdfPageCount(dir.file("out/" + e.file + ".pdf")) == e.pages);
+        sawContinuation = sawContinuation || e.pages > e.gridPages;
+    }
+    CHECK(sawContinuation);  // the long texts did continue on 別紙 pages
 }
