@@ -527,9 +527,14 @@ std::string dateFormatOf(const layout::Cell& cell) {
 // formatted ("@"), so that Excel keeps a typed 0166-… or 0123 as typed.
 std::string numFormatOf(const layout::Cell& cell) {
     if (cell.fieldKey.empty()) return "";
-    if (cell.kind != layout::ValueKind::Text && serialOf(cell)) return dateFormatOf(cell);
     const std::string before = cell.before.empty() ? "" : formatLiteral(cell.before);
     const std::string after = cell.after.empty() ? "" : formatLiteral(cell.after);
+    if (cell.kind != layout::ValueKind::Text && serialOf(cell)) {
+        std::string format = dateFormatOf(cell);
+        const std::string locale = "[$-411]";  // stays first, before the literal
+        const size_t at = format.rfind(locale, 0) == 0 ? locale.size() : 0;
+        return format.insert(at, before) + after;
+    }
     if (cell.numeric) return before.empty() && after.empty() ? "" : before + "General" + after;
     return before + "@" + after;
 }

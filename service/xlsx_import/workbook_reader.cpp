@@ -177,7 +177,7 @@ void parseXml(const std::string& xml, Handler& handler, const std::string& part)
         parser.parseMemoryNP(xml.data(), xml.size());
     } catch (const Refused&) {
         throw;
-    } catch (const Poco::Exception& e) {
+    } catch (const Poco::Exception&) {
         throw Refused("broken_part", "ブックの部品が壊れています(" + part + ")");
     }
 }
