@@ -278,16 +278,18 @@ uint16_t le16(const std::string& b, size_t at) {
 
 }  // namespace
 
-TEST_CASE("Each grid page becomes one worksheet named after it and continuation pages are left out") {
+TEST_CASE("Each page becomes one worksheet named after it, a continuation page a 別紙 worksheet (issue 17)") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
-    REQUIRE(wb.sheetNames.size() == 3);
+    REQUIRE(wb.sheetNames.size() == 4);
     CHECK(wb.sheetNames[0] == "1枚目");
-    CHECK(wb.sheetNames[1] == "2枚目");
+    CHECK(wb.sheetNames[1] == "別紙");
+    CHECK(wb.sheetNames[2] == "2枚目");
     CHECK(wb.hidden["1枚目"].empty());
+    CHECK(wb.hidden["別紙"].empty());
     CHECK(wb.hidden["2枚目"].empty());
-    // The third sheet holds the drop-down list too long to write inline.
-    CHECK(wb.sheetNames[2] == "_choices");
+    // The last sheet holds the drop-down list too long to write inline.
+    CHECK(wb.sheetNames[3] == "_choices");
     CHECK(wb.hidden["_choices"] == "hidden");
 }
 
@@ -505,7 +507,7 @@ TEST_CASE("Pages print on one A4 portrait sheet with the document's margins and 
     const std::string workbook = zipPart(wb.path, "xl/workbook.xml");
     CHECK(workbook.find("<definedName name=\"_xlnm.Print_Area\" localSheetId=\"0\">'1枚目'!$A$1:$AV$10</definedName>") !=
           std::string::npos);
-    CHECK(workbook.find("<definedName name=\"_xlnm.Print_Area\" localSheetId=\"1\">'2枚目'!$A$1:$J$5</definedName>") !=
+    CHECK(workbook.find("<definedName name=\"_xlnm.Print_Area\" localSheetId=\"2\">'2枚目'!$A$1:$J$5</definedName>") !=
           std::string::npos);
 }
 
