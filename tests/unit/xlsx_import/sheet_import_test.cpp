@@ -263,7 +263,7 @@ TEST_CASE("The blank workbook names every entry cell and imports with only the r
 TEST_CASE("Round trip property after LibreOffice opens and saves every sheet's workbooks", "[xlsx_import][libreoffice]") {
     INFO("LibreOffice is a test dependency: run scripts/install-deps (libreoffice-calc-nogui)");
     REQUIRE(testing_support::run({"/usr/bin/test", "-x", "/usr/bin/soffice"}).exitCode == 0);
-    constexpr int kPerSheet = 4;
+    constexpr int kPerSheet = 3;
     Env& env = Env::get();
     testing_support::TempDir dir;
     testing_support::run({"/usr/bin/mkdir", "-p", dir.file("in"), dir.file("out")});
@@ -348,9 +348,9 @@ TEST_CASE("LibreOffice prints each workbook on as many pages as the PDF", "[xlsx
     for (const form::SheetTemplate* sheet : env.templates->all()) {
         auto sample = bench::loadSampleFields(testing_support::sourcePath("templates"), sheet->id).value();
         bench::PayloadGenerator generator(*sheet, sample);
-        for (int i = 0; i < 3; ++i) {
+        for (int i = 0; i < 2; ++i) {
             auto fields = generator.generate(4242, i).value();
-            if (i == 2) fields = withLongTexts(*sheet, fields);
+            if (i == 1) fields = withLongTexts(*sheet, fields);
             auto data = env.service->validate(sheet->id, fields);
             REQUIRE(data.isOk());
             auto pdf = env.service->render(*sheet, data.value(), app::Format::Pdf, "0123456789abcdef0123456789abcdef",
