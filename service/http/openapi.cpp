@@ -81,6 +81,18 @@ const std::vector<RouteDoc>& routeDocs() {
          "RenderRequest",
          {{200, "The document.", "pdf-or-xlsx"}, {404, "No such sheet.", "problem"},
           {422, "Invalid fields; every problem is listed.", "problem"}}},
+        {"GET", "/api/v1/sheets/{sheet}/workbook", "sheets",
+         "The blank workbook of a sheet: the form to fill in by hand (every entry cell has a defined name; the "
+         "sheet id and template version are custom document properties).",
+         {}, "", {{200, "The workbook.", "xlsx"}, {404, "No such sheet.", "problem"}}},
+        {"POST", "/api/v1/sheets/{sheet}/import", "sheets",
+         "Reads a workbook of this sheet filled in by hand (raw .xlsx body or multipart/form-data) and answers its "
+         "fields with every problem, each naming its cell, defined name and label.",
+         {}, "xlsx-upload",
+         {{200, "The fields and the problems (valid: no problem).", "ImportResult"}, {404, "No such sheet.", "problem"},
+          {413, "The workbook is larger than the body limit.", "problem"},
+          {415, "Neither an .xlsx nor multipart/form-data.", "problem"},
+          {422, "Not a workbook, a hostile one, or one of another sheet or template version.", "problem"}}},
         {"POST", "/api/v1/jobs", "jobs", "Submits a job: one or more sheets to print or fax.", {}, "JobRequest",
          {{200, "The job this Idempotency-Key created before (replayed).", "Job"},
           {201, "Accepted; Location names the job.", "Job"},
@@ -332,8 +344,12 @@ Object::Ptr documentSchema(const std::vector<const form::SheetTemplate*>& sheets
         Object::Ptr p = obj();
         p->set("sheet", stringEnum(ids));
         p->set("fields", typed("object"));
+        Object::Ptr workbook = typed("string");
+        workbook->set("contentEncoding", "base64");
+        workbook->set("description", "The sheet's workbook (.xlsx) in place of fields.");
+        p->set("workbook", workbook);
         s->set("properties", p);
-        s->set("required", strings({"sheet", "fields"}));
+        s->set("required", strings({"sheet"}));
         s->set("additionalProperties", false);
     }
     return s;
@@ -358,8 +374,13 @@ Object::Ptr jobRequestSchema(const std::vector<const form::SheetTemplate*>& shee
                                   {"patient_ref", typed("string")}},
                                  {}, true);
     cover->set("description", "Options of the fax cover sheet (FAX送付状).");
+    Object::Ptr workbook = typed("string");
+    workbook->set("contentEncoding", "base64");
+    workbook->set("contentMediaType", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    workbook->set("description", "The sheet's workbook filled in by hand, in place of fields (issue 17).");
     Object::Ptr s = objectOf({{"sheet", stringEnum(ids)},
                               {"fields", typed("object")},
+                              {"workbook", workbook},
                               {"documents", arrayOf(schemaRef("JobDocument"))},
                               {"delivery", delivery},
                               {"attachments", arrayOf(attachment)},
@@ -390,6 +411,19 @@ Object::Ptr componentsSchemas(const form::TemplateRegistry& templates) {
     s->set("JobDocument", documentSchema(sheets, false));
     s->set("JobRequest", jobRequestSchema(sheets));
     s->set("RenderRequest", objectOf({{"fields", typed("object")}}, {"fields"}, true));
+    Object::Ptr problem = objectOf({{"field", typed("string")},
+                                    {"code", typed("string")},
+                                    {"message", typed("string")},
+                                    {"cell", typed("string")},
+                                    {"name", typed("string")},
+                                    {"label", typed("string")}},
+                                   {"field", "code", "message", "cell", "name", "label"});
+    s->set("ImportResult", objectOf({{"sheet", typed("string")},
+                                     {"version", typed("string")},
+                                     {"valid", typed("boolean")},
+                                     {"fields", typed("object")},
+                                     {"problems", arrayOf(problem)}},
+                                    {"sheet", "version", "valid", "fields", "problems"}));
     s->set("ReceiptRequest",
            objectOf({{"at", typed("string")},
                      {"person", [] {
@@ -537,6 +571,8 @@ Object::Ptr answerObject(const Answer& a) {
         Object::Ptr c = content("application/pdf", binary());
         c->set("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", media(binary()));
         r->set("content", c);
+    } else if (a.content == "xlsx") {
+        r->set("content", content("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", binary()));
     } else if (a.content == "csv-or-json") {
         Object::Ptr c = content("application/json", typed("object"));
         c->set("text/csv", media(typed("string")));
@@ -617,7 +653,18 @@ Object::Ptr operation(const Router::RouteInfo& route, const RouteDoc* doc) {
         }
     }
     if (params->size() > 0) op->set("parameters", params);
-    if (doc && !doc->body.empty()) {
+    if (doc && doc->body == "xlsx-upload") {
+        Object::Ptr body = obj();
+        body->set("required", true);
+        Object::Ptr c = content("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", binary());
+        Object::Ptr form = typed("object");
+        Object::Ptr props = obj();
+        props->set("workbook", binary());
+        form->set("properties", props);
+        c->set("multipart/form-data", media(form));
+        body->set("content", c);
+        op->set("requestBody", body);
+    } else if (doc && !doc->body.empty()) {
         Object::Ptr body = obj();
         body->set("required", true);
         body->set("content", content("application/json", schemaRef(doc->body)));

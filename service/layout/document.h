@@ -10,6 +10,8 @@
 namespace layout {
 
 constexpr double kPtPerMm = 72.0 / 25.4;
+// What a box prints when its text continues on a 別紙 page.
+inline constexpr const char* kSeeAttachment = "別紙参照";
 
 enum class HAlign { Left, Center, Right };
 enum class VAlign { Top, Middle, Bottom };
@@ -41,6 +43,10 @@ struct TextBlock {
     bool empty() const { return lines.empty(); }
 };
 
+// What a spreadsheet cell holds: text, or a date/time written as a date
+// serial with a 和暦 number format.
+enum class ValueKind { Text, Date, DateTime, Time };
+
 struct Cell {
     // Grid placement, for the spreadsheet (0-based, spans >= 1).
     int row = 0;
@@ -61,6 +67,16 @@ struct Cell {
     std::string fieldKey;              // non-empty: an entry cell bound to this field
     std::vector<std::string> choices;  // non-empty: drop-down list (data validation)
     bool numeric = false;              // value is a plain number
+    std::string entryName;             // entry cells: form::entryName, the cell's defined name
+    ValueKind kind = ValueKind::Text;  // Date: value "YYYY-MM-DD"; DateTime: ISO with offset; Time: "HH:MM"
+    std::string dateFormat;            // with a date kind: the template format ("" = wareki, "wareki_short", "birth")
+    // Decorations printed around a value (〒, 様, units): the spreadsheet
+    // shows them through the cell's number format, never in its value.
+    std::string before;
+    std::string after;
+    // The text did not fit even at the minimum size: the box prints
+    // kSeeAttachment and the 別紙 pages carry value, which stays whole.
+    bool continued = false;
 };
 
 // A free line on the page (cut line, separators). Coordinates in mm.
@@ -111,6 +127,11 @@ struct Document {
     double marginMm = 12;
     std::vector<Page> pages;
     std::vector<std::string> warnings;  // things worked around, e.g. a glyph replaced
+    std::string templateVersion;        // the template's version, written into the workbook
+    // Fields no page prints (PROP items): for the workbook only, two cells a
+    // row (label at col 0, entry at col 1) on a hidden sheet, so that a
+    // workbook carries every field. Empty on a masked rendering.
+    std::vector<Cell> unprintedCells;
 };
 
 }  // namespace layout

@@ -47,6 +47,9 @@ struct CellContent {
     std::string value;
     std::vector<std::string> choices;
     bool numeric = false;
+    ValueKind kind = ValueKind::Text;
+    std::string dateFormat;
+    std::string before, after;  // the cell's prefix and suffix, kept out of value
 };
 CellContent formatCell(const form::CellSpec& cell, const form::FieldSpec& field, const form::FormData& data);
 
