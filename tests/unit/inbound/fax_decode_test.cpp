@@ -77,12 +77,29 @@ struct Sheet {
     std::vector<double> cutLineMm;       // per page: the reply half's top, 0 when none
 };
 
+// A valid reply reference drawn from a fixed seed: the rates below are for
+// fixed codes, so that a run decodes the same pages as the last one (a
+// random reference changes the code's modules, and with them which of the
+// damaged pages zbar reads).
+std::string fixedRef(unsigned seed) {
+    static const std::string kSymbols = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    std::mt19937 rng(seed);
+    for (;;) {
+        std::string body;
+        for (int i = 0; i < 8; ++i) body += kSymbols[rng() % 32];
+        for (char check : kSymbols)
+            if (auto ref = reply::parseReplyRef(body + check)) return *ref;
+    }
+}
+
 const Sheet& sheet(const SheetCase& c) {
     static std::map<std::string, Sheet> cache;
     auto it = cache.find(c.id);
     if (it != cache.end()) return it->second;
     Sheet s;
-    s.ref = reply::newReplyRef();
+    unsigned seed = 18;
+    for (char ch : c.id) seed = seed * 31 + static_cast<unsigned char>(ch);
+    s.ref = fixedRef(seed);
     s.document = c.document;
     auto body = Poco::JSON::Parser().parse(readFile(sourcePath("templates/" + c.id + "/sample.json")));
     auto fields = body.extract<Poco::JSON::Object::Ptr>()->getObject("fields");
