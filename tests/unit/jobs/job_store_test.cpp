@@ -1,5 +1,6 @@
 #include "jobs/job_store.h"
 
+#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "common/ids.h"
+#include "postgres_test_db.h"
 #include "test_support.h"
 
 using common::Status;
@@ -28,22 +30,50 @@ namespace {
 // 2025-04-01 15:10:00 in Japan.
 const long long kStartUs = 1743487800LL * 1000000;
 
+// Every test here runs on both engines (see postgres_test_db.h), except
+// those tagged [sqlite], which are about the SQLite file itself.
+const bool kPostgres = testing_support::storeOnPostgres();
+
 struct Fixture {
     testing_support::TempDir dir;
     common::FixedClock clock{Poco::Timestamp(kStartUs)};
     std::string dbPath = dir.file("jobs.db");
+    // PostgreSQL: an empty schema of this test's own on the private server.
+    std::string conninfo = kPostgres ? testing_support::freshPostgresSchema() : "";
     std::unique_ptr<JobStore> store = openStore();
 
     std::unique_ptr<JobStore> openStore(jobs::JobStoreOptions options = {}) {
-        auto opened = JobStore::open(dbPath, clock, options);
+        auto opened = kPostgres ? JobStore::openPostgreSql(conninfo, 4, clock) : JobStore::open(dbPath, clock, options);
         REQUIRE(opened.status().toString() == "OK");
         return std::move(opened).value();
     }
-    // A second connection to the same file, standing in for a person with the
-    // sqlite3 shell or another process.
+    // A second connection to the same database, standing in for a person
+    // with the sqlite3 shell or psql, or another process.
     Poco::Data::Session rawSession() {
+        if (kPostgres) {
+            Poco::Data::PostgreSQL::Connector::registerConnector();
+            return Poco::Data::Session("PostgreSQL", conninfo);
+        }
         Poco::Data::SQLite::Connector::registerConnector();
         return Poco::Data::Session("SQLite", dbPath);
+    }
+    // Makes every insert of an event fail, as a failing disk would, until healed.
+    void breakEventInserts() {
+        auto raw = rawSession();
+        if (kPostgres) {
+            raw << "CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS"
+                   " $$ BEGIN RAISE EXCEPTION 'injected'; END $$",
+                now;
+            raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION inject_failure()",
+                now;
+        } else {
+            raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
+                now;
+        }
+    }
+    void healEventInserts() {
+        auto raw = rawSession();
+        raw << (kPostgres ? "DROP TRIGGER inject_failure ON events" : "DROP TRIGGER inject_failure"), now;
     }
 };
 
@@ -477,7 +507,7 @@ TEST_CASE("A rendered job that cannot be stored leaves nothing behind", "[jobs]"
     CHECK(*f.store->count({}) == 0);
 }
 
-TEST_CASE("Committed pages reach the database file in the background, with no writer waiting", "[jobs]") {
+TEST_CASE("Committed pages reach the database file in the background, with no writer waiting", "[jobs][sqlite]") {
     Fixture f;
     // About 2,000 pages of the log for 80 jobs, a fifth of the writer's own
     // threshold and twice SQLite's default one: SQLite alone would leave them
@@ -555,7 +585,9 @@ TEST_CASE("A corrupted document is reported as an IOError", "[jobs]") {
     REQUIRE(f.store->putDocument(job.id, "pdf", "%PDF-1.7 original").isOk());
     {
         auto raw = f.rawSession();
-        raw << "UPDATE documents SET bytes = CAST('%PDF-1.7 tampered' AS BLOB) WHERE job_id = ?", bind(job.id), now;
+        raw << (kPostgres ? "UPDATE documents SET bytes = convert_to('%PDF-1.7 tampered', 'UTF8') WHERE job_id = $1"
+                          : "UPDATE documents SET bytes = CAST('%PDF-1.7 tampered' AS BLOB) WHERE job_id = ?"),
+            bind(job.id), now;
     }
     auto back = f.store->document(job.id, "pdf");
     CHECK(back.status().code() == Status::Code::IOError);
@@ -669,11 +701,13 @@ TEST_CASE("The schema version is recorded and an existing database reopens with 
 
     auto raw = f.rawSession();
     int rows = 0;
-    std::string journal;
     raw << "SELECT COUNT(*) FROM schema_version", into(rows), now;
-    raw << "PRAGMA journal_mode", into(journal), now;
     CHECK(rows == JobStore::kSchemaVersion);  // one row per migration
-    CHECK(journal == "wal");
+    if (!kPostgres) {
+        std::string journal;
+        raw << "PRAGMA journal_mode", into(journal), now;
+        CHECK(journal == "wal");
+    }
 }
 
 TEST_CASE("Issue 21: an audit row can stand for many requests, at the time it is given", "[jobs][audit]") {
@@ -754,19 +788,19 @@ TEST_CASE("A database written by a newer build is refused", "[jobs]") {
         auto raw = f.rawSession();
         raw << "INSERT INTO schema_version (version, applied_at) VALUES (99, 'later')", now;
     }
-    auto opened = JobStore::open(f.dbPath, f.clock);
+    auto opened = kPostgres ? JobStore::openPostgreSql(f.conninfo, 1, f.clock) : JobStore::open(f.dbPath, f.clock);
     CHECK(opened.status().code() == Status::Code::Internal);
     CHECK_THAT(opened.status().message(), Catch::Contains("99"));
 }
 
-TEST_CASE("The database file is readable by its owner only", "[jobs]") {
+TEST_CASE("The database file is readable by its owner only", "[jobs][sqlite]") {
     Fixture f;
     struct stat st;
     REQUIRE(::stat(f.dbPath.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 }
 
-TEST_CASE("Opening a database in a missing directory is an IOError", "[jobs]") {
+TEST_CASE("Opening a database in a missing directory is an IOError", "[jobs][sqlite]") {
     Fixture f;
     auto opened = JobStore::open(f.dir.file("missing/jobs.db"), f.clock);
     CHECK(opened.status().code() == Status::Code::IOError);
@@ -774,21 +808,14 @@ TEST_CASE("Opening a database in a missing directory is an IOError", "[jobs]") {
 
 TEST_CASE("A failure inside create leaves neither the job nor its event", "[jobs]") {
     Fixture f;
-    {
-        // Fails the second insert of the transaction: the job row is already written.
-        auto raw = f.rawSession();
-        raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
-            now;
-    }
+    // Fails the second insert of the transaction: the job row is already written.
+    f.breakEventInserts();
     Job job = makeJob();
     Status st = f.store->create(job, "system");
     CHECK_FALSE(st.isOk());
     CHECK_THAT(st.message(), Catch::Contains(job.id));
     CHECK(f.store->get(job.id).status().code() == Status::Code::NotFound);
-    {
-        auto raw = f.rawSession();
-        raw << "DROP TRIGGER inject_failure", now;
-    }
+    f.healEventInserts();
     CHECK(f.store->create(job, "system").isOk());
 }
 
@@ -796,11 +823,7 @@ TEST_CASE("A failure inside transition leaves the state as it was", "[jobs]") {
     Fixture f;
     Job job = makeJob();
     REQUIRE(f.store->create(job, "system").isOk());
-    {
-        auto raw = f.rawSession();
-        raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
-            now;
-    }
+    f.breakEventInserts();
     CHECK_FALSE(f.store->transition(job.id, JobState::Rendered, "rendered", "w", "{}").isOk());
     CHECK(f.store->get(job.id)->state == JobState::Accepted);
     CHECK(f.store->events(job.id)->size() == 1);
@@ -815,7 +838,7 @@ TEST_CASE("Events cannot be rewritten even by hand", "[jobs]") {
     CHECK((*f.store->events(job.id))[0].actor == "cm-tanaka");
 }
 
-TEST_CASE("A database locked by another process answers Unavailable", "[jobs]") {
+TEST_CASE("A database locked by another process answers Unavailable", "[jobs][sqlite]") {
     Fixture f;
     jobs::JobStoreOptions quick;
     quick.busyTimeoutMs = 50;
@@ -905,4 +928,76 @@ TEST_CASE("The audit trail is appended to and filtered, never changed", "[jobs][
     CHECK(f.store->audit(byJob)->size() == 1);
     auto raw = f.rawSession();
     CHECK_THROWS(raw << "UPDATE audit SET office = 'x'", now);
+}
+
+TEST_CASE("Issue 20: of two stores racing to take a held job out of held, exactly one wins", "[jobs]") {
+    Fixture f;
+    auto other = f.openStore();  // another instance on the same database
+    std::vector<std::string> held;
+    for (int i = 0; i < 20; ++i) {
+        Job job = makeJob("admission-info", R"({"n":)" + std::to_string(i) + "}");
+        REQUIRE(f.store->create(job, "system").isOk());
+        REQUIRE(f.store->transition(job.id, JobState::Rendered, "rendered", "system", "{}").isOk());
+        REQUIRE(f.store->transition(job.id, JobState::Held, "held", "system", "{}").isOk());
+        held.push_back(job.id);
+    }
+    std::atomic<int> wins{0}, conflicts{0}, others{0};
+    auto claimAll = [&](JobStore& store) {
+        for (const std::string& id : held) {
+            Status st = store.transitionFrom(id, JobState::Held, JobState::Spooled, "spooled", "dispatcher", "{}");
+            if (st.isOk())
+                ++wins;
+            else if (st.code() == Status::Code::Conflict)
+                ++conflicts;
+            else
+                ++others;
+        }
+    };
+    std::thread a([&] { claimAll(*f.store); });
+    std::thread b([&] { claimAll(*other); });
+    a.join();
+    b.join();
+    CHECK(wins == 20);
+    CHECK(conflicts == 20);
+    CHECK(others == 0);
+    for (const std::string& id : held) CHECK(kinds(*f.store->events(id)).back() == "spooled");
+    for (const std::string& id : held) CHECK(f.store->events(id)->size() == 4);  // one spooled event each
+}
+
+TEST_CASE("Issue 20: stores opening one new database at once all find it migrated", "[jobs]") {
+    Fixture f;
+    f.store.reset();
+    if (kPostgres) f.conninfo = testing_support::freshPostgresSchema();  // never migrated
+    else f.dbPath = f.dir.file("fresh.db");
+    std::vector<std::unique_ptr<JobStore>> stores(4);
+    std::vector<std::string> results(4);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&, i] {
+            auto opened = kPostgres ? JobStore::openPostgreSql(f.conninfo, 1, f.clock) : JobStore::open(f.dbPath, f.clock);
+            results[i] = opened.status().toString();
+            if (opened) stores[i] = std::move(opened).value();
+        });
+    for (auto& th : threads) th.join();
+    for (int i = 0; i < 4; ++i) {
+        INFO("store " << i);
+        REQUIRE(results[i] == "OK");
+        CHECK(*stores[i]->schemaVersion() == JobStore::kSchemaVersion);
+    }
+    int rows = 0;
+    f.rawSession() << "SELECT COUNT(*) FROM schema_version", into(rows), now;
+    CHECK(rows == JobStore::kSchemaVersion);  // each migration ran once
+}
+
+TEST_CASE("Issue 20: an unreachable PostgreSQL server answers Unavailable", "[jobs]") {
+    if (!kPostgres) {
+        WARN("skipped: about PostgreSQL; its SQLite counterpart is the locked-database test");
+        return;
+    }
+    common::FixedClock clock{Poco::Timestamp(kStartUs)};
+    // Port 1 on the loopback: nothing listens there.
+    auto opened = JobStore::openPostgreSql("host=127.0.0.1 port=1 user=renkei dbname=renkei connect_timeout=2", 1, clock);
+    CHECK(opened.status().code() == Status::Code::Unavailable);
+    CHECK(JobStore::openPostgreSql("", 1, clock).status().code() == Status::Code::InvalidArgument);
+    CHECK(JobStore::openPostgreSql("host=127.0.0.1", 0, clock).status().code() == Status::Code::InvalidArgument);
 }
