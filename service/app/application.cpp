@@ -116,7 +116,9 @@ common::Result<std::unique_ptr<Application>> Application::build(const config::Se
         common::Status made = makePrivateDir(dir);
         if (!made) return made;
     }
-    auto store = jobs::JobStore::open(settings.dbPath(), app->clock_);
+    auto store = settings.jobsStore == "postgresql"
+                     ? jobs::JobStore::openPostgreSql(settings.jobsPostgresql, settings.jobsPostgresqlPool, app->clock_)
+                     : jobs::JobStore::open(settings.dbPath(), app->clock_);
     if (!store) return store.status();
     app->store_ = std::move(store.value());
     app->spool_ = std::make_unique<spool::Spool>(settings.spoolDir(), app->fs_);

@@ -80,6 +80,18 @@ struct Settings {
     int jobsConcurrent = 0;
     // jobs.queue: submissions waiting for their turn before 503 Retry-After.
     int jobsQueue = 64;
+    // jobs.store: where jobs are kept. "sqlite" (default): the file
+    // <data.dir>/renkei.db, one instance per data folder. "postgresql": the
+    // database jobs.postgresql names, which several instances may share.
+    std::string jobsStore = "sqlite";
+    // jobs.postgresql: a libpq connection string ("host=db1 dbname=renkei
+    // user=renkei"; a password is better kept in ~/.pgpass); required when
+    // jobs.store is postgresql. Default empty. No spaces inside a value:
+    // Poco splits the string at them.
+    std::string jobsPostgresql;
+    // jobs.postgresqlPool: connections each instance keeps open; store calls
+    // beyond it wait for a free one. Default 8.
+    int jobsPostgresqlPool = 8;
     // partners.file: the partner directory (CSV); reloaded on SIGHUP.
     std::string partnersFile = "/etc/renkei/partners.csv";
     // fax.holdSeconds: a fax job waits this long before it goes to the gateway
