@@ -74,7 +74,7 @@ public:
 
     // Schema version of the open database (kSchemaVersion after open()).
     common::Result<int> schemaVersion() const;
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     // Stores a new job and its "accepted" event in one transaction. The store
     // sets createdAt, updatedAt and createdAtUs from its clock. Returns
@@ -163,6 +163,25 @@ public:
 
     // Jobs in Held whose hold window ended at or before nowUs, oldest first.
     common::Result<std::vector<Job>> dueHeld(long long nowUs) const;
+
+    // Claims: work on a job that must happen once among several instances
+    // sharing the database (handing it to the spool or CUPS) is claimed by
+    // one owner (an instance) until untilUs. OK when the job is unclaimed,
+    // already the owner's (the lease is extended), or claimed by another
+    // owner whose lease ended at or before nowUs and takeOverExpired is set;
+    // Conflict otherwise (with the holder in the message), NotFound for an
+    // unknown job. Of owners racing for one job, exactly one gets OK.
+    common::Status claim(const std::string& jobId, const std::string& owner, long long nowUs, long long untilUs,
+                         bool takeOverExpired);
+    // Ends the owner's claim on the job; nothing when it holds none.
+    common::Status releaseClaim(const std::string& jobId, const std::string& owner);
+    // Jobs in accepted, rendering or rendered, created before
+    // createdBeforeUs, that nobody claims, or (takeOverExpired) whose claim
+    // ended at or before nowUs, or that `owner` claims itself: left by an
+    // instance that died, or by a submission whose hand-over failed. Oldest
+    // first, at most `limit`.
+    common::Result<std::vector<Job>> orphans(const std::string& owner, long long createdBeforeUs, long long nowUs,
+                                             bool takeOverExpired, int limit) const;
 
     // Appends one access, or one aggregated row, to the audit trail. The time
     // is entry.atUs when set, else the store's clock. InvalidArgument for a

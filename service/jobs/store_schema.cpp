@@ -202,6 +202,17 @@ void addOfficeScopePostgres(Session& s) {
     s << "ALTER TABLE audit ADD COLUMN token_name TEXT NOT NULL DEFAULT ''", now;
 }
 
+// Version 5 (issue 20): claims. Work that must happen once (handing a job to
+// the spool or CUPS) is claimed here first, by one instance, until its lease
+// ends; several instances may share a PostgreSQL database.
+void addClaims(Session& s) {
+    s << "CREATE TABLE claims ("
+         " job_id TEXT PRIMARY KEY NOT NULL REFERENCES jobs (id),"
+         " owner TEXT NOT NULL,"
+         " until_us BIGINT NOT NULL)",
+        now;
+}
+
 struct Migration {
     int version;
     void (*sqlite)(Session&);
@@ -212,6 +223,7 @@ const Migration kMigrations[] = {
     {2, addDeliveryAndAudit, addDeliveryAndAuditPostgres},
     {3, addAuditCount, addAuditCount},  // the same statement on both
     {4, addOfficeScope, addOfficeScopePostgres},
+    {5, addClaims, addClaims},  // the same statement on both
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");

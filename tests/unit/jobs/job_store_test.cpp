@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <catch2/catch.hpp>
@@ -752,6 +753,7 @@ TEST_CASE("Issue 21: a version 2 store gains the audit count, its rows counting 
         auto raw = f.rawSession();
         raw << "ALTER TABLE audit DROP COLUMN request_count", now;
         raw << "ALTER TABLE audit DROP COLUMN token_name", now;
+        raw << "DROP TABLE claims", now;  // version 5
         raw << "DELETE FROM schema_version WHERE version >= 3", now;
     }
     f.store = f.openStore();
@@ -773,7 +775,8 @@ TEST_CASE("Issue 15: a version 3 store's idempotency keys become its offices' ow
         auto raw = f.rawSession();
         raw << "UPDATE jobs SET idempotency_key = 'k-before-upgrade'", now;  // as version 3 stored it
         raw << "ALTER TABLE audit DROP COLUMN token_name", now;
-        raw << "DELETE FROM schema_version WHERE version = 4", now;
+        raw << "DROP TABLE claims", now;  // version 5
+        raw << "DELETE FROM schema_version WHERE version >= 4", now;
     }
     f.store = f.openStore();
     CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
@@ -1000,4 +1003,82 @@ TEST_CASE("Issue 20: an unreachable PostgreSQL server answers Unavailable", "[jo
     CHECK(opened.status().code() == Status::Code::Unavailable);
     CHECK(JobStore::openPostgreSql("", 1, clock).status().code() == Status::Code::InvalidArgument);
     CHECK(JobStore::openPostgreSql("host=127.0.0.1", 0, clock).status().code() == Status::Code::InvalidArgument);
+}
+
+TEST_CASE("Issue 20: a job is claimed by one owner until its lease ends, then may be taken over", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    const long long t0 = kStartUs;
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0, t0 + 5000000, true).isOk());
+    Status taken = f.store->claim(job.id, "host-b:/srv/b", t0 + 1000000, t0 + 6000000, true);
+    CHECK(taken.code() == Status::Code::Conflict);
+    CHECK_THAT(taken.message(), Catch::Contains("host-a:/srv/a"));
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0 + 4000000, t0 + 9000000, true).isOk());  // extended
+    CHECK(f.store->claim(job.id, "host-b:/srv/b", t0 + 6000000, t0 + 11000000, true).code() == Status::Code::Conflict);
+    // Ended: taken over only by an owner that may take over expired claims.
+    CHECK(f.store->claim(job.id, "host-b:/srv/b", t0 + 9000000, t0 + 14000000, false).code() ==
+          Status::Code::Conflict);
+    CHECK(f.store->claim(job.id, "host-b:/srv/b", t0 + 9000000, t0 + 14000000, true).isOk());
+    CHECK(f.store->releaseClaim(job.id, "host-a:/srv/a").isOk());  // not a's any more: nothing happens
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0 + 10000000, t0 + 15000000, true).code() == Status::Code::Conflict);
+    CHECK(f.store->releaseClaim(job.id, "host-b:/srv/b").isOk());
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0 + 10000000, t0 + 15000000, false).isOk());
+    CHECK(f.store->claim("0123456789abcdef0123456789abcdef", "host-a", t0, t0 + 1, true).code() ==
+          Status::Code::NotFound);
+    CHECK(f.store->claim(job.id, "", t0, t0 + 1, true).code() == Status::Code::InvalidArgument);
+    CHECK(f.store->claim(job.id, "host-a", t0, t0, true).code() == Status::Code::InvalidArgument);
+}
+
+TEST_CASE("Issue 20: orphans are unfinished jobs nobody else holds a live claim on", "[jobs]") {
+    Fixture f;
+    auto make = [&](JobState to) {
+        Job job = makeJob("admission-info", R"({"o":")" + common::newJobId() + "\"}");
+        REQUIRE(f.store->create(job, "system").isOk());
+        if (to != JobState::Accepted) REQUIRE(f.store->transition(job.id, JobState::Rendered, "x", "system", "{}").isOk());
+        if (to == JobState::Spooled) REQUIRE(f.store->transition(job.id, to, "x", "system", "{}").isOk());
+        return job.id;
+    };
+    const std::string free = make(JobState::Rendered);
+    const std::string live = make(JobState::Rendered);
+    const std::string ended = make(JobState::Rendered);
+    const std::string mine = make(JobState::Accepted);
+    const std::string done = make(JobState::Spooled);
+    const long long t = kStartUs + 1;
+    REQUIRE(f.store->claim(live, "other", t, t + 5000000, true).isOk());
+    REQUIRE(f.store->claim(ended, "other", t - 10, t - 1 + 10, true).isOk());
+    REQUIRE(f.store->claim(mine, "me", t, t + 5000000, true).isOk());
+    const long long later = t + 1000;  // after `ended` ran out, before `live` does
+    CHECK(ids(*f.store->orphans("me", kStartUs + 1, later, true, 100)) ==
+          std::vector<std::string>{free, ended, mine});
+    CHECK(ids(*f.store->orphans("me", kStartUs + 1, later, false, 100)) == std::vector<std::string>{free, mine});
+    CHECK(f.store->orphans("me", kStartUs, later, true, 100)->empty());  // all created at kStartUs: too young
+    CHECK(f.store->orphans("me", kStartUs + 1, later, true, 1)->size() == 1);
+    const std::vector<std::string> all = ids(*f.store->orphans("me", t + 1, later, true, 100));
+    CHECK(std::find(all.begin(), all.end(), done) == all.end());  // spooled: finished
+}
+
+TEST_CASE("Issue 20: of two stores racing to claim the same jobs, exactly one gets each", "[jobs]") {
+    Fixture f;
+    auto other = f.openStore();
+    std::vector<std::string> jobIds;
+    for (int i = 0; i < 30; ++i) {
+        Job job = makeJob("admission-info", R"({"c":)" + std::to_string(i) + "}");
+        REQUIRE(f.store->create(job, "system").isOk());
+        jobIds.push_back(job.id);
+    }
+    std::atomic<int> wins{0}, conflicts{0}, others{0};
+    auto claimAll = [&](JobStore& store, const std::string& owner) {
+        for (const std::string& id : jobIds) {
+            Status st = store.claim(id, owner, kStartUs, kStartUs + 60000000, true);
+            (st.isOk() ? wins : st.code() == Status::Code::Conflict ? conflicts : others)++;
+        }
+    };
+    std::thread a([&] { claimAll(*f.store, "a"); });
+    std::thread b([&] { claimAll(*other, "b"); });
+    a.join();
+    b.join();
+    CHECK(wins == 30);
+    CHECK(conflicts == 30);
+    CHECK(others == 0);
 }
