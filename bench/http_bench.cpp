@@ -10,6 +10,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -96,17 +97,27 @@ int runHttp(const Options& options) {
             return 2;
         }
     }
-    Poco::URI uri;
+    // Several instances behind no load balancer: a comma-separated list,
+    // connection c goes to URL c mod n (issue 20's benchmark).
+    std::vector<Poco::URI> uris;
     try {
-        uri = Poco::URI(options.get("url"));
+        const std::string list = options.get("url");
+        for (size_t from = 0; from <= list.size();) {
+            const size_t comma = std::min(list.find(',', from), list.size());
+            uris.emplace_back(list.substr(from, comma - from));
+            from = comma + 1;
+        }
     } catch (const Poco::Exception& e) {
         std::cerr << "renkei-bench http: --url: " << e.displayText() << "\n";
         return 2;
     }
-    if (uri.getScheme() != "http" || !isLoopbackHost(uri.getHost())) {
-        std::cerr << "renkei-bench http: --url must be http:// on this machine (localhost, 127.x.x.x or ::1)\n";
-        return 2;
+    for (const Poco::URI& u : uris) {
+        if (u.getScheme() != "http" || !isLoopbackHost(u.getHost())) {
+            std::cerr << "renkei-bench http: --url must be http:// on this machine (localhost, 127.x.x.x or ::1)\n";
+            return 2;
+        }
     }
+    const Poco::URI& uri = uris.front();  // the server whose memory and CPU are reported
     auto payloads = readPayloads(options.positional[0]);
     if (!payloads) {
         std::cerr << "renkei-bench http: " << payloads.status().message() << "\n";
@@ -140,7 +151,7 @@ int runHttp(const Options& options) {
     {
         std::vector<std::thread> threads;
         for (int c = 0; c < count; ++c) {
-            threads.emplace_back(runConnection, std::cref(uri), std::cref(token), std::cref(bodies), std::ref(claimed),
+            threads.emplace_back(runConnection, std::cref(uris[c % uris.size()]), std::cref(token), std::cref(bodies), std::ref(claimed),
                                  maxJobs.value(), deadline, static_cast<int>(timeoutMs.value()), std::ref(results[c]));
         }
         for (auto& t : threads) t.join();
@@ -163,7 +174,7 @@ int runHttp(const Options& options) {
         if (code >= 500 || code == 0) serverErrors += n;
     }
 
-    std::cout << "renkei-bench http: " << latency.size() << " print jobs to " << uri.toString() << "/api/v1/jobs over "
+    std::cout << "renkei-bench http: " << latency.size() << " print jobs to " << options.get("url") << " /api/v1/jobs over "
               << count << " keep-alive connections in " << fixed(elapsedS, 1) << " s\n"
               << "  accepted (2xx)    " << fixed(accepted / elapsedS, 1) << " jobs/s\n"
               << "  latency           p50 " << fixed(percentile(latency, 50), 1) << " ms   p95 "
@@ -188,7 +199,7 @@ int runHttp(const Options& options) {
 
     Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     json->set("mode", "http");
-    json->set("url", uri.toString());
+    json->set("url", options.get("url"));
     json->set("connections", count);
     json->set("seconds", elapsedS);
     json->set("requests", static_cast<long long>(latency.size()));
