@@ -14,8 +14,8 @@
 namespace testing_support {
 
 bool storeOnPostgres() {
-    const char* store = std::getenv("RENKEI_TEST_STORE");
-    return store && std::string(store) == "postgresql";
+    const char* file = std::getenv("RENKEI_TEST_POSTGRES");
+    return file && *file;
 }
 
 std::string postgresConninfo() {
