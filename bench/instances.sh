@@ -39,7 +39,8 @@ base_config() {
 }
 
 run() {  # run NAME STORE INSTANCES
-  local name=$1 store=$2 n=$3 urls="" schema="r_${name//-/_}"
+  local name=$1 store=$2 n=$3 urls=""
+  local schema="r_${name//-/_}"
   pids=()
   if [ "$store" = postgresql ]; then
     psql -q "$conninfo" -c "CREATE SCHEMA $schema" >/dev/null
