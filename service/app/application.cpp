@@ -81,6 +81,7 @@ JobServiceOptions jobServiceOptions(const config::Settings& settings) {
     options.delivery.redeliverMaxMs = settings.spoolRetryMaxMs;
     // The host and data folder: the same after a restart, so an instance
     // resumes its own claims at once.
+    options.delivery.shared = settings.jobsStore == "postgresql";
     options.delivery.owner = Poco::Environment::nodeName() + ":" + Poco::Path(settings.dataDir).absolute().toString();
     options.delivery.claimMs = settings.jobsClaimSeconds * 1000LL;
     options.delivery.takeOverExpired = settings.spoolShared;

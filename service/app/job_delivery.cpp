@@ -72,6 +72,7 @@ common::Status JobDelivery::deliver(const jobs::Job& job, const std::string& act
 }
 
 Status JobDelivery::deliverClaimed(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
+    if (!options_.shared) return deliverOnce(job, actor, rendered);
     const long long nowUs = clock_.now().epochMicroseconds();
     Status claimed =
         store_.claim(job.id, options_.owner, nowUs, nowUs + options_.claimMs * 1000, options_.takeOverExpired);

@@ -36,6 +36,10 @@ struct DeliveryOptions {
     // another instance's claim that ran out may be taken over, because the
     // spool it wrote to is this one's too, and a file already there is never
     // written twice; with spools of their own, only the owner resumes it.
+    // shared: claims are taken at all (jobs.store = postgresql). On SQLite
+    // one server owns the data folder (its lock), so there is nobody to
+    // claim against, and a claim would only be one more write per job.
+    bool shared = false;
     std::string owner = "local";
     long long claimMs = 60000;
     bool takeOverExpired = false;

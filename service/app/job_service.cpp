@@ -116,6 +116,7 @@ common::Result<int> JobService::collectResults() { return results_.collect(); }
 
 common::Result<int> JobService::adoptOrphans() {
     const DeliveryOptions& d = options_.delivery;
+    if (!d.shared) return 0;  // one instance: recover() at start finishes what it left
     const long long nowUs = clock_.now().epochMicroseconds();
     // A few per round: a round must stay short, and the rest come next round.
     auto orphans = store_.orphans(d.owner, nowUs - d.claimMs * 1000, nowUs, d.takeOverExpired, 16);

@@ -89,7 +89,7 @@ public:
     // unfinished job older than one claim (DeliveryOptions::claimMs) that no
     // live instance claims is processed here, as recover() does at start.
     // Jobs waiting for their own retry here are left to redeliverDue().
-    // Returns how many were finished.
+    // Returns how many were finished; 0 at once on SQLite (not shared).
     common::Result<int> adoptOrphans();
 
     // Cancels a job still in its hold window: a compare-and-set from held in

@@ -95,7 +95,7 @@ struct Settings {
     // jobs.claimSeconds: how long an instance's claim on a job it is handing
     // to the spool or CUPS lasts; a job an instance left unfinished is taken
     // over by another this long after it was accepted or last claimed.
-    // Default 60.
+    // Used with jobs.store = postgresql only. Default 60.
     int jobsClaimSeconds = 60;
     // spool.dir: the print and fax spool folders. Default empty: <data.dir>/spool.
     std::string spoolDirectory;
