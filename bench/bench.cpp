@@ -1,6 +1,7 @@
 // renkei-bench: the performance benchmark of the document server (issue 7).
 //   renkei-bench render --sheet ID --format pdf|xlsx --n N PAYLOADS.jsonl
 //   renkei-bench http --url URL --connections C --seconds S PAYLOADS.jsonl
+//   renkei-bench layout-sweep [--sheet ID] [--max-pages N]
 //   renkei-bench hostile --url URL [--passes P] [--connections C]
 //   renkei-bench generate --sheet ID --n N > PAYLOADS.jsonl
 // bench/README.md explains the figures. Not part of the test suite.
@@ -77,6 +78,8 @@ int usage() {
                  "                           [--config FILE] [--templates DIR] [--tmp DIR] [--save FILE] PAYLOADS.jsonl\n"
                  "       renkei-bench http --url http://127.0.0.1:PORT --connections C --seconds S [--max-jobs J]\n"
                  "                         [--sheet ID] [--server-pid PID] [--timeout-ms MS] [--token T] PAYLOADS.jsonl\n"
+                 "       renkei-bench layout-sweep [--sheet ID] [--max-pages N] [--n N] [--warmup W] [--format pdf|xlsx]\n"
+                 "                                 [--target-pct P] [--config FILE] [--templates DIR]\n"
                  "       renkei-bench hostile --url http://127.0.0.1:PORT [--passes P] [--connections C] [--requests N]\n"
                  "                            [--seed S] [--server-pid PID] [--sheet ID] [--templates DIR] [--token T]\n"
                  "                            [--timeout-ms MS] [--settle-ms MS] [--growth-target-mb M]\n"
@@ -89,7 +92,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     if (argc < 2) return usage();
-    auto options = bench::parseOptions(argc, argv, 2);
+    auto options = bench::parseOptions(argc, argv, 2, {"require-deadline"});
     if (!options) {
         std::cerr << "renkei-bench: " << options.status().message() << "\n";
         return usage();
@@ -97,6 +100,7 @@ int main(int argc, char** argv) {
     try {
         if (std::strcmp(argv[1], "render") == 0) return bench::runRender(options.value());
         if (std::strcmp(argv[1], "http") == 0) return bench::runHttp(options.value());
+        if (std::strcmp(argv[1], "layout-sweep") == 0) return bench::runLayoutSweep(options.value());
         if (std::strcmp(argv[1], "hostile") == 0) return bench::runHostile(options.value());
         if (std::strcmp(argv[1], "generate") == 0) return bench::runGenerate(options.value());
     } catch (const std::exception& e) {

@@ -3,19 +3,14 @@
 // HTTP, the job store or the spool.
 #include <Poco/JSON/Parser.h>
 
-#include <time.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
-#include "config/settings.h"
-#include "form/template_registry.h"
-#include "app/document_service.h"
 #include "modes.h"
-#include "render/font_metrics.h"
+#include "render_setup.h"
 
 namespace bench {
 namespace {
@@ -24,14 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 double msSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// CPU time of the calling thread in ms. Unlike wall time it leaves out the
-// time other processes had the core, so it stays meaningful on a busy machine.
-double threadCpuMs() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 struct Sample {
@@ -43,36 +30,6 @@ struct Sample {
     std::size_t bytes = 0;
     std::size_t warnings = 0;
 };
-
-struct Setup {
-    config::Settings settings;
-    std::shared_ptr<const form::TemplateRegistry> templates;
-    std::unique_ptr<app::DocumentService> documents;
-};
-
-common::Result<Setup> makeSetup(const Options& options) {
-    Setup setup;
-    if (options.has("config")) {
-        auto loaded = config::loadSettings(options.get("config"));
-        if (!loaded) return loaded.status();
-        setup.settings = loaded.value();
-    }
-    if (options.has("templates")) setup.settings.templatesDir = options.get("templates");
-    auto templates = form::TemplateRegistry::load(setup.settings.templatesDir);
-    if (!templates) return templates.status();
-    setup.templates = templates.value();
-    auto fonts = render::FontMetrics::open(setup.settings.primaryFont, setup.settings.fallbackFont);
-    if (!fonts) return fonts.status();
-    render::XlsxOptions xlsx;
-    xlsx.fontName = setup.settings.xlsxFont;
-    // libxlsxwriter writes every part to a scratch file first; the server
-    // puts them under data.dir, here they go to /tmp unless told otherwise.
-    xlsx.tempDir = options.get("tmp", "/tmp");
-    setup.documents = std::make_unique<app::DocumentService>(
-        setup.templates, fonts.value(), xlsx,
-        app::RenderLimits{setup.settings.renderWorkers, setup.settings.renderQueue});
-    return setup;
-}
 
 std::vector<Poco::JSON::Object::Ptr> parseAll(const std::vector<Payload>& payloads) {
     std::vector<Poco::JSON::Object::Ptr> parsed;
@@ -166,7 +123,7 @@ int runRender(const Options& options) {
         return 2;
     }
 
-    auto setup = makeSetup(options);
+    auto setup = makeRenderSetup(options);
     if (!setup) {
         std::cerr << "renkei-bench render: " << setup.status().toString() << "\n";
         return 1;

@@ -27,13 +27,15 @@ TEST_CASE("renkei-bench http submits a handful of print jobs to a real server", 
 }
 
 // A smoke run of the hostile mode: one short pass, to prove it runs and
-// prints its summary. Whether memory stays flat is the benchmark's to say
+// prints its summary, and that a pass of 150 reaches every route of the
+// server's table (without the raw-socket cases, which wait out timeouts). Whether memory stays flat is the benchmark's to say
 // over several passes (bench/README.md), not a timed test's.
 TEST_CASE("renkei-bench hostile sends one pass of hostile requests to a real server and sums it up", "[e2e][bench]") {
     e2e::TestServer server;
     const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
     auto bench = testing_support::run({RENKEI_BENCH, "hostile", "--url", url,
-                                       "--passes", "1", "--connections", "2", "--requests", "60", "--settle-ms", "0",
+                                       "--passes", "1", "--connections", "2", "--requests", "150", "--settle-ms", "0",
+                                       "--raw-connections", "0", "--max-body-kb", "64",
                                        "--templates", testing_support::sourcePath("templates")});
     INFO(bench.output);
     REQUIRE(bench.exitCode == 0);  // 1 when any hostile request got a 500
@@ -41,10 +43,13 @@ TEST_CASE("renkei-bench hostile sends one pass of hostile requests to a real ser
     auto json = Poco::JSON::Parser().parse(last).extract<Poco::JSON::Object::Ptr>();
     CHECK(json->getValue<std::string>("mode") == "hostile");
     CHECK(json->getValue<int>("passes") == 1);
-    CHECK(json->getValue<int>("requests_per_pass") == 60);
+    CHECK(json->getValue<int>("requests_per_pass") == 150);
+    CHECK(json->getValue<int>("routes") > 20);
+    CHECK(json->getValue<int>("routes_not_reached") == 0);
+    CHECK(json->getValue<bool>("healthy_after"));
     long long sent = 0;
     for (const auto& [code, n] : *json->getObject("status")) sent += n.convert<long long>();
-    CHECK(sent == 60);
+    CHECK(sent == 150);
     CHECK(json->getValue<int>("server_errors") == 0);
     CHECK(json->getArray("server_rss_kb")->size() == 1);
     CHECK(json->get("growth_kb").isEmpty());  // one pass: no growth to report

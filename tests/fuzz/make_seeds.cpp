@@ -1,6 +1,7 @@
 // Writes the generated part of the fuzz seed corpus into a folder of the build
 // tree, one subfolder per target: request bodies made from each sheet's
-// sample.json, the templates, config/partners.csv and config/tokens.example.csv
+// sample.json, the templates, config/partners.csv, config/offices.csv,
+// config/tokens.example.csv and the settings files of config/ and packaging/
 // as they are now, and PDFs from tests/support/pdf_builder (so no binary file
 // is committed). Each subfolder is emptied first: the fuzzer adds what it
 // finds there during a run, and the next run starts from the seeds again.
@@ -134,6 +135,10 @@ int main(int argc, char** argv) {
             if (fs::exists(entry.path() / "template.json"))
                 fs::copy_file(entry.path() / "template.json", templates / (entry.path().filename().string() + ".json"));
         fs::copy_file(source / "config/partners.csv", freshDir(out, "partner_directory") / "partners.csv");
+        fs::copy_file(source / "config/offices.csv", freshDir(out, "office_registry") / "offices.csv");
+        fs::path settings = freshDir(out, "settings_file");
+        fs::copy_file(source / "config/renkei.properties", settings / "checkout.properties");
+        fs::copy_file(source / "packaging/renkei.properties", settings / "package.properties");
         fs::path tokens = freshDir(out, "token_registry");
         fs::copy_file(source / "config/tokens.example.csv", tokens / "tokens.example.csv");
         writeFile(tokens / "active.csv", "name,office,role,sha256,status\n" +
