@@ -83,6 +83,9 @@ int usage() {
                  "       renkei-bench hostile --url http://127.0.0.1:PORT [--passes P] [--connections C] [--requests N]\n"
                  "                            [--seed S] [--server-pid PID] [--sheet ID] [--templates DIR] [--token T]\n"
                  "                            [--timeout-ms MS] [--settle-ms MS] [--growth-target-mb M]\n"
+                 "       renkei-bench compare --url http://127.0.0.1:PORT [--connections C] [--seconds S] [--rounds R]\n"
+                 "                            [--threads T] [--sheet ID] [--config FILE] [--templates DIR] [--token T]\n"
+                 "                            PAYLOADS.jsonl\n"
                  "       renkei-bench generate --sheet ID --n N [--seed S] [--templates DIR] [--out FILE]\n"
                  "See bench/README.md.\n";
     return 2;
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
         if (std::strcmp(argv[1], "http") == 0) return bench::runHttp(options.value());
         if (std::strcmp(argv[1], "layout-sweep") == 0) return bench::runLayoutSweep(options.value());
         if (std::strcmp(argv[1], "hostile") == 0) return bench::runHostile(options.value());
+        if (std::strcmp(argv[1], "compare") == 0) return bench::runCompare(options.value());
         if (std::strcmp(argv[1], "generate") == 0) return bench::runGenerate(options.value());
     } catch (const std::exception& e) {
         std::cerr << "renkei-bench: " << e.what() << "\n";

@@ -36,11 +36,13 @@ struct ConnectionResult {
     std::vector<double> latencyMs;
     std::map<int, long long> statuses;  // 0: no response (connection error, timeout)
     std::string firstError;
+    double waitedS = 0;  // honouring Retry-After
 };
 
 void runConnection(const Poco::URI& uri, const std::string& token, const std::vector<std::string>& bodies,
                    std::atomic<long long>& claimed, long long maxJobs, Clock::time_point deadline, int timeoutMs,
                    ConnectionResult& out) {
+    out.latencyMs.reserve(4096);
     Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
     session.setKeepAlive(true);
     session.setTimeout(Poco::Timespan(static_cast<long>(timeoutMs) * 1000));
@@ -53,6 +55,7 @@ void runConnection(const Poco::URI& uri, const std::string& token, const std::ve
         const std::string& body = bodies[static_cast<std::size_t>(index % static_cast<long long>(bodies.size()))];
         auto start = Clock::now();
         int status = 0;
+        int retryAfterS = 0;
         try {
             Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
             request.setContentType("application/json");
@@ -65,16 +68,57 @@ void runConnection(const Poco::URI& uri, const std::string& token, const std::ve
             Poco::NullOutputStream discard;
             Poco::StreamCopier::copyStream(in, discard);
             status = static_cast<int>(response.getStatus());
+            retryAfterS = std::atoi(response.get("Retry-After", "0").c_str());
         } catch (const Poco::Exception& e) {
             if (out.firstError.empty()) out.firstError = e.displayText();
             session.reset();
         }
         out.latencyMs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
         ++out.statuses[status];
+        // A busy server says when to come back; a client that honours it
+        // waits (up to the end of the run) instead of hammering.
+        if (status == 503 && retryAfterS > 0) {
+            const auto until = std::min(deadline, Clock::now() + std::chrono::seconds(std::min(retryAfterS, 60)));
+            out.waitedS += std::chrono::duration<double>(until - Clock::now()).count();
+            std::this_thread::sleep_until(until);
+        }
     }
 }
 
 }  // namespace
+
+HttpRun submitPrintJobs(const std::vector<Poco::URI>& uris, const std::string& token,
+                        const std::vector<std::string>& bodies, int connections, double seconds, long long maxJobs,
+                        int timeoutMs) {
+    std::atomic<long long> claimed{0};
+    std::vector<ConnectionResult> results(static_cast<size_t>(connections));
+    const auto start = Clock::now();
+    const auto deadline = start + std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    {
+        std::vector<std::thread> threads;
+        for (int c = 0; c < connections; ++c) {
+            threads.emplace_back(runConnection, std::cref(uris[static_cast<size_t>(c) % uris.size()]), std::cref(token),
+                                 std::cref(bodies), std::ref(claimed), maxJobs, deadline, timeoutMs,
+                                 std::ref(results[static_cast<size_t>(c)]));
+        }
+        for (auto& t : threads) t.join();
+    }
+    HttpRun run;
+    run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    for (const auto& r : results) {
+        run.latencyMs.insert(run.latencyMs.end(), r.latencyMs.begin(), r.latencyMs.end());
+        for (const auto& [code, n] : r.statuses) run.statuses[code] += n;
+        if (run.firstError.empty()) run.firstError = r.firstError;
+        run.retryWaitS += r.waitedS;
+    }
+    for (const auto& [code, n] : run.statuses) {
+        if (code >= 200 && code < 300) run.accepted += n;
+        if (code >= 500 || code == 0) run.serverErrors += n;
+    }
+    return run;
+}
+
+std::string printJobBody(const std::string& sheet, const std::string& fieldsJson) { return jobBody(sheet, fieldsJson); }
 
 int runHttp(const Options& options) {
     for (const char* required : {"url", "connections", "seconds"}) {
@@ -143,36 +187,16 @@ int runHttp(const Options& options) {
     Memory before = pid ? readMemory(pidText) : Memory();
     const double cpuBefore = pid ? readCpuSeconds(pidText) : 0;
 
-    std::atomic<long long> claimed{0};
     const int count = static_cast<int>(connections.value());
-    std::vector<ConnectionResult> results(count);
-    auto start = Clock::now();
-    auto deadline = start + std::chrono::seconds(seconds.value());
-    {
-        std::vector<std::thread> threads;
-        for (int c = 0; c < count; ++c) {
-            threads.emplace_back(runConnection, std::cref(uris[c % uris.size()]), std::cref(token), std::cref(bodies), std::ref(claimed),
-                                 maxJobs.value(), deadline, static_cast<int>(timeoutMs.value()), std::ref(results[c]));
-        }
-        for (auto& t : threads) t.join();
-    }
-    double elapsedS = std::chrono::duration<double>(Clock::now() - start).count();
+    HttpRun run = submitPrintJobs(uris, token, bodies, count, static_cast<double>(seconds.value()), maxJobs.value(),
+                                  static_cast<int>(timeoutMs.value()));
+    const double elapsedS = run.seconds;
     Memory after = pid ? readMemory(pidText) : Memory();
     const double serverCpuS = pid ? readCpuSeconds(pidText) - cpuBefore : 0;
-
-    std::vector<double> latency;
-    std::map<int, long long> statuses;
-    std::string firstError;
-    for (const auto& r : results) {
-        latency.insert(latency.end(), r.latencyMs.begin(), r.latencyMs.end());
-        for (const auto& [code, n] : r.statuses) statuses[code] += n;
-        if (firstError.empty()) firstError = r.firstError;
-    }
-    long long accepted = 0, serverErrors = 0;
-    for (const auto& [code, n] : statuses) {
-        if (code >= 200 && code < 300) accepted += n;
-        if (code >= 500 || code == 0) serverErrors += n;
-    }
+    const std::vector<double>& latency = run.latencyMs;
+    const std::map<int, long long>& statuses = run.statuses;
+    const std::string& firstError = run.firstError;
+    const long long accepted = run.accepted, serverErrors = run.serverErrors;
 
     std::cout << "renkei-bench http: " << latency.size() << " print jobs to " << options.get("url") << " /api/v1/jobs over "
               << count << " keep-alive connections in " << fixed(elapsedS, 1) << " s\n"
@@ -184,6 +208,8 @@ int runHttp(const Options& options) {
     for (const auto& [code, n] : statuses) std::cout << " " << (code == 0 ? std::string("error") : std::to_string(code)) << ": " << n;
     std::cout << "\n";
     if (!firstError.empty()) std::cout << "  first error       " << firstError << "\n";
+    if (run.retryWaitS > 0)
+        std::cout << "  Retry-After       " << fixed(run.retryWaitS, 1) << " s waited in all, as the 503s asked\n";
     // Server CPU per request: comparable across runs even when other work
     // shares the machine, unlike jobs/s.
     const double cpuMsPerRequest = latency.empty() ? 0 : 1000 * serverCpuS / latency.size();
@@ -208,6 +234,7 @@ int runHttp(const Options& options) {
     json->set("p95_ms", percentile(latency, 95));
     json->set("p99_ms", percentile(latency, 99));
     json->set("max_ms", percentile(latency, 100));
+    json->set("retry_after_wait_s", run.retryWaitS);
     Poco::JSON::Object::Ptr codes = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto& [code, n] : statuses) codes->set(code == 0 ? std::string("error") : std::to_string(code), n);
     json->set("status", codes);

@@ -5,9 +5,14 @@
 // temporary name). It dials nothing.
 //
 //   renkei-fax-sim --spool DIR [--outcome LIST] [--delay-ms N] [--once] [--seconds S]
+//   renkei-fax-sim --spool DIR --receive FILE [--receive FILE ...] [--sender NUMBER] [--received-at ISO]
 //
 // DIR is the fax spool (<data>/spool/fax). LIST is a comma list of outcomes
 // used in turn, one per job: sent, busy, no_answer, error (default: sent).
+// --receive plays received faxes (docs/fax-gateway.md, "received faxes"):
+// each FILE (a PDF or a TIFF) is written into DIR/inbound/ as the gateway
+// writes it, the control file (sender, receivedAt, pages when given) first,
+// each through inbound/tmp/ and renamed; then it exits. Prints the names.
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
@@ -80,19 +85,49 @@ bool handle(const std::string& spool, const std::string& id, const std::string& 
     return true;
 }
 
+// Plays one received fax into <spool>/inbound/ under a new name; returns the name.
+std::string receive(const std::string& spool, const std::string& file, const std::string& sender,
+                    const std::string& receivedAt, size_t index) {
+    const std::string bytes = readAll(file);
+    const bool pdf = bytes.compare(0, 5, "%PDF-") == 0;
+    std::string stem = "rx-" + std::to_string(Poco::Timestamp().epochMicroseconds()) + "-" + std::to_string(index);
+    const std::string inbound = spool + "/inbound/";
+    Poco::File(inbound + "tmp").createDirectories();
+    Poco::JSON::Object control(Poco::JSON_PRESERVE_KEY_ORDER);
+    if (!sender.empty()) control.set("sender", sender);
+    control.set("receivedAt", receivedAt.empty() ? nowJst() : receivedAt);
+    std::ostringstream text;
+    control.stringify(text);
+    auto place = [&](const std::string& name, const std::string& content) {
+        {
+            Poco::FileOutputStream out(inbound + "tmp/" + name, std::ios::trunc | std::ios::binary);
+            out << content;
+        }
+        Poco::File(inbound + "tmp/" + name).renameTo(inbound + name);
+    };
+    place(stem + ".json", text.str());
+    const std::string name = stem + (pdf ? ".pdf" : ".tif");
+    place(name, bytes);
+    return name;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::map<std::string, std::string> opt;
     std::set<std::string> flags;
+    std::vector<std::string> received;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--once") {
             flags.insert(a);
+        } else if (a == "--receive" && i + 1 < argc) {
+            received.push_back(argv[++i]);
         } else if (a.rfind("--", 0) == 0 && i + 1 < argc) {
             opt[a] = argv[++i];
         } else {
-            std::cerr << "usage: renkei-fax-sim --spool DIR [--outcome sent,busy,...] [--delay-ms N] [--once] [--seconds S]\n";
+            std::cerr << "usage: renkei-fax-sim --spool DIR [--outcome sent,busy,...] [--delay-ms N] [--once] [--seconds S]\n"
+                         "       renkei-fax-sim --spool DIR --receive FILE ... [--sender NUMBER] [--received-at ISO]\n";
             return 2;
         }
     }
@@ -101,6 +136,16 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string spool = opt["--spool"];
+    if (!received.empty()) {
+        try {
+            for (size_t i = 0; i < received.size(); ++i)
+                std::cout << receive(spool, received[i], opt["--sender"], opt["--received-at"], i) << std::endl;
+        } catch (const Poco::Exception& e) {
+            std::cerr << "renkei-fax-sim: " << e.displayText() << "\n";
+            return 1;
+        }
+        return 0;
+    }
     std::vector<std::string> outcomes;
     std::istringstream list(opt.count("--outcome") ? opt["--outcome"] : "sent");
     for (std::string o; std::getline(list, o, ',');) {

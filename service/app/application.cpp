@@ -163,10 +163,19 @@ common::Result<std::unique_ptr<Application>> Application::build(const config::Se
     if (!recovered) return recovered.status();
     if (recovered.value() > 0)
         Poco::Logger::get("renkei").information("recovered %d unfinished job(s)", recovered.value());
+    InboundOptions inbound;
+    inbound.maxBytes = settings.inboundMaxBytes;
+    inbound.limits.maxPages = settings.inboundMaxPages;
+    inbound.limits.maxPixelsPerPage = settings.inboundMaxPixelsPerPage;
+    app->inbound_ = std::make_unique<InboundFaxes>(*app->store_, *app->partners_, *app->offices_, app->fs_, app->clock_,
+                                                   app->spool_->path("fax", "inbound"), inbound);
+    common::Status inboundReady = app->inbound_->prepare();
+    if (!inboundReady) return inboundReady;
     app->queries_ = std::make_unique<JobQueries>(*app->store_);
     app->audit_ = std::make_unique<AuditTrail>(*app->store_);
 
-    app->dispatcher_ = std::make_unique<Dispatcher>(*app->jobs_, app->clock_, settings.dispatchPollMs);
+    app->dispatcher_ = std::make_unique<Dispatcher>(*app->jobs_, app->clock_, settings.dispatchPollMs,
+                                                    app->inbound_.get());
     return common::Result<std::unique_ptr<Application>>(std::move(app));
 }
 

@@ -21,6 +21,7 @@
 #include "app/audit_trail.h"
 #include "app/dispatcher.h"
 #include "app/document_service.h"
+#include "app/inbound_faxes.h"
 #include "app/job_queries.h"
 #include "app/job_service.h"
 #include "common/clock.h"
@@ -56,6 +57,7 @@ public:
     JobService& jobs() { return *jobs_; }
     const JobQueries& queries() const { return *queries_; }
     AuditTrail& audit() { return *audit_; }
+    InboundFaxes& inbound() { return *inbound_; }
     const partners::PartnerRegistry& partners() const { return *partners_; }
     const offices::OfficeRegistry& offices() const { return *offices_; }
     const auth::TokenFile& tokens() const { return *tokens_; }
@@ -100,6 +102,7 @@ private:
     std::unique_ptr<auth::TokenFile> tokens_;
     std::unique_ptr<spool::CupsPrinter> printer_;  // null without print.cupsQueue
     std::unique_ptr<JobService> jobs_;
+    std::unique_ptr<InboundFaxes> inbound_;
     std::unique_ptr<JobQueries> queries_;
     std::unique_ptr<AuditTrail> audit_;
     std::unique_ptr<Dispatcher> dispatcher_;

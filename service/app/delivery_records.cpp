@@ -119,12 +119,23 @@ JobHistory historyOf(const jobs::Job& job, const std::vector<jobs::Event>& event
         if (e.kind == "sent") h.sentRecordedAt = e.at;
         if (e.kind == "failed") h.failedAt = e.at;
         if (e.kind == "cancelled") h.cancelledAt = e.at;
-        if (e.kind != "delivered" && e.kind != "receipt_confirmed") continue;
+        if (e.kind != "delivered" && e.kind != "receipt_confirmed" && e.kind != "reply_received") continue;
         Object::Ptr detail;
         try {
             detail = parseObject(e.detailJson);
         } catch (const Poco::Exception&) {
             continue;  // only this service writes events; unreadable only if edited by hand
+        }
+        if (e.kind == "reply_received") {
+            ReplyRecord r;
+            r.at = text(detail, "receivedAt");
+            auto at = form::parseIsoDateTimeJst(r.at);
+            if (!at) continue;
+            r.atJst = *at;
+            r.sender = text(detail, "sender");
+            r.recordedAt = e.at;
+            h.replies.push_back(r);
+            continue;
         }
         if (e.kind == "receipt_confirmed") {
             if (auto r = receiptOf(detail)) {

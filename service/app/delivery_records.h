@@ -53,9 +53,19 @@ struct ReceiptRecord {
 };
 
 // A job's history as the evidence reads it.
+// A reply received back by fax and attached to the job (issue 18: a
+// "reply_received" event, matched by its code or assigned from the inbox).
+struct ReplyRecord {
+    std::string at;  // when the fax was received (the gateway's time), ISO 8601
+    form::DateTime atJst;
+    std::string sender;      // the sender's fax number, digits only; "" when not reported
+    std::string recordedAt;  // when it was attached
+};
+
 struct JobHistory {
     std::vector<DeliveredRecord> delivered;  // in recording order; the first one counts
     std::vector<ReceiptRecord> receipts;     // in recording order; the first one is "the" confirmation
+    std::vector<ReplyRecord> replies;        // in recording order
     std::string sentRecordedAt;              // when the store recorded the last "sent" event; "" if none
     std::string failedAt;                    // of the last "failed" event; "" if none
     std::string cancelledAt;                 // of the "cancelled" event; "" if none

@@ -7,8 +7,8 @@
 
 namespace app {
 
-Dispatcher::Dispatcher(JobService& jobs, const common::Clock& clock, int pollMs)
-    : jobs_(jobs), pollMs_(pollMs), failures_("renkei.dispatch", clock) {}
+Dispatcher::Dispatcher(JobService& jobs, const common::Clock& clock, int pollMs, InboundFaxes* inbound)
+    : jobs_(jobs), inbound_(inbound), pollMs_(pollMs), failures_("renkei.dispatch", clock) {}
 
 Dispatcher::~Dispatcher() { stop(); }
 
@@ -36,6 +36,7 @@ void Dispatcher::run() {
             failures_.note("sending out jobs again", jobs_.redeliverDue().status());
             failures_.note("collecting gateway and printer results", jobs_.collectResults().status());
             failures_.note("taking over jobs other instances left", jobs_.adoptOrphans().status());
+            if (inbound_) failures_.note("reading received faxes", inbound_->collect().status());
             if (alsoEachRound_) alsoEachRound_();
         } catch (const std::exception& e) {
             Poco::Logger::get("renkei.dispatch").error("dispatch round failed: %s", std::string(e.what()));

@@ -26,6 +26,8 @@ constexpr long long kDayUs = 1440 * kMinuteUs;
 
 const char* const kAdmissionSheet = "admission-info";
 const char* const kDischargeSheet = kDischargeSheetId;
+const char* const kPhysicianContactSheet = "physician-contact";  // sheet 3: 主治医とケアマネジャーの連絡票
+const char* const kWelfareEquipmentSheet = "welfare-equipment";  // sheet 4: 軽度者の福祉用具貸与に係る連絡票
 
 std::string text(const Object::Ptr& o, const std::string& key) {
     return o && o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : "";
@@ -331,7 +333,7 @@ bool before(const form::DateTime& a, const form::DateTime& b) { return epochUsOf
 
 // The 第5表 line for what happened to the sending; empty when nothing did.
 std::string progressLine(const jobs::Job& job, const Provision& p, const Recipient& recipient,
-                         const std::string& sheetTitle, const JobHistory& history,
+                         const std::string& sheetId, const std::string& sheetTitle, const JobHistory& history,
                          std::vector<BillingWarning>& warnings) {
     if (!p.lineAt) return "";
     evidence::ProgressRecordEntry entry;
@@ -365,6 +367,18 @@ std::string progressLine(const jobs::Job& job, const Provision& p, const Recipie
         // The latest later one, if it is not before the first (recorded out of order).
         if (counted.size() > 1 && !before(counted.back()->atJst, counted.front()->atJst))
             entry.laterConfirmation = confirmation(*counted.back());
+        // The earliest reply received back by fax (issue 18), not before the sending.
+        for (const ReplyRecord& r : history.replies) {
+            if (before(r.atJst, *p.lineAt)) {
+                warnings.push_back({"reply_before_provided", "返信受信(" + form::formatWarekiDateTime(r.atJst) +
+                                                                 ")が送付の時刻より前のため、支援経過記録に含めていません。"});
+                continue;
+            }
+            if (!entry.replyReceivedAt || before(r.atJst, *entry.replyReceivedAt)) entry.replyReceivedAt = r.atJst;
+        }
+        // Sheets 3 and 4 are answered by the attending physician on their reply half.
+        if (entry.replyReceivedAt && (sheetId == kPhysicianContactSheet || sheetId == kWelfareEquipmentSheet))
+            entry.replyFrom = "主治医";
     }
     auto line = evidence::progressRecordLine(entry);
     if (line) return line.value();
@@ -442,7 +456,7 @@ Object::Ptr evidenceOf(const jobs::Job& job, const JobHistory& history, const fo
     }
 
     std::vector<BillingWarning> warnings = transmission.warnings;
-    const std::string line = progressLine(job, transmission, recipient, title, history, warnings);
+    const std::string line = progressLine(job, transmission, recipient, doc.sheetId, title, history, warnings);
 
     Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     out->set("status", p.status);
@@ -469,6 +483,14 @@ Object::Ptr evidenceOf(const jobs::Job& job, const JobHistory& history, const fo
     Array::Ptr receipts = new Array;
     for (const ReceiptRecord& r : history.receipts) receipts->add(r.toJson());
     out->set("receipts", receipts);
+    Array::Ptr replies = new Array;
+    for (const ReplyRecord& r : history.replies) {
+        Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("receivedAt", r.at);
+        o->set("sender", r.sender);
+        replies->add(o);
+    }
+    out->set("replies", replies);
     if (addOn) out->set("addOn", addOn);
     if (!line.empty()) out->set("progressRecord", line);
     out->set("warnings", warningsJson(warnings));

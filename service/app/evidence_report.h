@@ -78,6 +78,7 @@ inline constexpr const char* kDischargeSheetId = "discharge-liaison";
 //   sheetSentAt, sheetSendMethod, sheetSendMethodLabel   as written on the sheet, not evidence
 //   delivered     the delivered record that counts, if any
 //   receipts      every receipt confirmation, oldest first
+//   replies       every reply received back by fax (issue 18): {receivedAt, sender}, as attached
 //   addOn         admission and discharge sheets: {kind, tier, label, units, ..., reason}
 //   progressRecord   the 第5表 line, when there is something to record
 //   warnings      [{code, message}]

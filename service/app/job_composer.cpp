@@ -48,6 +48,8 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
         std::vector<layout::Document> docs;
         for (const auto& d : request.documents) {
             layout::BuildOptions options;
+            options.replyRef = job.replyRef;
+            options.codeDocument = static_cast<int>(docs.size()) + 1;
             options.documentId = job.id;
             options.createdIso = job.createdAt;
             options.mask = mask;
@@ -87,6 +89,8 @@ common::Result<RenderedJob> JobComposer::render(const jobs::Job& job, const JobR
         auto data = documents_.validate(coverSheet->id, fields, "cover");
         if (!data) return data.status();
         layout::BuildOptions options;
+        options.replyRef = job.replyRef;
+        options.codeDocument = 0;
         options.documentId = job.id;
         options.createdIso = job.createdAt;
         options.mask = layoutMask(request.mask);
@@ -123,6 +127,8 @@ common::Result<std::string> JobComposer::composeXlsx(const jobs::Job& job) const
     std::vector<layout::Document> docs;
     for (const auto& d : request->documents) {
         layout::BuildOptions options;
+        options.replyRef = job.replyRef;
+        options.codeDocument = static_cast<int>(docs.size()) + 1;
         options.documentId = job.id;
         options.createdIso = job.createdAt;
         docs.push_back(documents_.layout(*d.sheet, d.data, options));

@@ -1,10 +1,13 @@
 #include "app/job_intake.h"
 
+#include "reply/reply_ref.h"
+
 #include <Poco/Logger.h>
 
 #include "app/delivery.h"
 #include "app/job_records.h"
 #include "app/sender_block.h"
+#include "app/workbook_intake.h"
 #include "common/ids.h"
 
 namespace app {
@@ -43,8 +46,12 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
     const offices::Office* sender = officeDirectory->find(office);
     if (!sender)
         return Status::conflict("事業所「" + office + "」は事業所一覧に登録されていないため、送信できません。", "unknown_office");
-    auto filled = withSenderBlock(body, documents_.templates(), *sender);
-    auto parsed = parseJobRequest(filled ? filled.value() : body, documents_, *partners_.current(), limits_);
+    // A document sent as a workbook becomes its fields first (issue 17).
+    auto expanded = withImportedWorkbooks(body, documents_.templates(), xlsx_import::ReadLimits());
+    if (!expanded) return expanded.status();
+    auto filled = withSenderBlock(expanded.value(), documents_.templates(), *sender);
+    auto parsed =
+        parseJobRequest(filled ? filled.value() : expanded.value(), documents_, *partners_.current(), limits_);
     if (!filled) return withOtherProblems(filled.status(), parsed);
     if (!parsed) return parsed.status();
     const JobRequest& request = parsed.value();
@@ -90,6 +97,7 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
     job.requestJson = canonical;
     job.requestHash = hash;
     job.office = office;
+    job.replyRef = reply::newReplyRef();
     job.deliveryJson = Delivery::of(request).toJson();
     if (!idempotencyKey.empty()) job.idempotencyKey = idempotencyKey;
     if (!request.patientRef.empty()) job.patientRef = request.patientRef;

@@ -26,6 +26,12 @@ public:
     common::Result<long long> count(const jobs::JobFilter& filter) const;
     // The job's events, oldest first. NotFound for an unknown job.
     common::Result<std::vector<jobs::Event>> events(const std::string& jobId) const;
+    // The job's received replies (no PDFs) and one reply with its PDF.
+    common::Result<std::vector<jobs::ReceivedReply>> replies(const std::string& jobId) const;
+    common::Result<jobs::ReceivedReply> reply(const std::string& jobId, long long replyId) const;
+    // The inbox of received pages no job was found for (see JobStore::inbox).
+    common::Result<std::vector<jobs::InboxEntry>> inbox(const std::string& office, bool allOffices) const;
+    common::Result<jobs::InboxEntry> inboxEntry(long long id) const;
 
 private:
     const jobs::JobStore& store_;

@@ -88,8 +88,13 @@ const std::map<std::string, Setter>& setters() {
         {"server.port", number(&Settings::port, 0, 65535)},
         {"server.threads", number(&Settings::threads, 1, 1024)},
         {"server.queue", number(&Settings::queueLength, 1, 100000)},
+        {"server.maxQueuedRequests", number(&Settings::maxQueuedRequests, 1, 1000000)},
+        {"server.listenBacklog", number(&Settings::listenBacklog, 1, 65535)},
         {"server.timeoutMs", number(&Settings::timeoutMs, 100, 600000)},
+        {"server.requestTimeoutMs", number(&Settings::requestTimeoutMs, 100, 3600000)},
         {"server.keepAliveTimeoutMs", number(&Settings::keepAliveTimeoutMs, 100, 600000)},
+        {"server.maxConnections", number(&Settings::maxConnections, 1, 1000000)},
+        {"server.maxConnectionsPerClient", number(&Settings::maxConnectionsPerClient, 1, 1000000)},
         {"data.dir", path(&Settings::dataDir)},
         {"templates.dir", path(&Settings::templatesDir)},
         {"fonts.primary", path(&Settings::primaryFont)},
@@ -140,6 +145,9 @@ const std::map<std::string, Setter>& setters() {
         {"drafts.perOffice", number(&Settings::draftsPerOffice, 1, 100000)},
         {"drafts.keepDays", number(&Settings::draftKeepDays, 1, 3660)},
         {"log.format", oneOf(&Settings::logFormat, {"text", "json"})},
+        {"inbound.maxBytes", number(&Settings::inboundMaxBytes, 1024, 256 << 20)},
+        {"inbound.maxPages", number(&Settings::inboundMaxPages, 1, 1000)},
+        {"inbound.maxPixelsPerPage", number(&Settings::inboundMaxPixelsPerPage, 100000, 100'000'000)},
     };
     return kSetters;
 }

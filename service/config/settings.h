@@ -26,16 +26,39 @@ struct Settings {
     std::string host = "127.0.0.1";
     // server.port: TCP port; 0 picks a free one (tests).
     int port = 8080;
-    // server.threads: HTTP worker threads. Poco keeps a thread on each
-    // keep-alive connection, so this is also how many clients are served at
-    // once; the CPU work is bounded separately by render.workers.
+    // server.threads: HTTP worker threads: requests handled at once. Plain
+    // HTTP reads connections on one I/O thread and hands only whole requests
+    // to these threads, so idle and slow clients hold none; with built-in TLS
+    // each connection holds one, so this is also how many TLS clients are
+    // served at once. The CPU work is bounded separately by render.workers.
     int threads = 64;
-    // server.queue: connections waiting for a thread before new ones are refused.
+    // server.queue: with built-in TLS, connections waiting for a thread
+    // before new ones are refused.
     int queueLength = 64;
-    // server.timeoutMs: receive/send timeout per connection (a half-sent request is dropped).
+    // server.maxQueuedRequests: whole requests waiting for a worker thread;
+    // past it a request is answered 503 with Retry-After (plain HTTP).
+    int maxQueuedRequests = 1024;
+    // server.listenBacklog: connections the kernel holds before the server
+    // accepts them (capped by net.core.somaxconn).
+    int listenBacklog = 1024;
+    // server.timeoutMs: a connection that sends nothing for this long in the
+    // middle of a request (408), or does not read its answer for this long,
+    // is closed; with built-in TLS the receive and send timeout.
     int timeoutMs = 10000;
+    // server.requestTimeoutMs: a request (head and body) must arrive whole
+    // within this long of its first byte, however steadily it trickles in;
+    // otherwise 408 and the connection closes (plain HTTP).
+    int requestTimeoutMs = 30000;
     // server.keepAliveTimeoutMs: idle time allowed between requests on one connection.
     int keepAliveTimeoutMs = 5000;
+    // server.maxConnections: open connections in all (plain HTTP); at the
+    // limit new ones wait in the listen backlog. Lowered to fit the open
+    // files limit, which the server raises to its hard limit.
+    int maxConnections = 4096;
+    // server.maxConnectionsPerClient: open connections from one client
+    // address (plain HTTP); more are answered 503 and closed. Behind a
+    // proxy every client shares the proxy's address: raise it there.
+    int maxConnectionsPerClient = 1024;
     // data.dir: job store (renkei.db) and spool/ live here; created 0700 if missing.
     std::string dataDir = "/var/lib/renkei";
     // templates.dir: one folder per sheet with template.json.
@@ -150,6 +173,13 @@ struct Settings {
     int draftsPerOffice = 200;
     // drafts.keepDays: a draft not saved for this many days is deleted.
     int draftKeepDays = 90;
+    // inbound.maxBytes: largest received fax file read; a larger one goes to the inbox unread.
+    int inboundMaxBytes = 20 << 20;
+    // inbound.maxPages: pages of a received fax read; a file with more goes to the inbox unread.
+    int inboundMaxPages = 50;
+    // inbound.maxPixelsPerPage: largest page image (A4 at 408x392 dpi is 15.5 million).
+    int inboundMaxPixelsPerPage = 20'000'000;
+
     // log.format: "text" (one readable line per event) or "json" (one JSON
     // object per line, for a log collector: common/logging.h).
     std::string logFormat = "text";

@@ -82,6 +82,8 @@ std::vector<FieldError> problemsOf(const ProgressRecordEntry& e) {
     if (e.laterConfirmation && (!e.confirmation || before(e.laterConfirmation->at, e.confirmation->at)))
         errors.push_back({"later_confirmation.at", "before_first",
                           "2回目以降の受信確認が最初の受信確認より前になっています。"});
+    if (e.replyReceivedAt && before(*e.replyReceivedAt, e.sentAt))
+        errors.push_back({"reply_received_at", "before_sent", "返信受信の日時が送付日時より前になっています。"});
     return errors;
 }
 
@@ -113,6 +115,16 @@ common::Result<std::string> progressRecordLine(const ProgressRecordEntry& entry)
     if (entry.confirmation) confirmed(*entry.confirmation, entry.sentAt.date, "");
     if (entry.confirmation && entry.laterConfirmation)
         confirmed(*entry.laterConfirmation, entry.confirmation->at.date, "再度");
+    if (entry.replyReceivedAt) {
+        const form::Date& previous = entry.confirmation && entry.laterConfirmation ? entry.laterConfirmation->at.date
+                                     : entry.confirmation                          ? entry.confirmation->at.date
+                                                                                   : entry.sentAt.date;
+        line += "、";
+        if (!(entry.replyReceivedAt->date == previous)) line += form::formatWareki(entry.replyReceivedAt->date) + " ";
+        line += form::formatTime(entry.replyReceivedAt->time) + " ";
+        if (!trim(entry.replyFrom).empty()) line += trim(entry.replyFrom) + "より";
+        line += "返信受信";
+    }
     return line;
 }
 

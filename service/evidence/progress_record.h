@@ -41,6 +41,12 @@ struct ProgressRecordEntry {
     std::optional<ReceiptConfirmation> confirmation;  // the first one recorded; Done only
     // A later confirmation, mentioned after the first as 「、15時40分 再度電話にて受信確認(…様)」.
     std::optional<ReceiptConfirmation> laterConfirmation;
+    // The first reply received back by fax for the sending (issue 18), mentioned last as
+    // 「、16時05分 主治医より返信受信」 (replyFrom "主治医"; empty: 「返信受信」). Done only; not
+    // before the sending, and the date is repeated when it falls on another day than the
+    // sending (or, when there is one, than the last confirmation mentioned).
+    std::optional<form::DateTime> replyReceivedAt;
+    std::string replyFrom;
     SendOutcome outcome = SendOutcome::Done;
     // Failed only: why, in Japanese (「話中」); printed in parentheses when given.
     std::string failureReason;
@@ -50,7 +56,7 @@ struct ProgressRecordEntry {
 // when it falls on another day than the sending (the later one: than the first). Cancelled
 // and Failed lines carry no page count and no confirmation. Returns InvalidArgument listing
 // every bad field ("recipient_institution", "sheet_title", "page_count", "confirmation.at",
-// "later_confirmation.at").
+// "later_confirmation.at", "reply_received_at").
 common::Result<std::string> progressRecordLine(const ProgressRecordEntry& entry);
 
 }  // namespace evidence

@@ -969,6 +969,12 @@ const OptionSpec* FieldSpec::option(const std::string& value) const {
     return nullptr;
 }
 
+std::string entryName(const CellSpec& cell, const std::string& fieldKey) {
+    if (cell.item >= 0) return fieldKey + "." + std::to_string(cell.item + 1) + "." + cell.column;
+    if (!cell.option.empty()) return fieldKey + "." + cell.option;
+    return fieldKey;
+}
+
 const FieldSpec* SheetTemplate::field(const std::string& key) const {
     for (const auto& f : fields)
         if (f.key == key) return &f;

@@ -109,6 +109,14 @@ struct CellSpec {
     bool label = false;          // a label cell (shaded in nothing, locked in XLSX)
 };
 
+// The name of the entry a cell shows, the same in every rendering of the
+// template: the field key, "<key>.<option>" for a box that stands for one
+// option, "<key>.<row 1-based>.<column>" for a table cell. fieldKey is the
+// field the cell prints (cell.field, or its masked stand-in). The workbook
+// gives each entry cell this name (render/workbook_names.h) and the import
+// finds the cells by it.
+std::string entryName(const CellSpec& cell, const std::string& fieldKey);
+
 struct RuleSpec {
     double x1Mm = 0, y1Mm = 0, x2Mm = 0, y2Mm = 0;  // relative to the page's grid origin
     double widthPt = 0.5;

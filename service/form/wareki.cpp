@@ -1,5 +1,6 @@
 #include "form/wareki.h"
 
+#include <cctype>
 #include <cstdio>
 #include <regex>
 
@@ -25,6 +26,27 @@ const Era* eraOf(const Date& d) {
     for (const Era& era : kEras)
         if (!(d < era.first)) return &era;
     return nullptr;
+}
+
+// Full-width digits and spaces as ASCII; 元 as 1.
+std::string normalizeDateText(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBC &&
+            static_cast<unsigned char>(s[i + 2]) >= 0x90 && static_cast<unsigned char>(s[i + 2]) <= 0x99) {
+            out += static_cast<char>('0' + static_cast<unsigned char>(s[i + 2]) - 0x90);  // ０-９
+            i += 3;
+        } else if (s.compare(i, 3, "元") == 0) {
+            out += '1';
+            i += 3;
+        } else if (s.compare(i, 3, "\u3000") == 0 || c == ' ') {
+            i += c == ' ' ? 1 : 3;
+        } else {
+            out += s[i++];
+        }
+    }
+    return out;
 }
 
 bool isLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -141,6 +163,36 @@ std::string formatWareki(const Date& d) {
     int year = d.year - era->first.year + 1;
     std::string y = year == 1 ? "元" : std::to_string(year);
     return std::string(era->name) + y + "年" + std::to_string(d.month) + "月" + std::to_string(d.day) + "日";
+}
+
+std::optional<Date> parseDateText(const std::string& text) {
+    const std::string s = normalizeDateText(text);
+    if (auto iso = parseIsoDate(s)) return iso;
+    static const std::regex kSlash(R"(^(\d{4})/(\d{1,2})/(\d{1,2})$)");
+    static const std::regex kKanji(R"(^(令和|平成|昭和|大正|明治)(\d{1,2})年(\d{1,2})月(\d{1,2})日(生)?$)");
+    static const std::regex kShort(R"(^([RHSTMrhstm])(\d{1,2})[./](\d{1,2})[./](\d{1,2})$)");
+    std::smatch m;
+    if (std::regex_match(s, m, kSlash)) {
+        Date d{std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
+        if (isValidDate(d.year, d.month, d.day)) return d;
+        return std::nullopt;
+    }
+    const Era* era = nullptr;
+    if (std::regex_match(s, m, kKanji)) {
+        for (const Era& e : kEras)
+            if (m[1] == e.name) era = &e;
+    } else if (std::regex_match(s, m, kShort)) {
+        const char initial = static_cast<char>(std::toupper(static_cast<unsigned char>(m[1].str()[0])));
+        for (const Era& e : kEras)
+            if (e.initial[0] == initial) era = &e;
+    }
+    if (!era) return std::nullopt;
+    const int eraYear = std::stoi(m[2]);
+    Date d{era->first.year + eraYear - 1, std::stoi(m[3]), std::stoi(m[4])};
+    if (eraYear < 1 || !isValidDate(d.year, d.month, d.day) || d < era->first) return std::nullopt;
+    const Era* actual = eraOf(d);
+    if (actual != era) return std::nullopt;  // 平成32年 is not a date
+    return d;
 }
 
 std::string formatWarekiShort(const Date& d) {

@@ -46,6 +46,11 @@ constexpr Date kEarliestConvertibleDate{1873, 1, 1};
 // 令和7年4月1日; the first year of an era prints 元年. Dates before 1873 are
 // out of range and print as ISO.
 std::string formatWareki(const Date& d);
+// Reads a date as people type it into a spreadsheet cell: ISO 2025-04-01,
+// 2025/4/1, 和暦 令和7年4月1日 (元年, full-width digits, spaces and a
+// trailing 生 allowed) or R7.4.1 / R7/4/1. nullopt when it is none of these,
+// the day does not exist, or the era year lies outside its era.
+std::optional<Date> parseDateText(const std::string& s);
 // R7.4.1 for narrow cells.
 std::string formatWarekiShort(const Date& d);
 // 令和7年4月1日 14時30分

@@ -3,10 +3,15 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
+#include <Poco/Net/MessageHeader.h>
+#include <Poco/Net/MultipartReader.h>
+#include <Poco/Net/NameValueCollection.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "common/utf8.h"
 #include "form/wareki.h"
@@ -17,6 +22,7 @@
 #include "http/job_json.h"
 #include "http/problem.h"
 #include "ops/metrics.h"
+#include "xlsx_import/sheet_import.h"
 
 #include <Poco/DateTime.h>
 
@@ -370,6 +376,82 @@ void renderSheet(RequestContext& ctx, Services& s) {
               sheet.title + (pdf ? ".pdf" : ".xlsx"));
 }
 
+// The blank form (issue 17): the workbook an office keeps as its master,
+// filled in by hand and sent back through import.
+void getWorkbook(RequestContext& ctx, Services& s) {
+    const form::SheetTemplate& sheet = sheetOf(ctx, s);
+    auto doc = s.documents.render(sheet, form::FormData(), app::Format::Xlsx, "00000000000000000000000000000000",
+                                  "2000-01-01T00:00:00+09:00");
+    if (!doc) return fail(ctx, doc.status());
+    sendBytes(ctx.response, 200, kXlsxType, doc->bytes, sheet.id + "-blank.xlsx", sheet.title + "_様式.xlsx");
+}
+
+// The workbook of an import: the raw body, or the file of a
+// multipart/form-data body as a browser uploads it.
+std::string uploadedWorkbook(RequestContext& ctx, long long limit) {
+    std::string mediaType;
+    Poco::Net::NameValueCollection params;
+    Poco::Net::MessageHeader::splitParameters(ctx.request.getContentType(), mediaType, params);
+    const bool multipart = Poco::icompare(mediaType, "multipart/form-data") == 0;
+    if (!mediaType.empty() && !multipart && Poco::icompare(mediaType, kXlsxType) != 0 &&
+        Poco::icompare(mediaType, "application/octet-stream") != 0)
+        throw HttpError{415, "unsupported_media_type",
+                        "Content-Type は " + std::string(kXlsxType) + " または multipart/form-data を指定してください。"};
+    std::string body = readBody(ctx, limit);
+    if (body.empty()) throw HttpError{400, "empty_body", "ブック(.xlsx)が送られていません。"};
+    if (!multipart) return body;
+    const std::string boundary = params.get("boundary", "");
+    const HttpError malformed{400, "malformed_multipart", "multipart/form-data の形式が正しくありません。"};
+    if (boundary.empty()) throw malformed;
+    std::istringstream in(body);
+    try {
+        Poco::Net::MultipartReader reader(in, boundary);
+        while (reader.hasNextPart()) {
+            Poco::Net::MessageHeader header;
+            reader.nextPart(header);
+            std::string disposition;
+            Poco::Net::NameValueCollection dispositionParams;
+            Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition,
+                                                      dispositionParams);
+            std::string part;
+            Poco::StreamCopier::copyToString(reader.stream(), part);
+            if (dispositionParams.has("filename") || dispositionParams.get("name", "") == "workbook") return part;
+        }
+    } catch (const Poco::Exception&) {
+        throw malformed;
+    }
+    throw HttpError{400, "missing_file", "multipart/form-data にブック(.xlsx)のファイルがありません。"};
+}
+
+// Import (issue 17): the fields a workbook holds and every problem, each
+// naming its cell, its defined name and the field's label. 200 even with
+// problems (the answer is what the workbook says); 422 for a workbook that
+// cannot be read or is not this sheet's.
+void importSheet(RequestContext& ctx, Services& s) {
+    const form::SheetTemplate& sheet = sheetOf(ctx, s);
+    const std::string bytes = uploadedWorkbook(ctx, s.settings.maxBodyBytes);
+    auto imported = xlsx_import::importWorkbook(sheet, bytes);
+    if (!imported) return fail(ctx, imported.status());
+    Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    body->set("sheet", sheet.id);
+    body->set("version", sheet.version);
+    body->set("valid", imported->problems.empty());
+    body->set("fields", imported->fields);
+    Array::Ptr problems = new Array;
+    for (const auto& p : imported->problems) {
+        Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("field", p.field);
+        o->set("code", p.code);
+        o->set("message", p.message);
+        o->set("cell", p.cell);
+        o->set("name", p.name);
+        o->set("label", p.label);
+        problems->add(o);
+    }
+    body->set("problems", problems);
+    sendJson(ctx.response, 200, body);
+}
+
 Object::Ptr jobView(const jobs::Job& job, Services& s);
 
 // The metric labels of a submission: a sheet the server knows and a channel
@@ -452,7 +534,8 @@ app::JobHistory historyOf(const jobs::Job& job, Services& s) {
 }
 
 // The job with its billing evidence, every receipt confirmation ("receipt":
-// the first, as before they were kept apart) and its delivered records.
+// the first, as before they were kept apart), its delivered records and the
+// replies received for it.
 Object::Ptr jobView(const jobs::Job& job, Services& s) {
     Object::Ptr o = jobToJson(job);
     const app::JobHistory history = historyOf(job, s);
@@ -464,7 +547,28 @@ Object::Ptr jobView(const jobs::Job& job, Services& s) {
     for (const auto& d : history.delivered) delivered->add(d.toJson());
     o->set("delivered", delivered);
     o->set("evidence", app::evidenceOf(job, history, s.documents.templates(), calendarOf(s, job.office)));
+    auto replies = s.queries.replies(job.id);
+    if (!replies) throw StatusError{replies.status()};
+    o->set("replies", repliesToJson(job.id, replies.value()));
     return o;
+}
+
+// GET /api/v1/jobs/{id}/replies/{reply}: the received pages, as a PDF.
+void getReply(RequestContext& ctx, Services& s) {
+    jobs::Job job = jobOf(ctx, s);
+    const std::string& text = ctx.params["reply"];
+    long long replyId = 0;
+    if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos ||
+        (replyId = std::stoll(text)) < 1)
+        throw HttpError{404, "unknown_reply", "返信が見つかりません。"};
+    auto reply = s.queries.reply(job.id, replyId);
+    if (!reply) {
+        if (reply.status().code() == common::Status::Code::NotFound)
+            throw HttpError{404, "unknown_reply", "返信が見つかりません。"};
+        throw StatusError{reply.status()};
+    }
+    sendBytes(ctx.response, 200, kPdfType, reply->pdf, job.id + "-reply-" + text + ".pdf",
+              "返信_" + job.id.substr(0, 8) + "_" + text + ".pdf");
 }
 
 void getJob(RequestContext& ctx, Services& s) { sendJson(ctx.response, 200, jobView(jobOf(ctx, s), s)); }
@@ -763,11 +867,14 @@ void registerRoutes(Router& router, Services& s) {
     router.add("GET", "/api/v1/sheets", wrap(s, listSheets));
     router.add("GET", "/api/v1/sheets/{sheet}", wrap(s, getSheet));
     router.add("POST", "/api/v1/sheets/{sheet}/render", wrap(s, renderSheet));
+    router.add("GET", "/api/v1/sheets/{sheet}/workbook", wrap(s, getWorkbook));
+    router.add("POST", "/api/v1/sheets/{sheet}/import", wrap(s, importSheet));
     router.add("POST", "/api/v1/jobs", wrap(s, submitJob));
     router.add("GET", "/api/v1/jobs", wrap(s, listJobs));
     router.add("GET", "/api/v1/jobs/{id}", wrap(s, getJob));
     router.add("GET", "/api/v1/jobs/{id}/document", wrap(s, getDocument));
     router.add("GET", "/api/v1/jobs/{id}/events", wrap(s, getEvents));
+    router.add("GET", "/api/v1/jobs/{id}/replies/{reply}", wrap(s, getReply));
     router.add("DELETE", "/api/v1/jobs/{id}", wrap(s, cancelJob));
     router.add("POST", "/api/v1/jobs/{id}/retry", wrap(s, retryJob));
     router.add("POST", "/api/v1/jobs/{id}/receipt", wrap(s, confirmReceipt));

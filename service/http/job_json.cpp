@@ -3,6 +3,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "common/clock.h"
+#include "reply/reply_ref.h"
 
 namespace http {
 namespace {
@@ -26,6 +27,7 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     if (!job.office.empty()) o->set("office", job.office);
     if (job.patientRef) o->set("patientRef", *job.patientRef);
     o->set("pageCount", job.pageCount);
+    if (!job.replyRef.empty()) o->set("replyRef", reply::displayReplyRef(job.replyRef));
     o->set("attempt", job.attempt + 1);
     o->set("createdAt", job.createdAt);
     o->set("updatedAt", job.updatedAt);
@@ -53,6 +55,26 @@ Poco::JSON::Object::Ptr jobToJson(const jobs::Job& job) {
     links->set("events", "/api/v1/jobs/" + job.id + "/events");
     o->set("links", links);
     return o;
+}
+
+Poco::JSON::Array::Ptr repliesToJson(const std::string& jobId, const std::vector<jobs::ReceivedReply>& replies) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const jobs::ReceivedReply& r : replies) {
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("id", r.id);
+        o->set("receivedAt", r.receivedAt);
+        o->set("sender", r.sender);
+        try {
+            o->set("pages", Poco::JSON::Parser().parse(r.pagesJson));
+        } catch (const std::exception&) {
+            o->set("pages", Poco::JSON::Array::Ptr(new Poco::JSON::Array));  // checked when stored
+        }
+        o->set("sizeBytes", r.size);
+        o->set("createdAt", r.createdAt);
+        o->set("document", "/api/v1/jobs/" + jobId + "/replies/" + std::to_string(r.id));
+        list->add(o);
+    }
+    return list;
 }
 
 }  // namespace http

@@ -35,7 +35,6 @@ namespace {
 
 using StopSignal = Listener::StopSignal;
 
-const char* kMalformedTitle = "リクエスト行またはヘッダーの形式が正しくありません。";
 const char* kContentLengthTitle = "Content-Length が正しくありません(0 以上の整数を1つだけ指定してください)。";
 
 // After a handler: what it left of a body is read and dropped so the next
@@ -53,18 +52,6 @@ constexpr size_t kMaxChunkLineBytes = 4096;
 constexpr int kMaxTrailerLines = 64;
 
 Poco::Logger& log() { return Poco::Logger::get("renkei.http"); }
-
-bool isTokenChar(char c) {
-    return Poco::Ascii::isAlphaNumeric(static_cast<unsigned char>(c)) ||
-           (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
-}
-
-bool isToken(const std::string& s) { return !s.empty() && std::all_of(s.begin(), s.end(), isTokenChar); }
-
-bool isDigits(const std::string& s, size_t maxLength) {
-    return !s.empty() && s.size() <= maxLength &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // HTTPSession keeps its byte-level reads protected; the body decoder needs them.
 class Session : public Poco::Net::HTTPServerSession {
@@ -379,53 +366,27 @@ private:
 
 }  // namespace
 
-HeadProblem checkRequestHead(const Poco::Net::HTTPRequest& request) {
-    using Poco::Net::HTTPMessage;
-    const std::string& version = request.getVersion();
-    if (version != HTTPMessage::HTTP_1_0 && version != HTTPMessage::HTTP_1_1) {
-        const bool httpLike = version.size() == 8 && version.compare(0, 5, "HTTP/") == 0 &&
-                              Poco::Ascii::isDigit(version[5]) && version[6] == '.' && Poco::Ascii::isDigit(version[7]);
-        if (httpLike) return {"unsupported_http_version", "HTTP/1.0 または HTTP/1.1 で送ってください。"};
-        return {"malformed_request", kMalformedTitle};
-    }
-    if (!isToken(request.getMethod())) return {"malformed_request", kMalformedTitle};
-    const std::string& uri = request.getURI();
-    if (uri.empty() || std::any_of(uri.begin(), uri.end(), [](char c) { return c >= 0 && (c <= ' ' || c == 0x7f); }))
-        return {"malformed_request", kMalformedTitle};
-    int hosts = 0, lengths = 0, codings = 0;
-    std::string length, coding;
-    for (const auto& [name, value] : request) {
-        if (!isToken(name) || value.find('\0') != std::string::npos) return {"malformed_request", kMalformedTitle};
-        if (Poco::icompare(name, "Host") == 0) ++hosts;
-        if (Poco::icompare(name, "Content-Length") == 0) ++lengths, length = value;
-        if (Poco::icompare(name, "Transfer-Encoding") == 0) ++codings, coding = value;
-    }
-    if (hosts > 1 || (hosts == 0 && version == HTTPMessage::HTTP_1_1))
-        return {"invalid_host", "Host ヘッダーはちょうど1つ指定してください。"};
-    // Two lengths, or a length beside chunked, are how a request is smuggled
-    // past a proxy that reads the other one: refuse rather than pick.
-    if (lengths > 1 || (lengths == 1 && !isDigits(length, 18))) return {"invalid_content_length", kContentLengthTitle};
-    if (codings > 0) {
-        if (codings > 1 || Poco::icompare(coding, "chunked") != 0)
-            return {"invalid_transfer_encoding", "Transfer-Encoding は chunked だけを指定してください。"};
-        if (lengths > 0)
-            return {"invalid_transfer_encoding", "Content-Length と Transfer-Encoding は同時に指定できません。"};
-        if (version == HTTPMessage::HTTP_1_0)
-            return {"invalid_transfer_encoding", "Transfer-Encoding は HTTP/1.1 で指定してください。"};
-    }
-    return {};
-}
-
 Listener::Listener(Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, const Poco::Net::ServerSocket& socket,
-                   Poco::Net::HTTPServerParams::Ptr params)
-    : stop_(std::make_shared<StopSignal>()),
-      server_(std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(params, handlers, stop_), socket, params)) {}
+                   Poco::Net::HTTPServerParams::Ptr params, bool tls, const ReactorLimits& limits)
+    : stop_(std::make_shared<StopSignal>()) {
+    if (tls)
+        server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(params, handlers, stop_), socket, params);
+    else
+        reactor_ = std::make_unique<Reactor>(handlers, socket, params, limits);
+}
 
 Listener::~Listener() { stop(); }
 
-void Listener::start() { server_->start(); }
+void Listener::start() {
+    if (server_) server_->start();
+    if (reactor_) reactor_->start();
+}
 
 void Listener::stop() {
+    if (reactor_) {
+        reactor_->stop();
+        reactor_.reset();
+    }
     if (!server_) return;
     server_->stop();
     bool abortCurrent = false;

@@ -1,11 +1,24 @@
-// Listener: accepts connections and serves HTTP/1.1 on them with our own
-// connection loop in place of Poco's HTTPServerConnection, so that a request
-// whose framing cannot be trusted is answered 400 and its connection closed,
-// never dropped without an answer or half-served: a malformed request line or
-// header, an unknown HTTP version, a bad or repeated Content-Length,
-// Content-Length with Transfer-Encoding, or a chunked body cut short.
-// Thread safety: start() and stop() from one thread; connections run on the
-// TCPServer's threads.
+// Listener: accepts connections and serves HTTP/1.1 on them.
+//
+// Plain HTTP goes through the Reactor (http/reactor.h): one I/O thread reads
+// every connection without blocking and hands only whole requests to a fixed
+// pool of workers, so idle keep-alive and slow clients hold no thread.
+//
+// HTTPS keeps a thread per connection (a Poco TCPServer running our own
+// connection loop). Poco 1.11's SecureStreamSocket does not support
+// non-blocking use well: a read may need a write (renegotiation, TLS 1.3
+// tickets) and the handshake is driven from inside receiveBytes, so an
+// epoll loop over it would misread "would block" and stall. The deployments
+// that face many clients run behind a TLS-terminating proxy
+// (server.behindTlsProxy) and get the reactor; built-in TLS serves a few
+// clients directly, limited by server.threads.
+//
+// Both paths refuse a request whose framing cannot be trusted with 400 and a
+// closed connection, never drop it without an answer or serve half of it: a
+// malformed request line or header, an unknown HTTP version, a bad or
+// repeated Content-Length, Content-Length with Transfer-Encoding, or a
+// chunked body cut short (checkRequestHead, http/request_framer.h).
+// Thread safety: start() and stop() from one thread.
 #pragma once
 
 #include <Poco/Net/HTTPRequest.h>
@@ -17,28 +30,18 @@
 #include <memory>
 #include <string>
 
+#include "http/reactor.h"
+#include "http/request_framer.h"
+
 namespace http {
-
-// Why a request head is refused: a stable code and a Japanese title.
-struct HeadProblem {
-    std::string code;
-    std::string title;
-    bool ok() const { return code.empty(); }
-};
-
-// Checks what Poco 1.11 lets through when it parses a request head: the
-// version must be HTTP/1.0 or HTTP/1.1 (a space in the URI shows up here as
-// a bad version), the method and every field name a token; HTTP/1.1 needs
-// exactly one Host; at most one Content-Length, digits only; Transfer-Encoding
-// only "chunked", never with Content-Length and never on HTTP/1.0. Returns the
-// first problem, or one with ok() when the head is acceptable.
-HeadProblem checkRequestHead(const Poco::Net::HTTPRequest& request);
 
 class Listener {
 public:
-    // Serves requests from `handlers` on `socket`, which is bound and listening.
+    // Serves requests from `handlers` on `socket`, which is bound and
+    // listening: a SecureServerSocket when `tls` (thread per connection, as
+    // params say), else a plain one (the reactor, with `limits`).
     Listener(Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, const Poco::Net::ServerSocket& socket,
-             Poco::Net::HTTPServerParams::Ptr params);
+             Poco::Net::HTTPServerParams::Ptr params, bool tls, const ReactorLimits& limits);
     ~Listener();
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;
@@ -53,7 +56,8 @@ public:
 
 private:
     std::shared_ptr<StopSignal> stop_;
-    std::unique_ptr<Poco::Net::TCPServer> server_;
+    std::unique_ptr<Poco::Net::TCPServer> server_;  // TLS
+    std::unique_ptr<Reactor> reactor_;              // plain HTTP
 };
 
 }  // namespace http

@@ -46,7 +46,7 @@ struct QueryParam {
 struct Answer {
     int status;
     std::string description;
-    // "" (no body), "problem", "pdf-or-xlsx", "pdf", "csv-or-json", "metrics",
+    // "" (no body), "problem", "pdf-or-xlsx", "pdf", "pdf-or-binary", "csv-or-json", "metrics",
     // or a schema name of components/schemas.
     std::string content;
 };
@@ -81,6 +81,18 @@ const std::vector<RouteDoc>& routeDocs() {
          "RenderRequest",
          {{200, "The document.", "pdf-or-xlsx"}, {404, "No such sheet.", "problem"},
           {422, "Invalid fields; every problem is listed.", "problem"}}},
+        {"GET", "/api/v1/sheets/{sheet}/workbook", "sheets",
+         "The blank workbook of a sheet: the form to fill in by hand (every entry cell has a defined name; the "
+         "sheet id and template version are custom document properties).",
+         {}, "", {{200, "The workbook.", "xlsx"}, {404, "No such sheet.", "problem"}}},
+        {"POST", "/api/v1/sheets/{sheet}/import", "sheets",
+         "Reads a workbook of this sheet filled in by hand (raw .xlsx body or multipart/form-data) and answers its "
+         "fields with every problem, each naming its cell, defined name and label.",
+         {}, "xlsx-upload",
+         {{200, "The fields and the problems (valid: no problem).", "ImportResult"}, {404, "No such sheet.", "problem"},
+          {413, "The workbook is larger than the body limit.", "problem"},
+          {415, "Neither an .xlsx nor multipart/form-data.", "problem"},
+          {422, "Not a workbook, a hostile one, or one of another sheet or template version.", "problem"}}},
         {"POST", "/api/v1/jobs", "jobs", "Submits a job: one or more sheets to print or fax.", {}, "JobRequest",
          {{200, "The job this Idempotency-Key created before (replayed).", "Job"},
           {201, "Accepted; Location names the job.", "Job"},
@@ -117,6 +129,20 @@ const std::vector<RouteDoc>& routeDocs() {
          {{201, "Recorded.", "Job"}, {404, "No such job.", "problem"},
           {409, "A fax job, cancelled, failed, not rendered yet, or already recorded.", "problem"},
           {422, "Invalid record.", "problem"}}},
+        {"GET", "/api/v1/jobs/{id}/replies/{reply}", "inbox",
+         "One reply received by fax for the job (返信受信): its pages as received, as a PDF.", {}, "",
+         {{200, "The received pages.", "pdf"}, {404, "No such job, or no such reply of this job.", "problem"}}},
+        {"GET", "/api/v1/inbox", "inbox",
+         "Received fax pages no job was found for (受信箱), newest first: the caller's office's, or all for admins.", {},
+         "", {{200, "The entries.", "InboxList"}}},
+        {"GET", "/api/v1/inbox/{entry}/document", "inbox",
+         "An inbox entry's page as a PDF, or the received file as it came when it could not be read.", {}, "",
+         {{200, "The page or the file.", "pdf-or-binary"}, {404, "No such entry for this office.", "problem"}}},
+        {"POST", "/api/v1/inbox/{entry}/assign", "inbox",
+         "Attaches an inbox page to the job whose reply reference (照会番号) a person typed.", {}, "InboxAssign",
+         {{200, "Attached as a reply of the job.", "InboxAssigned"},
+          {404, "No such entry, or no job of this office with this reference.", "problem"},
+          {422, "The reference fails its check, or the entry is a file that could not be read.", "problem"}}},
         {"GET", "/api/v1/partners", "partners", "The partner directory (連携先), searched.",
          {{"q", "Text in the name, department or person.", {}}, {"kind", "Kind of partner.", {"hospital", "clinic", "care_office"}}},
          "", {{200, "The partners.", "PartnerList"}, {422, "Invalid query.", "problem"}}},
@@ -318,8 +344,12 @@ Object::Ptr documentSchema(const std::vector<const form::SheetTemplate*>& sheets
         Object::Ptr p = obj();
         p->set("sheet", stringEnum(ids));
         p->set("fields", typed("object"));
+        Object::Ptr workbook = typed("string");
+        workbook->set("contentEncoding", "base64");
+        workbook->set("description", "The sheet's workbook (.xlsx) in place of fields.");
+        p->set("workbook", workbook);
         s->set("properties", p);
-        s->set("required", strings({"sheet", "fields"}));
+        s->set("required", strings({"sheet"}));
         s->set("additionalProperties", false);
     }
     return s;
@@ -344,8 +374,13 @@ Object::Ptr jobRequestSchema(const std::vector<const form::SheetTemplate*>& shee
                                   {"patient_ref", typed("string")}},
                                  {}, true);
     cover->set("description", "Options of the fax cover sheet (FAX送付状).");
+    Object::Ptr workbook = typed("string");
+    workbook->set("contentEncoding", "base64");
+    workbook->set("contentMediaType", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    workbook->set("description", "The sheet's workbook filled in by hand, in place of fields (issue 17).");
     Object::Ptr s = objectOf({{"sheet", stringEnum(ids)},
                               {"fields", typed("object")},
+                              {"workbook", workbook},
                               {"documents", arrayOf(schemaRef("JobDocument"))},
                               {"delivery", delivery},
                               {"attachments", arrayOf(attachment)},
@@ -376,6 +411,19 @@ Object::Ptr componentsSchemas(const form::TemplateRegistry& templates) {
     s->set("JobDocument", documentSchema(sheets, false));
     s->set("JobRequest", jobRequestSchema(sheets));
     s->set("RenderRequest", objectOf({{"fields", typed("object")}}, {"fields"}, true));
+    Object::Ptr problem = objectOf({{"field", typed("string")},
+                                    {"code", typed("string")},
+                                    {"message", typed("string")},
+                                    {"cell", typed("string")},
+                                    {"name", typed("string")},
+                                    {"label", typed("string")}},
+                                   {"field", "code", "message", "cell", "name", "label"});
+    s->set("ImportResult", objectOf({{"sheet", typed("string")},
+                                     {"version", typed("string")},
+                                     {"valid", typed("boolean")},
+                                     {"fields", typed("object")},
+                                     {"problems", arrayOf(problem)}},
+                                    {"sheet", "version", "valid", "fields", "problems"}));
     s->set("ReceiptRequest",
            objectOf({{"at", typed("string")},
                      {"person", [] {
@@ -421,7 +469,9 @@ Object::Ptr componentsSchemas(const form::TemplateRegistry& templates) {
                             {"createdAt", typed("string")},
                             {"updatedAt", typed("string")},
                             {"links", typed("object")},
-                            {"evidence", typed("object")}},
+                            {"evidence", typed("object")},
+                            {"replyRef", typed("string")},
+                            {"replies", arrayOf(schemaRef("Reply"))}},
                            {"id", "sheet", "state", "channel", "createdAt"}));
     s->set("JobList", objectOf({{"jobs", arrayOf(schemaRef("Job"))},
                                 {"total", typed("integer")},
@@ -446,6 +496,33 @@ Object::Ptr componentsSchemas(const form::TemplateRegistry& templates) {
                                                                    {"name", typed("string")},
                                                                    {"fax", typed("string")}}))}},
                                    {"partners"}));
+    s->set("Reply", objectOf({{"id", typed("integer")},
+                              {"receivedAt", typed("string")},
+                              {"sender", typed("string")},
+                              {"pages", arrayOf(objectOf({{"page", typed("integer")},
+                                                          {"document", typed("integer")},
+                                                          {"sentPage", typed("integer")},
+                                                          {"part", stringEnum({"page", "reply"})}}))},
+                              {"document", typed("string")}},
+                             {"id", "document"}));
+    s->set("InboxList",
+           objectOf({{"entries", arrayOf(objectOf({{"id", typed("integer")},
+                                                   {"receivedAt", typed("string")},
+                                                   {"sender", typed("string")},
+                                                   {"office", typed("string")},
+                                                   {"reason", typed("string")},
+                                                   {"reasonMessage", typed("string")},
+                                                   {"format", stringEnum({"pdf", "original"})},
+                                                   {"sizeBytes", typed("integer")},
+                                                   {"file", typed("string")},
+                                                   {"filePage", typed("integer")},
+                                                   {"createdAt", typed("string")},
+                                                   {"document", typed("string")}},
+                                                  {"id", "reason", "format", "document"}))}},
+                    {"entries"}));
+    s->set("InboxAssign", objectOf({{"reference", typed("string")}}, {"reference"}, true));
+    s->set("InboxAssigned", objectOf({{"replyId", typed("integer")}, {"inboxId", typed("integer")}},
+                                     {"replyId", "inboxId"}));
     s->set("AuditList", objectOf({{"entries", arrayOf(typed("object"))}}, {"entries"}));
     s->set("Health", objectOf({{"status", stringEnum({"ok"})}}, {"status"}));
     Object::Ptr check = objectOf({{"ok", typed("boolean")}, {"code", typed("string")}}, {"ok"});
@@ -494,9 +571,17 @@ Object::Ptr answerObject(const Answer& a) {
         Object::Ptr c = content("application/pdf", binary());
         c->set("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", media(binary()));
         r->set("content", c);
+    } else if (a.content == "xlsx") {
+        r->set("content", content("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", binary()));
     } else if (a.content == "csv-or-json") {
         Object::Ptr c = content("application/json", typed("object"));
         c->set("text/csv", media(typed("string")));
+        r->set("content", c);
+    } else if (a.content == "pdf") {
+        r->set("content", content("application/pdf", binary()));
+    } else if (a.content == "pdf-or-binary") {
+        Object::Ptr c = content("application/pdf", binary());
+        c->set("application/octet-stream", media(binary()));
         r->set("content", c);
     } else if (a.content == "metrics") {
         r->set("content", content("text/plain", typed("string")));
@@ -568,7 +653,18 @@ Object::Ptr operation(const Router::RouteInfo& route, const RouteDoc* doc) {
         }
     }
     if (params->size() > 0) op->set("parameters", params);
-    if (doc && !doc->body.empty()) {
+    if (doc && doc->body == "xlsx-upload") {
+        Object::Ptr body = obj();
+        body->set("required", true);
+        Object::Ptr c = content("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", binary());
+        Object::Ptr form = typed("object");
+        Object::Ptr props = obj();
+        props->set("workbook", binary());
+        form->set("properties", props);
+        c->set("multipart/form-data", media(form));
+        body->set("content", c);
+        op->set("requestBody", body);
+    } else if (doc && !doc->body.empty()) {
         Object::Ptr body = obj();
         body->set("required", true);
         body->set("content", content("application/json", schemaRef(doc->body)));

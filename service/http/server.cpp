@@ -21,6 +21,7 @@
 #include "common/logging.h"
 #include "http/auth_failure_limiter.h"
 #include "http/draft_routes.h"
+#include "http/inbox_routes.h"
 #include "http/handlers.h"
 #include "http/listener.h"
 #include "http/openapi.h"
@@ -258,6 +259,7 @@ struct Server::Impl {
     std::unique_ptr<Services> services;
     std::unique_ptr<jobs::DraftStore> drafts;
     std::unique_ptr<DraftServices> draftServices;
+    std::unique_ptr<InboxServices> inboxServices;
     std::unique_ptr<auth::SessionStore> sessions;
     std::unique_ptr<WebSessions> web;
     std::unique_ptr<StaticFiles> statics;
@@ -297,6 +299,8 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         Poco::Logger::get("renkei").error("drafts unavailable for now: %s", opened.toString());
     impl->draftServices.reset(new DraftServices{settings, app.documents(), app.queries(), *impl->drafts});
     registerDraftRoutes(impl->router, *impl->draftServices);
+    impl->inboxServices.reset(new InboxServices{settings, app.queries(), app.inbound()});
+    registerInboxRoutes(impl->router, *impl->inboxServices);
     impl->statics = std::make_unique<StaticFiles>(settings.webDir);
     const bool openAccess = app.tokens().current()->size() == 0;
     const bool tls = !settings.tlsCertificateFile.empty() || !settings.tlsPrivateKeyFile.empty();
@@ -336,7 +340,7 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
         // second server on this port must fail to start, not quietly take
         // half of the first one's requests.
         socket->bind(address, true, false);
-        socket->listen(settings.queueLength);
+        socket->listen(settings.listenBacklog);
         Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
         params->setMaxThreads(settings.threads);
         params->setMaxQueued(settings.queueLength);
@@ -354,7 +358,16 @@ common::Result<std::unique_ptr<Server>> Server::start(app::Application& app) {
                               settings.defaultOffice});
         impl->env.reset(new RequestEnv{impl->router, settings, app.audit(), app.tokens(), openAccess,
                                        *impl->authFailures, *impl->web, *impl->statics});
-        impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params);
+        ReactorLimits limits;
+        limits.workers = settings.threads;
+        limits.maxQueuedRequests = settings.maxQueuedRequests;
+        limits.requestTimeoutMs = settings.requestTimeoutMs;
+        limits.keepAliveTimeoutMs = settings.keepAliveTimeoutMs;
+        limits.ioTimeoutMs = settings.timeoutMs;
+        limits.maxConnections = settings.maxConnections;
+        limits.maxConnectionsPerClient = settings.maxConnectionsPerClient;
+        limits.maxBodyBytes = settings.maxBodyBytes;
+        impl->http = std::make_unique<Listener>(new HandlerFactory(*impl->env), *socket, params, tls, limits);
         impl->http->start();
     } catch (const Poco::Exception& e) {
         return common::Status::ioError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +

@@ -67,6 +67,9 @@ struct Job {
     // JSON object of the last receipt confirmation as earlier versions kept it, "" if none. Receipt
     // confirmations are now only "receipt_confirmed" events (app/delivery_records.h).
     std::string receiptJson;
+    // The reply reference printed on every page (reply/reply_ref.h), stored
+    // form; "" for jobs accepted before issue 18. Kept in reply_refs.
+    std::string replyRef;
     // Set by the store from its Clock; ignored on create(), and createdAtUs
     // taken as it is by createRendered().
     std::string createdAt;  // ISO 8601 +09:00

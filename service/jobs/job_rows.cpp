@@ -15,7 +15,8 @@ namespace {
 const char* const kJobColumns =
     "id, sheet_id, channel, destination, state, request_json, request_hash, COALESCE(idempotency_key, ''), "
     "COALESCE(patient_ref, ''), page_count, warnings_json, error_code, error_message, attempt, created_at, "
-    "updated_at, created_at_us, office, delivery_json, held_until_us, sent_at, receipt_json";
+    "updated_at, created_at_us, office, delivery_json, held_until_us, sent_at, receipt_json, "
+    "COALESCE((SELECT ref FROM reply_refs WHERE reply_refs.job_id = jobs.id), '')";
 
 }  // namespace
 }  // namespace jobs
@@ -25,7 +26,7 @@ namespace Poco::Data {
 template <>
 class TypeHandler<jobs::Job> {
 public:
-    static std::size_t size() { return 22; }
+    static std::size_t size() { return 23; }
 
     static void extract(std::size_t pos, jobs::Job& job, const jobs::Job& def, AbstractExtractor::Ptr ext) {
         std::string channel, state, idempotencyKey, patientRef;
@@ -53,6 +54,7 @@ public:
         TypeHandler<Poco::Int64>::extract(pos++, heldUntilUs, 0, ext);
         TypeHandler<std::string>::extract(pos++, job.sentAt, def.sentAt, ext);
         TypeHandler<std::string>::extract(pos++, job.receiptJson, def.receiptJson, ext);
+        TypeHandler<std::string>::extract(pos++, job.replyRef, def.replyRef, ext);
         job.heldUntilUs = heldUntilUs;
 
         auto parsed = jobs::parseState(state);
@@ -83,7 +85,7 @@ public:
         TypeHandler<Poco::Int64>::prepare(pos++, bigNumber, prep);
         for (int i = 0; i < 2; ++i) TypeHandler<std::string>::prepare(pos++, text, prep);
         TypeHandler<Poco::Int64>::prepare(pos++, bigNumber, prep);
-        for (int i = 0; i < 2; ++i) TypeHandler<std::string>::prepare(pos++, text, prep);
+        for (int i = 0; i < 3; ++i) TypeHandler<std::string>::prepare(pos++, text, prep);
     }
 };
 }  // namespace Poco::Data
@@ -121,6 +123,11 @@ Status checkUnique(Session& s, const Job& job) {
         s << sql(s, "SELECT id FROM jobs WHERE idempotency_key = ?"), bind(scoped), into(holder), now;
         if (!holder.empty()) return Status::conflict("idempotency key already used by job " + holder.front());
     }
+    if (!job.replyRef.empty()) {
+        std::vector<std::string> holder;
+        s << sql(s, "SELECT job_id FROM reply_refs WHERE ref = ?"), bind(job.replyRef), into(holder), now;
+        if (!holder.empty()) return Status::conflict("reply reference already used by job " + holder.front());
+    }
     return Status::ok();
 }
 
@@ -146,6 +153,10 @@ bool insertJob(Session& s, const Job& job, const std::string& actor, const Poco:
         bind(static_cast<Poco::Int64>(created.epochMicroseconds())), bind(job.office), bind(job.deliveryJson),
         bind(static_cast<Poco::Int64>(job.heldUntilUs));
     if (st.execute() == 0) return false;
+    if (!job.replyRef.empty()) {
+        s << sql(s, "INSERT INTO reply_refs (ref, job_id, office) VALUES (?, ?, ?)"), bind(job.replyRef), bind(job.id),
+            bind(job.office), now;
+    }
     insertEvent(s, job.id, "accepted", at, actor, "{}");
     return true;
 }

@@ -148,6 +148,15 @@ Result<Job> JobStore::get(const std::string& id) const {
     });
 }
 
+Result<Job> JobStore::findByReplyRef(const std::string& ref) const {
+    if (ref.empty()) return Status::notFound("no job for an empty reply reference");
+    return guarded("find job by reply reference", [&]() -> Result<Job> {
+        Lease lease = backend_->lease();
+        return selectOneJob(*lease, "WHERE id = (SELECT job_id FROM reply_refs WHERE ref = ?)", {ref},
+                            "no job for this reply reference");
+    });
+}
+
 Result<Job> JobStore::findByIdempotencyKey(const std::string& office, const std::string& key) const {
     if (key.empty()) return Status::notFound("no job for an empty idempotency key");
     return guarded("find job by idempotency key", [&]() -> Result<Job> {

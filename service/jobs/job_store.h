@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "jobs/job.h"
+#include "jobs/received_fax.h"
 
 namespace jobs {
 
@@ -74,7 +75,7 @@ public:
 
     // Schema version of the open database (kSchemaVersion after open()).
     common::Result<int> schemaVersion() const;
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 7;
 
     // Stores a new job and its "accepted" event in one transaction. The store
     // sets createdAt, updatedAt and createdAtUs from its clock. Returns
@@ -94,6 +95,8 @@ public:
 
     // Returns NotFound when no job has this id.
     common::Result<Job> get(const std::string& id) const;
+    // The job whose reply reference (stored form) this is. NotFound if none.
+    common::Result<Job> findByReplyRef(const std::string& ref) const;
     // The job the office created with this idempotency key (until purged).
     // NotFound if none; another office's key is never found.
     common::Result<Job> findByIdempotencyKey(const std::string& office, const std::string& key) const;
@@ -192,6 +195,32 @@ public:
     // Audit entries matching the filter, newest first.
     common::Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) const;
 
+    // Received faxes (received_fax.h; job_store_inbound.cpp).
+    // True when a file with this SHA-256 was recorded.
+    common::Result<bool> receivedFileSeen(const std::string& sha256) const;
+    // Records a received file, its replies (each with a "reply_received"
+    // event whose detail is replyEventDetails[i] plus "replyId") and its
+    // inbox entries in one transaction. Conflict when the file was recorded
+    // before (nothing is stored again), NotFound for a reply to an unknown
+    // job, InvalidArgument for malformed JSON or an empty document.
+    common::Status recordReceivedFile(const ReceivedFile& file, const std::string& actor);
+    // The job's received replies, oldest first, without their PDFs.
+    common::Result<std::vector<ReceivedReply>> replies(const std::string& jobId) const;
+    // One reply with its PDF. NotFound unless it is this job's.
+    common::Result<ReceivedReply> reply(const std::string& jobId, long long replyId) const;
+    // Inbox entries, newest first, without their bytes: `office`'s only, or
+    // all when allOffices.
+    common::Result<std::vector<InboxEntry>> inbox(const std::string& office, bool allOffices) const;
+    // One entry with its bytes. NotFound for an unknown id.
+    common::Result<InboxEntry> inboxEntry(long long id) const;
+    // Attaches an inbox entry (format "pdf") to a job as a received reply
+    // with a "reply_received" event (detailJson plus "replyId") and removes
+    // it from the inbox, in one transaction. NotFound when the entry or the
+    // job is gone, InvalidArgument for an entry that holds no PDF.
+    common::Result<long long> assignInboxEntry(long long id, const std::string& jobId, const std::string& pagesJson,
+                                               const std::string& actor, const std::string& detailJson);
+    // The offices that faxed to this destination (a partner id), each once.
+    common::Result<std::vector<std::string>> officesFaxing(const std::string& destination) const;
     // For the readiness check: takes the write lock of the database file
     // (BEGIN IMMEDIATE) and rolls back, so a file another process keeps
     // locked, or a connection that can no longer write, shows. Writes

@@ -113,6 +113,106 @@ void addOfficeScope(Session& s) {
     s << "ALTER TABLE audit ADD COLUMN token_name TEXT NOT NULL DEFAULT ''", now;
 }
 
+// Version 5 (issue 18): the reply reference printed on every page of a job, so that a
+// page faxed back finds its job. Random, so one row per reference; the office
+// scopes a reference a person types in the inbox.
+void addReplyRefs(Session& s) {
+    s << "CREATE TABLE reply_refs ("
+         " ref TEXT PRIMARY KEY NOT NULL CHECK (length(ref) = 9),"
+         " job_id TEXT NOT NULL UNIQUE REFERENCES jobs (id),"
+         " office TEXT NOT NULL)",
+        now;
+}
+
+// Version 6 (issue 18): faxes received back. Each received file once (by SHA-256, so a
+// re-delivered copy is not attached twice), the pages that answer a job as
+// its received replies, and pages no job was found for in the inbox.
+void addReceivedFaxes(Session& s) {
+    s << "CREATE TABLE received_files ("
+         " sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),"
+         " name TEXT NOT NULL,"
+         " outcome TEXT NOT NULL,"
+         " processed_at TEXT NOT NULL)",
+        now;
+    s << "CREATE TABLE received_replies ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " job_id TEXT NOT NULL REFERENCES jobs (id),"
+         " received_at TEXT NOT NULL,"
+         " sender TEXT NOT NULL,"
+         " pages_json TEXT NOT NULL,"
+         " source_sha256 TEXT NOT NULL,"
+         " pdf BLOB NOT NULL,"
+         " sha256 TEXT NOT NULL,"
+         " size INTEGER NOT NULL,"
+         " created_at TEXT NOT NULL)",
+        now;
+    s << "CREATE INDEX received_replies_by_job ON received_replies (job_id, id)", now;
+    s << "CREATE TRIGGER received_replies_frozen BEFORE UPDATE ON received_replies"
+         " BEGIN SELECT RAISE(ABORT, 'received replies are frozen'); END",
+        now;
+    s << "CREATE TABLE inbox ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " received_at TEXT NOT NULL,"
+         " sender TEXT NOT NULL,"
+         " office TEXT NOT NULL,"
+         " reason TEXT NOT NULL,"
+         " reason_message TEXT NOT NULL,"
+         " format TEXT NOT NULL CHECK (format IN ('pdf', 'original')),"
+         " bytes BLOB NOT NULL,"
+         " sha256 TEXT NOT NULL,"
+         " size INTEGER NOT NULL,"
+         " source_name TEXT NOT NULL,"
+         " source_sha256 TEXT NOT NULL,"
+         " source_page INTEGER NOT NULL,"
+         " created_at TEXT NOT NULL)",
+        now;
+    s << "CREATE INDEX inbox_by_office ON inbox (office, id)", now;
+}
+
+// Version 6 on PostgreSQL: the same tables in its types (BIGSERIAL ids,
+// BYTEA pages, the frozen rule as a trigger).
+void addReceivedFaxesPostgres(Session& s) {
+    s << "CREATE TABLE received_files ("
+         " sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),"
+         " name TEXT NOT NULL,"
+         " outcome TEXT NOT NULL,"
+         " processed_at TEXT NOT NULL)",
+        now;
+    s << "CREATE TABLE received_replies ("
+         " id BIGSERIAL PRIMARY KEY,"
+         " job_id TEXT NOT NULL REFERENCES jobs (id),"
+         " received_at TEXT NOT NULL,"
+         " sender TEXT NOT NULL,"
+         " pages_json TEXT NOT NULL,"
+         " source_sha256 TEXT NOT NULL,"
+         " pdf BYTEA NOT NULL,"
+         " sha256 TEXT NOT NULL,"
+         " size BIGINT NOT NULL,"
+         " created_at TEXT NOT NULL)",
+        now;
+    s << "CREATE INDEX received_replies_by_job ON received_replies (job_id, id)", now;
+    s << "CREATE TRIGGER received_replies_frozen BEFORE UPDATE ON received_replies"
+         " FOR EACH ROW EXECUTE FUNCTION renkei_append_only('received replies')",
+        now;
+    s << "CREATE TABLE inbox ("
+         " id BIGSERIAL PRIMARY KEY,"
+         " received_at TEXT NOT NULL,"
+         " sender TEXT NOT NULL,"
+         " office TEXT NOT NULL,"
+         " reason TEXT NOT NULL,"
+         " reason_message TEXT NOT NULL,"
+         " format TEXT NOT NULL CHECK (format IN ('pdf', 'original')),"
+         " bytes BYTEA NOT NULL,"
+         " sha256 TEXT NOT NULL,"
+         " size BIGINT NOT NULL,"
+         " source_name TEXT NOT NULL,"
+         " source_sha256 TEXT NOT NULL,"
+         " source_page INTEGER NOT NULL,"
+         " created_at TEXT NOT NULL)",
+        now;
+    s << "CREATE INDEX inbox_by_office ON inbox (office, id)", now;
+}
+
 // The same versions on PostgreSQL: the same tables, columns, checks and
 // indexes, in its types. Row order is a `seq` column (SQLite's rowid),
 // documents are BYTEA, and append-only is one trigger function.
@@ -202,7 +302,7 @@ void addOfficeScopePostgres(Session& s) {
     s << "ALTER TABLE audit ADD COLUMN token_name TEXT NOT NULL DEFAULT ''", now;
 }
 
-// Version 5 (issue 20): claims. Work that must happen once (handing a job to
+// Version 7 (issue 20): claims. Work that must happen once (handing a job to
 // the spool or CUPS) is claimed here first, by one instance, until its lease
 // ends; several instances may share a PostgreSQL database.
 void addClaims(Session& s) {
@@ -223,7 +323,9 @@ const Migration kMigrations[] = {
     {2, addDeliveryAndAudit, addDeliveryAndAuditPostgres},
     {3, addAuditCount, addAuditCount},  // the same statement on both
     {4, addOfficeScope, addOfficeScopePostgres},
-    {5, addClaims, addClaims},  // the same statement on both
+    {5, addReplyRefs, addReplyRefs},  // the same statement on both
+    {6, addReceivedFaxes, addReceivedFaxesPostgres},
+    {7, addClaims, addClaims},  // the same statement on both
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == JobStore::kSchemaVersion,
               "one migration per schema version");

@@ -10,6 +10,8 @@
 namespace layout {
 
 constexpr double kPtPerMm = 72.0 / 25.4;
+// What a box prints when its text continues on a 別紙 page.
+inline constexpr const char* kSeeAttachment = "別紙参照";
 
 enum class HAlign { Left, Center, Right };
 enum class VAlign { Top, Middle, Bottom };
@@ -41,6 +43,10 @@ struct TextBlock {
     bool empty() const { return lines.empty(); }
 };
 
+// What a spreadsheet cell holds: text, or a date/time written as a date
+// serial with a 和暦 number format.
+enum class ValueKind { Text, Date, DateTime, Time };
+
 struct Cell {
     // Grid placement, for the spreadsheet (0-based, spans >= 1).
     int row = 0;
@@ -61,6 +67,16 @@ struct Cell {
     std::string fieldKey;              // non-empty: an entry cell bound to this field
     std::vector<std::string> choices;  // non-empty: drop-down list (data validation)
     bool numeric = false;              // value is a plain number
+    std::string entryName;             // entry cells: form::entryName, the cell's defined name
+    ValueKind kind = ValueKind::Text;  // Date: value "YYYY-MM-DD"; DateTime: ISO with offset; Time: "HH:MM"
+    std::string dateFormat;            // with a date kind: the template format ("" = wareki, "wareki_short", "birth")
+    // Decorations printed around a value (〒, 様, units): the spreadsheet
+    // shows them through the cell's number format, never in its value.
+    std::string before;
+    std::string after;
+    // The text did not fit even at the minimum size: the box prints
+    // kSeeAttachment and the 別紙 pages carry value, which stays whole.
+    bool continued = false;
 };
 
 // A free line on the page (cut line, separators). Coordinates in mm.
@@ -68,6 +84,15 @@ struct Rule {
     double x1Mm = 0, y1Mm = 0, x2Mm = 0, y2Mm = 0;
     double widthPt = 0.5;
     bool dashed = false;
+};
+
+// A QR code printed on the page (reply/page_code.h), drawn by the PDF
+// renderer as filled squares, black on white, and never in the spreadsheet.
+struct CodeMark {
+    std::string payload;  // 16 characters, a version 1 code
+    double xMm = 0;       // top-left corner of the code's modules; the quiet
+    double yMm = 0;       // zone around them is kept free of ink
+    double moduleMm = 0.8;
 };
 
 struct Page {
@@ -80,6 +105,16 @@ struct Page {
     std::vector<double> rowHeightsMm;
     std::vector<Cell> cells;
     std::vector<Rule> rules;
+
+    // Reply codes (layout/reply_codes.h). When contentScale < 1 the cells and
+    // rules above are drawn scaled by it about (contentOriginXMm,
+    // contentOriginYMm), which stays where it is, to make room for the codes;
+    // the codes and their captions are drawn as they are.
+    double contentScale = 1;
+    double contentOriginXMm = 0;
+    double contentOriginYMm = 0;
+    std::vector<CodeMark> codes;
+    std::vector<Cell> codeCaptions;  // the printed reply_ref beside each code
 };
 
 struct Document {
@@ -92,6 +127,11 @@ struct Document {
     double marginMm = 12;
     std::vector<Page> pages;
     std::vector<std::string> warnings;  // things worked around, e.g. a glyph replaced
+    std::string templateVersion;        // the template's version, written into the workbook
+    // Fields no page prints (PROP items): for the workbook only, two cells a
+    // row (label at col 0, entry at col 1) on a hidden sheet, so that a
+    // workbook carries every field. Empty on a masked rendering.
+    std::vector<Cell> unprintedCells;
 };
 
 }  // namespace layout

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <set>
 
 #include "common/utf8.h"
 #include "form/validator.h"
 #include "form/wareki.h"
 #include "layout/printable_text.h"
+#include "layout/reply_codes.h"
 #include "layout/text_fitter.h"
+#include "reply/reply_ref.h"
 
 namespace layout {
 namespace {
@@ -21,7 +24,6 @@ using form::FormData;
 
 const char* kChecked = "■";
 const char* kUnchecked = "□";
-const char* kSeeAttachment = "別紙参照";
 
 Borders bordersOf(const std::string& spec) {
     Borders b;
@@ -155,9 +157,18 @@ CellContent formatCell(const CellSpec& cell, const FieldSpec& f, const FormData&
         return c;
     }
     c.printed = cell.prefix + text + cell.suffix;
-    c.numeric = (spec->type == FieldType::Number || (spec->type == FieldType::Derived && spec->derive == "age")) &&
-                cell.prefix.empty() && cell.suffix.empty();
-    c.value = c.numeric ? text : c.printed;
+    c.numeric = spec->type == FieldType::Number || (spec->type == FieldType::Derived && spec->derive == "age");
+    c.before = cell.prefix;
+    c.after = cell.suffix;
+    c.value = text;
+    const bool validIso = !raw.empty() && text != raw;  // formatScalar leaves what it cannot read as it is
+    if (spec->type == FieldType::Date && validIso) c.kind = ValueKind::Date;
+    if (spec->type == FieldType::DateTime && validIso) c.kind = ValueKind::DateTime;
+    if (spec->type == FieldType::Time && validIso) c.kind = ValueKind::Time;
+    if (c.kind != ValueKind::Text) {
+        c.value = raw;
+        c.dateFormat = cell.format;
+    }
     return c;
 }
 
@@ -189,6 +200,9 @@ public:
         for (const auto& page : sheet_.pages)
             if (page.onlyWhen.empty() || data_.has(page.onlyWhen)) doc_.pages.push_back(buildPage(page));
         addContinuationPages();
+        addReplyCodes(doc_, options_.replyRef, options_.codeDocument, measurer_);
+        doc_.templateVersion = sheet_.version;
+        if (options_.mask == MaskMode::None) addUnprintedCells();
         return std::move(doc_);
     }
 
@@ -233,6 +247,11 @@ private:
             cell.choices = content.choices;
             cell.numeric = content.numeric;
             cell.fieldKey = field->key;
+            cell.entryName = form::entryName(cs, field->key);
+            cell.kind = content.kind;
+            cell.dateFormat = content.dateFormat;
+            cell.before = content.before;
+            cell.after = content.after;
         } else {
             cell.value = cs.text;
         }
@@ -268,12 +287,45 @@ private:
                                                  : field->label + " " + std::to_string(cs.item + 1) + " " + shown->label,
                                   req.text});
             req.text = common::decodeUtf8(kSeeAttachment).value();
+            cell.continued = true;
             fit = fitText(req, measurer_);
         } else if (!fit.fits) {
             doc_.warnings.push_back("label_overflow: " + cs.text);
         }
         cell.text = fit.block;
         return cell;
+    }
+
+    // Every field no page shows, but its notes (they go with their option)
+    // and what the server derives.
+    void addUnprintedCells() {
+        std::set<std::string> shown;
+        for (const auto& page : sheet_.pages)
+            for (const auto& cs : page.cells)
+                if (!cs.field.empty()) shown.insert(cs.field);
+        int row = 0;
+        for (const auto& f : sheet_.fields) {
+            if (shown.count(f.key) || f.isNote || f.type == FieldType::Derived || f.type == FieldType::Table) continue;
+            CellSpec cs;
+            cs.field = f.key;
+            CellContent content = formatCell(cs, f, data_);
+            Cell label;
+            label.row = row;
+            label.value = f.label;
+            Cell entry;
+            entry.row = row;
+            entry.col = 1;
+            entry.value = content.value;
+            entry.choices = content.choices;
+            entry.numeric = content.numeric;
+            entry.fieldKey = f.key;
+            entry.entryName = f.key;
+            entry.kind = content.kind;
+            entry.dateFormat = content.dateFormat;
+            doc_.unprintedCells.push_back(std::move(label));
+            doc_.unprintedCells.push_back(std::move(entry));
+            ++row;
+        }
     }
 
     // A row of ■/□ boxes (not the chosen labels alone, not a table column).
@@ -413,7 +465,9 @@ private:
                                        const BuildOptions& options) {
         FormData out = data;
         for (const auto& f : sheet.fields) {
-            if (f.derive == "reply_ref" && options.documentId.size() >= 10) {
+            if (f.derive == "reply_ref" && !options.replyRef.empty()) {
+                out.values[f.key].scalar = reply::displayReplyRef(options.replyRef);
+            } else if (f.derive == "reply_ref" && options.documentId.size() >= 10) {
                 std::string ref = "R";
                 for (char c : options.documentId.substr(0, 10)) ref += static_cast<char>(std::toupper(c));
                 out.values[f.key].scalar = ref;

@@ -26,6 +26,13 @@ struct BuildOptions {
     // More names masked the same way: the fax path gives every document of the
     // fax, and the cover (which holds no patient fields) the documents' names.
     std::vector<PersonName> maskNames;
+    // Issue 18: the job's reply reference (stored form). When set, every page
+    // carries its reply code (layout/reply_codes.h) for document number
+    // codeDocument of the job (0 the fax cover), and a reply_ref field prints
+    // it. Empty: no codes, and reply_ref prints "R" and the document id's first
+    // ten digits (jobs accepted before issue 18).
+    std::string replyRef;
+    int codeDocument = 0;
 };
 
 // The patient's name and kana as the sheet's data holds them (pt_name, pt_kana).
@@ -40,6 +47,9 @@ struct CellContent {
     std::string value;
     std::vector<std::string> choices;
     bool numeric = false;
+    ValueKind kind = ValueKind::Text;
+    std::string dateFormat;
+    std::string before, after;  // the cell's prefix and suffix, kept out of value
 };
 CellContent formatCell(const form::CellSpec& cell, const form::FieldSpec& field, const form::FormData& data);
 

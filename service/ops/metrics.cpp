@@ -237,7 +237,20 @@ ServiceMetrics& serviceMetrics() {
             r.counter("renkei_delivery_results_total",
                       "Jobs reported sent or failed by the fax gateway, the print consumer or CUPS, by channel and result.",
                       {"channel", "result"}),
+            r.counter("renkei_inbound_files_total", "Received fax files handled, re-delivered copies included."),
+            r.counter("renkei_inbound_files_failed_total",
+                      "Received fax files that could not be read at all (too large, not a PDF or TIFF, malformed)."),
+            r.counter("renkei_inbound_pages_total",
+                      "Received fax pages attached to the job their code names (matched) or put in the inbox.",
+                      {"result"}),
+            r.histogram("renkei_inbound_file_duration_seconds",
+                        "Time to read, match and record one received fax file.", {}, latencyBuckets()),
         };
+        m.inboundFiles.labels({});
+        m.inboundFilesFailed.labels({});
+        m.inboundPages.labels({"matched"});
+        m.inboundPages.labels({"inbox"});
+        m.inboundFileSeconds.labels({});
         // Unlabelled histograms show their zero buckets from the first scrape.
         m.storeCommitSeconds.labels({});
         m.storeSyncSeconds.labels({});

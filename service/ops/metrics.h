@@ -186,6 +186,16 @@ struct ServiceMetrics {
     // renkei_delivery_results_total{channel,result}: jobs the fax gateway,
     // the print consumer or CUPS reported sent or failed.
     CounterFamily& deliveryResults;
+    // renkei_inbound_files_total: received fax files handled (issue 18),
+    // re-delivered copies included; renkei_inbound_files_failed_total: those
+    // that could not be read at all (too large, not a PDF or TIFF, malformed).
+    CounterFamily& inboundFiles;
+    CounterFamily& inboundFilesFailed;
+    // renkei_inbound_pages_total{result}: received pages attached to the job
+    // their code names (matched) or put in the inbox (inbox).
+    CounterFamily& inboundPages;
+    // renkei_inbound_file_duration_seconds: reading, matching and recording one received file.
+    HistogramFamily& inboundFileSeconds;
 };
 
 Registry& processMetrics();

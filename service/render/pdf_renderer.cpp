@@ -1,13 +1,16 @@
 #include "render/pdf_renderer.h"
 
 #include <podofo/podofo.h>
+#include <qrencode.h>
 
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <memory>
 #include <regex>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 #include "render/pdf/content_stream.h"
 #include "render/pdf/document_fonts.h"
@@ -86,7 +89,24 @@ void collectText(const layout::Document& doc, DocumentFonts& fonts) {
         for (const layout::Cell& cell : page.cells) {
             for (const layout::TextLine& line : cell.text.lines) fonts.collect(line.text, isLabel(page, cell));
         }
+        // A caption names the job: never part of what every document of the sheet shares.
+        for (const layout::Cell& cell : page.codeCaptions) {
+            for (const layout::TextLine& line : cell.text.lines) fonts.collect(line.text, false);
+        }
     }
+}
+
+// The modules of a version 1 QR code at level Q, row by row (true = dark).
+// Throws std::runtime_error when the payload does not fit one.
+std::vector<std::vector<bool>> qrModules(const std::string& payload) {
+    std::unique_ptr<QRcode, void (*)(QRcode*)> code(
+        QRcode_encodeString(payload.c_str(), 1, QR_ECLEVEL_Q, QR_MODE_8, 1), QRcode_free);
+    if (!code) throw std::runtime_error("QR code for \"" + payload + "\" could not be made");
+    if (code->version != 1) throw std::runtime_error("QR payload \"" + payload + "\" needs more than version 1");
+    std::vector<std::vector<bool>> rows(code->width, std::vector<bool>(code->width));
+    for (int y = 0; y < code->width; ++y)
+        for (int x = 0; x < code->width; ++x) rows[y][x] = code->data[y * code->width + x] & 1;
+    return rows;
 }
 
 // Converts mm from the top-left corner to PDF points from the bottom-left.
@@ -246,12 +266,61 @@ private:
     std::string out_;
 };
 
+// The reply codes and their captions, drawn unscaled: each row of a code as
+// one rectangle per run of dark modules.
+std::string codesPart(const layout::Page& page, const layout::Document& doc, const FontMetrics& metrics,
+                      const DocumentFonts& fonts) {
+    PageGeometry geometry(doc.pageHeightMm);
+    ContentStream out;
+    for (const layout::CodeMark& mark : page.codes) {
+        auto rows = qrModules(mark.payload);
+        const double m = mark.moduleMm;
+        for (size_t y = 0; y < rows.size(); ++y) {
+            for (size_t x = 0; x < rows[y].size();) {
+                if (!rows[y][x]) {
+                    ++x;
+                    continue;
+                }
+                size_t end = x;
+                while (end < rows[y].size() && rows[y][end]) ++end;
+                const double top = mark.yMm + y * m;
+                out.fillRect(geometry.x(mark.xMm + x * m), geometry.y(top + m), (end - x) * m * kPtPerMm,
+                             m * kPtPerMm);
+                x = end;
+            }
+        }
+    }
+    for (const layout::Cell& cell : page.codeCaptions) drawText(out, cell, geometry, metrics, fonts);
+    return out.finish();
+}
+
 // The page's /Contents. A grid page's fixed part comes from the cache
 // (compressed once per sheet), and what was filled in follows as a second
 // stream; a continuation page is all filled in and gets one stream.
 PoDoFo::PdfObject pageContents(PoDoFo::PdfVecObjects& objects, const layout::Page& page, const layout::Document& doc,
                                const FontMetrics& metrics, const DocumentFonts& fonts, DeflateCache& fixedCache) {
     std::string filled = filledPart(page, doc, metrics, fonts);
+    const bool coded = !page.codes.empty() || page.contentScale != 1;
+    if (coded) {
+        // The content scaled to make room for the codes: "q ... cm" before it, "Q" and the codes after.
+        PageGeometry geometry(doc.pageHeightMm);
+        ContentStream before;
+        before.beginTransform(page.contentScale, geometry.x(page.contentOriginXMm), geometry.y(page.contentOriginYMm));
+        ContentStream after;
+        after.endTransform();
+        std::string codes = after.finish() + codesPart(page, doc, metrics, fonts);
+        if (page.continuation) filled = fixedPart(page, doc, metrics, fonts) + filled;
+        PoDoFo::PdfArray parts;
+        parts.push_back(addFlateStream(objects, before.finish(), kContentCompressionLevel)->Reference());
+        if (!page.continuation) {
+            auto fixed = fixedCache.get(FixedKey().make(page, doc, fonts), kFixedContentCompressionLevel,
+                                        [&] { return fixedPart(page, doc, metrics, fonts); });
+            parts.push_back(addDeflatedStream(objects, *fixed)->Reference());
+        }
+        if (!filled.empty()) parts.push_back(addFlateStream(objects, filled, kContentCompressionLevel)->Reference());
+        parts.push_back(addFlateStream(objects, codes, kContentCompressionLevel)->Reference());
+        return PoDoFo::PdfObject(parts);
+    }
     if (page.continuation) {
         return addFlateStream(objects, fixedPart(page, doc, metrics, fonts) + filled, kContentCompressionLevel)
             ->Reference();

@@ -2,6 +2,7 @@
 
 #include "common/characters.h"
 #include "form/wareki.h"
+#include "render/workbook_names.h"
 
 #include <sys/mman.h>  // memfd_create
 #include <sys/stat.h>
@@ -62,6 +63,9 @@ constexpr double kDefaultFontSizePt = 11;
 constexpr uint8_t kPaperA4 = 9;
 constexpr double kMmPerInch = 25.4;
 constexpr char kChoiceSheetName[] = "_choices";
+constexpr char kUnprintedSheetName[] = "_fields";
+const std::string kContinuationSheetName = "別紙";
+constexpr double kUnprintedColumnWidth = 40;
 
 // ---- Text ------------------------------------------------------------------
 
@@ -171,30 +175,6 @@ std::optional<std::time_t> parseIsoTime(const std::string& iso) {
 }
 
 // ---- Names -----------------------------------------------------------------
-
-// Excel rejects a defined name that it could read as a reference: A1 style
-// ("tel1", "abc12") or R1C1 style ("r", "c", "rc", "r1c1", "r2", "c3").
-bool looksLikeReference(const std::string& name) {
-    static const std::regex kA1(R"(^[a-z]{1,3}[0-9]+$)");
-    static const std::regex kR1C1(R"(^(r[0-9]*(c[0-9]*)?|c[0-9]*)$)");
-    std::string lower = asciiLower(name);
-    return std::regex_match(lower, kA1) || std::regex_match(lower, kR1C1);
-}
-
-// The defined name for a field key. Keys are ASCII snake_case and normally
-// used as they are. Characters Excel does not allow in a name become '_', and
-// a name that would start with a digit or read as a cell reference gets a
-// leading '_' ("tel1" -> "_tel1"), so every entry cell can still be found.
-std::string definedNameFor(const std::string& key) {
-    std::string name = key;
-    for (char& c : name) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-        if (!ok) c = '_';
-    }
-    bool badStart = name[0] == '.' || (name[0] >= '0' && name[0] <= '9');
-    if (badStart || looksLikeReference(name)) name.insert(name.begin(), '_');
-    return name;
-}
 
 // A sheet name in a formula: always quoted, inner quotes doubled.
 std::string quotedSheet(const std::string& sheetName) {
@@ -345,6 +325,42 @@ std::optional<double> numberOf(const layout::Cell& cell) {
     return cell.numeric ? parseNumber(cell.value) : std::nullopt;
 }
 
+// Excel's date serial (1900 system) of a date, time or date-time cell;
+// nullopt for text, and for days before 1900-03-01, which Excel cannot show
+// as dates (it counts a 29 February 1900 that never was); those stay text.
+std::optional<double> serialOf(const layout::Cell& cell) {
+    static const long long kSerialEpochDays = form::daysSinceEpoch(form::Date{1899, 12, 30});
+    static const form::Date kFirstSerialDate{1900, 3, 1};
+    auto dateSerial = [](const form::Date& d) -> std::optional<double> {
+        if (d < kFirstSerialDate) return std::nullopt;
+        return static_cast<double>(form::daysSinceEpoch(d) - kSerialEpochDays);
+    };
+    auto timeFraction = [](const form::TimeOfDay& t) { return (t.hour * 60 + t.minute) / 1440.0; };
+    switch (cell.kind) {
+        case layout::ValueKind::Date:
+            if (auto d = form::parseIsoDate(cell.value)) return dateSerial(*d);
+            break;
+        case layout::ValueKind::DateTime:
+            if (auto dt = form::parseIsoDateTimeJst(cell.value))
+                if (auto day = dateSerial(dt->date)) return *day + timeFraction(dt->time);
+            break;
+        case layout::ValueKind::Time:
+            if (auto t = form::parseTime(cell.value)) return timeFraction(*t);
+            break;
+        case layout::ValueKind::Text: break;
+    }
+    return std::nullopt;
+}
+
+// What a date cell shows when it cannot be a serial: its 和暦 text.
+std::string dateTextOf(const layout::Cell& cell) {
+    if (cell.kind == layout::ValueKind::Date)
+        if (auto d = form::parseIsoDate(cell.value)) return form::formatWareki(*d);
+    if (cell.kind == layout::ValueKind::DateTime)
+        if (auto dt = form::parseIsoDateTimeJst(cell.value)) return form::formatWarekiDateTime(*dt);
+    return cell.value;
+}
+
 double fontSizeOf(const layout::Cell& cell) {
     double size = cell.text.fontSizePt;
     return size > 0 && std::isfinite(size) ? size : kDefaultFontSizePt;
@@ -354,7 +370,7 @@ double fontSizeOf(const layout::Cell& cell) {
 // rows give, the cell's last row grows (and the rows above it once that one
 // reaches Excel's limit). Single-line text never moves the grid.
 void raiseRowsForText(const layout::Cell& cell, const std::vector<int>& columnPx, std::vector<int>* rowPx) {
-    if (cell.value.empty() || numberOf(cell)) return;
+    if (cell.value.empty() || numberOf(cell) || cell.continued) return;
     int widthPx = -kCellTextPaddingPx;
     for (int c = cell.col; c < cell.col + cell.colSpan; ++c) widthPx += columnPx[c];
     int heightPx = 0;
@@ -473,13 +489,55 @@ struct CellStyle {
     double fontSizePt = kDefaultFontSizePt;
     bool unlocked = false;
     bool wrap = true;
+    std::string numFormat;  // "" = General
 
     auto key() const {
         return std::make_tuple(borders.top, borders.right, borders.bottom, borders.left, hAlign, vAlign, fontSizePt,
-                               unlocked, wrap);
+                               unlocked, wrap, numFormat);
     }
     bool operator<(const CellStyle& o) const { return key() < o.key(); }
 };
+
+// A literal for a number format: quoted, and a quote (which a format cannot
+// escape inside quotes) left out.
+std::string formatLiteral(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text)
+        if (c != '"') out += c;
+    return out + "\"";
+}
+
+// 和暦 formats for dates. [$-411] (Japanese) with g/e is what both Excel and
+// LibreOffice read as the Japanese era calendar.
+std::string dateFormatOf(const layout::Cell& cell) {
+    switch (cell.kind) {
+        case layout::ValueKind::Date:
+            if (cell.dateFormat == "wareki_short") return "[$-411]ge.m.d";
+            if (cell.dateFormat == "birth") return "[$-411]ggge\"年\"m\"月\"d\"日生\"";
+            return "[$-411]ggge\"年\"m\"月\"d\"日\"";
+        case layout::ValueKind::DateTime: return "[$-411]ggge\"年\"m\"月\"d\"日\" h\"時\"mm\"分\"";
+        case layout::ValueKind::Time: return "h\"時\"mm\"分\"";
+        case layout::ValueKind::Text: break;
+    }
+    return "";
+}
+
+// Entry cells show their decorations (〒, 様, units) through the number
+// format, so the value stays the bare value. Text entry cells are text
+// formatted ("@"), so that Excel keeps a typed 0166-… or 0123 as typed.
+std::string numFormatOf(const layout::Cell& cell) {
+    if (cell.fieldKey.empty()) return "";
+    const std::string before = cell.before.empty() ? "" : formatLiteral(cell.before);
+    const std::string after = cell.after.empty() ? "" : formatLiteral(cell.after);
+    if (cell.kind != layout::ValueKind::Text && serialOf(cell)) {
+        std::string format = dateFormatOf(cell);
+        const std::string locale = "[$-411]";  // stays first, before the literal
+        const size_t at = format.rfind(locale, 0) == 0 ? locale.size() : 0;
+        return format.insert(at, before) + after;
+    }
+    if (cell.numeric) return before.empty() && after.empty() ? "" : before + "General" + after;
+    return before + "@" + after;
+}
 
 CellStyle styleOf(const layout::Cell& cell) {
     CellStyle s;
@@ -488,7 +546,8 @@ CellStyle styleOf(const layout::Cell& cell) {
     s.vAlign = cell.text.vAlign;
     s.fontSizePt = fontSizeOf(cell);
     s.unlocked = !cell.fieldKey.empty();
-    s.wrap = !numberOf(cell);
+    s.wrap = !numberOf(cell) && cell.kind == layout::ValueKind::Text;
+    s.numFormat = numFormatOf(cell);
     return s;
 }
 
@@ -539,6 +598,7 @@ public:
         format_set_align(f, lxwAlign(s.vAlign));
         if (s.wrap) format_set_text_wrap(f);
         if (s.unlocked) format_set_unlocked(f);
+        if (!s.numFormat.empty()) format_set_num_format(f, s.numFormat.c_str());
         if (s.borders.top) format_set_top(f, LXW_BORDER_THIN);
         if (s.borders.right) format_set_right(f, LXW_BORDER_THIN);
         if (s.borders.bottom) format_set_bottom(f, LXW_BORDER_THIN);
@@ -611,11 +671,13 @@ private:
     std::map<std::vector<std::string>, std::string> ranges_;
 };
 
-std::string choiceSheetName(const layout::Document& doc) {
+// A name for a sheet of the renderer's own that no page has.
+std::string ownSheetName(const layout::Document& doc, const std::string& base) {
     std::set<std::string> used;
-    for (const layout::Page& p : doc.pages) used.insert(asciiLower(p.name));
-    std::string name = kChoiceSheetName;
-    for (int i = 2; used.count(name); ++i) name = kChoiceSheetName + std::to_string(i);
+    for (const layout::Page& p : doc.pages)
+        if (!p.continuation) used.insert(asciiLower(p.name));
+    std::string name = base;
+    for (int i = 2; used.count(name); ++i) name = base + std::to_string(i);
     return name;
 }
 
@@ -634,8 +696,15 @@ Status writeValue(lxw_worksheet* ws, const layout::Cell& cell, lxw_format* f) {
     const lxw_col_t c = cell.col;
     lxw_error err;
     std::optional<double> number = numberOf(cell);
-    if (number)
+    std::optional<double> serial = serialOf(cell);
+    if (cell.continued)  // the whole text is on the 別紙 sheets and in the hidden sheet
+        err = worksheet_write_string(ws, r, c, layout::kSeeAttachment, f);
+    else if (number)
         err = worksheet_write_number(ws, r, c, *number, f);
+    else if (serial)
+        err = worksheet_write_number(ws, r, c, *serial, f);
+    else if (cell.kind != layout::ValueKind::Text)
+        err = worksheet_write_string(ws, r, c, dateTextOf(cell).c_str(), f);
     else if (cell.value.empty())
         err = worksheet_write_blank(ws, r, c, f);
     else
@@ -643,10 +712,13 @@ Status writeValue(lxw_worksheet* ws, const layout::Cell& cell, lxw_format* f) {
     return err ? lxwStatus(err, "writing the value") : Status::ok();
 }
 
-// The first cell of each field in the workbook gets the field's name.
-Status nameField(Build& b, const std::string& sheetName, const layout::Cell& cell) {
-    std::string name = definedNameFor(cell.fieldKey);
-    if (!b.names.insert(asciiLower(name)).second) return Status::ok();
+// Each entry cell gets its entry's name (form::entryName); a second cell of
+// the same entry (the 記入日 on every page) gets "<name>._2", and so on.
+Status nameField(Build& b, const std::string& sheetName, const layout::Cell& cell, const std::string& given = "") {
+    const std::string base =
+        !given.empty() ? given : definedNameFor(cell.entryName.empty() ? cell.fieldKey : cell.entryName);
+    std::string name = base;
+    for (int copy = 2; !b.names.insert(asciiLower(name)).second; ++copy) name = copyNameFor(base, copy);
     std::string formula = "=" + quotedSheet(sheetName) + "!" + absoluteCell(cell.row, cell.col);
     // libxlsxwriter keeps names and formulas in 128-byte buffers and would cut them.
     if (name.size() >= LXW_DEFINED_NAME_LENGTH || formula.size() >= LXW_DEFINED_NAME_LENGTH)
@@ -791,14 +863,14 @@ Status writeRows(lxw_worksheet* ws, const std::vector<int>& rowPx, const RowWrit
     return Status::ok();
 }
 
-Status setUpPrinting(lxw_worksheet* ws, const layout::Document& doc, const layout::Page& page) {
+Status setUpPrinting(lxw_worksheet* ws, const layout::Document& doc, size_t rows, size_t columns) {
     const double marginIn = doc.marginMm / kMmPerInch;
     worksheet_set_paper(ws, kPaperA4);
     worksheet_set_portrait(ws);
     worksheet_set_margins(ws, marginIn, marginIn, marginIn, marginIn);
     worksheet_fit_to_pages(ws, 1, 1);
     worksheet_gridlines(ws, LXW_SHOW_SCREEN_GRIDLINES);  // on screen only, never printed
-    lxw_error err = worksheet_print_area(ws, 0, 0, page.rowHeightsMm.size() - 1, page.columnWidthsMm.size() - 1);
+    lxw_error err = worksheet_print_area(ws, 0, 0, rows - 1, columns - 1);
     return err ? lxwStatus(err, "setting the print area") : Status::ok();
 }
 
@@ -827,9 +899,107 @@ Status writePage(Build& b, const layout::Document& doc, const layout::Page& page
     if (!plain) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     Status s = setColumns(ws, columns);
     if (s) s = writeRows(ws, rowPx, rows, page.columnWidthsMm.size(), plain);
-    if (s) s = setUpPrinting(ws, doc, page);
+    if (s) s = setUpPrinting(ws, doc, page.rowHeightsMm.size(), page.columnWidthsMm.size());
     if (s) protect(ws);
     return s;
+}
+
+// A 別紙 page as a worksheet that prints as the PDF's page: one column as
+// wide as the text, a row per printed line at the PDF's line height, and
+// spacer rows for the gaps, so it fills one A4 page at 100 %.
+Status writeContinuationPage(Build& b, const layout::Document& doc, const layout::Page& page,
+                             const std::string& sheetName) {
+    lxw_worksheet* ws = workbook_add_worksheet(b.wb, sheetName.c_str());
+    if (!ws) return Status::ioError("adding the worksheet");
+    std::vector<const layout::Cell*> cells;
+    for (const layout::Cell& c : page.cells) cells.push_back(&c);
+    std::stable_sort(cells.begin(), cells.end(),
+                     [](const layout::Cell* a, const layout::Cell* b) { return a->yMm < b->yMm; });
+    struct Line {
+        double heightMm;
+        std::string text;
+        CellStyle style;
+    };
+    std::vector<Line> lines;
+    double y = doc.marginMm;
+    for (const layout::Cell* c : cells) {
+        if (c->yMm > y + 0.05) lines.push_back({c->yMm - y, "", CellStyle{}});
+        const size_t n = std::max<size_t>(1, c->text.lines.size());
+        for (size_t i = 0; i < n; ++i) {
+            CellStyle style;
+            style.fontSizePt = fontSizeOf(*c);
+            style.wrap = false;
+            style.vAlign = layout::VAlign::Bottom;
+            style.borders.bottom = c->borders.bottom && i + 1 == n;
+            lines.push_back({c->heightMm / n, i < c->text.lines.size() ? c->text.lines[i].text : "", style});
+        }
+        y = std::max(y, c->yMm + c->heightMm);
+    }
+    if (lines.empty()) lines.push_back({1, "", CellStyle{}});
+    std::vector<double> heightsMm;
+    for (const Line& l : lines) heightsMm.push_back(l.heightMm);
+    const std::vector<int> rowPx = trackPixels(heightsMm);
+    Status s = setColumns(ws, planColumns({doc.pageWidthMm - 2 * doc.marginMm}));
+    for (size_t r = 0; s && r < lines.size(); ++r) {
+        lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, nullptr);
+        if (err) return lxwStatus(err, "sizing row " + std::to_string(r));
+        lxw_format* f = b.formats.get(lines[r].style);
+        if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
+        err = lines[r].text.empty() ? worksheet_write_blank(ws, r, 0, f)
+                                    : worksheet_write_string(ws, r, 0, lines[r].text.c_str(), f);
+        if (err) return lxwStatus(err, "writing row " + std::to_string(r));
+    }
+    if (s) s = setUpPrinting(ws, doc, lines.size(), 1);
+    if (s) protect(ws);
+    return s;
+}
+
+// The fields no page prints, on a hidden sheet: a label and a named entry
+// cell a row, so that a workbook sent back carries every field.
+Status writeUnprinted(Build& b, const layout::Document& doc) {
+    // The whole text of each box that shows 別紙参照, after the unprinted
+    // fields, each named <its entry's name>._cont.
+    std::vector<layout::Cell> continued;
+    int row = doc.unprintedCells.empty() ? 0 : doc.unprintedCells.back().row + 1;
+    for (const layout::Page& page : doc.pages)
+        for (const layout::Cell& cell : page.cells)
+            if (cell.continued && !page.continuation) {
+                layout::Cell label;
+                label.row = row;
+                label.value = layout::kSeeAttachment;
+                layout::Cell whole = cell;
+                whole.continued = false;
+                whole.row = row++;
+                whole.col = 1;
+                whole.rowSpan = whole.colSpan = 1;
+                whole.choices.clear();
+                continued.push_back(label);
+                continued.push_back(whole);
+            }
+    if (doc.unprintedCells.empty() && continued.empty()) return Status::ok();
+    const std::string name = ownSheetName(doc, kUnprintedSheetName);
+    lxw_worksheet* ws = workbook_add_worksheet(b.wb, name.c_str());
+    if (!ws) return Status::ioError("adding the sheet");
+    lxw_error err = worksheet_set_column(ws, 0, 1, kUnprintedColumnWidth, nullptr);
+    if (err) return lxwStatus(err, "sizing the columns");
+    for (const layout::Cell& cell : doc.unprintedCells) {  // row by row (constant_memory)
+        lxw_format* f = b.formats.get(styleOf(cell));
+        if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
+        Status s = writeValue(ws, cell, f);
+        if (s && !cell.fieldKey.empty()) s = nameField(b, name, cell);
+        if (s && !cell.choices.empty()) s = addDropDown(b, ws, cell);
+        if (!s) return withContext(s, "row " + std::to_string(cell.row));
+    }
+    for (const layout::Cell& cell : continued) {
+        lxw_format* f = b.formats.get(styleOf(cell));
+        if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
+        Status s = writeValue(ws, cell, f);
+        if (s && !cell.fieldKey.empty())
+            s = nameField(b, name, cell, continuedNameFor(definedNameFor(cell.entryName)));
+        if (!s) return withContext(s, "row " + std::to_string(cell.row));
+    }
+    worksheet_hide(ws);
+    return Status::ok();
 }
 
 // A fixed creation time keeps the clock out of docProps/core.xml (libxlsxwriter
@@ -840,6 +1010,9 @@ Status setProperties(lxw_workbook* wb, const layout::Document& doc) {
     props.title = title.empty() ? nullptr : title.data();
     props.created = parseIsoTime(doc.createdIso).value();  // checked in checkDocument
     lxw_error err = workbook_set_properties(wb, &props);
+    if (!err) err = workbook_set_custom_property_string(wb, kSheetIdProperty, doc.sheetId.c_str());
+    if (!err && !doc.templateVersion.empty())
+        err = workbook_set_custom_property_string(wb, kTemplateVersionProperty, doc.templateVersion.c_str());
     return err ? lxwStatus(err, "xlsx " + doc.sheetId + ": setting the properties") : Status::ok();
 }
 
@@ -847,12 +1020,21 @@ Status buildWorkbook(lxw_workbook* wb, const layout::Document& doc, const XlsxOp
     setDefaultFont(wb, options.fontName);
     Status s = setProperties(wb, doc);
     if (!s) return s;
-    Build b{wb, FormatCache(wb, options.fontName), ChoiceSheet(choiceSheetName(doc)), {}};
+    Build b{wb, FormatCache(wb, options.fontName), ChoiceSheet(ownSheetName(doc, kChoiceSheetName)), {}};
+    int continuations = 0;
     for (size_t i = 0; i < doc.pages.size(); ++i) {
-        if (doc.pages[i].continuation) continue;  // a cell holds its whole text: nothing continues
-        s = writePage(b, doc, doc.pages[i]);
+        const layout::Page& page = doc.pages[i];
+        if (page.continuation) {
+            ++continuations;
+            const std::string base = kContinuationSheetName + (continuations > 1 ? std::to_string(continuations) : "");
+            s = writeContinuationPage(b, doc, page, ownSheetName(doc, base));
+        } else {
+            s = writePage(b, doc, page);
+        }
         if (!s) return withContext(s, pageContext(doc, i));
     }
+    s = writeUnprinted(b, doc);
+    if (!s) return withContext(s, "xlsx " + doc.sheetId + ": unprinted fields");
     return b.choices.write(wb, b.formats, "xlsx " + doc.sheetId);
 }
 

@@ -1,6 +1,9 @@
 // XLSX rendering with libxlsxwriter: a layout::Document in, the bytes of an
-// .xlsx workbook out. One worksheet per grid page (continuation pages are left
-// out: a cell holds its whole text). Stateless; safe on several threads.
+// .xlsx workbook out. One worksheet per grid page and per 別紙 page (each
+// prints as the PDF's page); a box whose text continues on the 別紙 shows
+// 別紙参照 and its whole text sits in a named cell of the hidden "_fields"
+// sheet, with the fields no page prints. Every entry cell is named
+// (render/workbook_names.h). Stateless; safe on several threads.
 #pragma once
 
 #include <string>

@@ -26,6 +26,29 @@ TEST_CASE("renkei-bench http submits a handful of print jobs to a real server", 
     CHECK(json->getValue<double>("server_cpu_ms_per_request") > 0);  // the server is this test process
 }
 
+TEST_CASE("renkei-bench compare alternates in-process rendering with HTTP submissions and reports the ratio",
+          "[e2e][bench]") {
+    e2e::TestServer server;
+    testing_support::TempDir dir;
+    const std::string payloads = dir.file("admission-info.jsonl");
+    auto generated = testing_support::run({RENKEI_BENCH, "generate", "--sheet", "admission-info", "--n", "4",
+                                           "--templates", testing_support::sourcePath("templates"), "--out", payloads});
+    REQUIRE(generated.exitCode == 0);
+    auto bench = testing_support::run({RENKEI_BENCH, "compare", "--url", "http://127.0.0.1:" + std::to_string(server.port()),
+                                       "--connections", "2", "--seconds", "1", "--rounds", "1", "--threads", "1",
+                                       "--templates", testing_support::sourcePath("templates"), payloads});
+    INFO(bench.output);
+    REQUIRE(bench.exitCode == 0);
+    const std::string last = bench.output.substr(bench.output.rfind("{\"mode\""));
+    auto json = Poco::JSON::Parser().parse(last).extract<Poco::JSON::Object::Ptr>();
+    CHECK(json->getValue<std::string>("mode") == "compare");
+    CHECK(json->getValue<double>("render_docs_per_s") > 0);
+    CHECK(json->getValue<double>("http_jobs_per_s") > 0);
+    CHECK(json->getValue<double>("ratio") ==
+          Approx(json->getValue<double>("http_jobs_per_s") / json->getValue<double>("render_docs_per_s")));
+    CHECK(json->getObject("status")->getValue<int>("201") > 0);
+}
+
 // A smoke run of the hostile mode: one short pass, to prove it runs and
 // prints its summary, and that a pass of 150 reaches every route of the
 // server's table (without the raw-socket cases, which wait out timeouts). Whether memory stays flat is the benchmark's to say

@@ -117,4 +117,10 @@ std::string sample(const std::string& sheet);
 // A print job request for the sheet's sample, with `fields` replaced if given.
 std::string printJob(const std::string& sheet, const std::string& fieldsJson = "");
 
+// /metrics: the value of one sample line (name and labels exactly as
+// exposed), or -1; and a check that promtool (Debian's prometheus package)
+// accepts a scrape without remarks (fails, never skips, without promtool).
+double sampleValue(const std::string& text, const std::string& series);
+void promtoolAccepts(const std::string& scrape, const testing_support::TempDir& dir);
+
 }  // namespace e2e

@@ -281,6 +281,7 @@ TEST_CASE("Issue 15: a job created on a month's last day and delivered on the 1s
         copy.idempotencyKey.reset();
         copy.state = jobs::JobState::Rendered;
         copy.sentAt.clear();
+        copy.replyRef.clear();  // a reply reference names one job (issue 18); the copy has none, as older jobs
         copy.createdAtUs = Poco::DateTime(2025, 11, 30, 14, 30).timestamp().epochMicroseconds();  // 23:30 JST
         REQUIRE(store.value()->createRendered(copy, "test", {{"pdf", pdf.value()}}, R"({"pages":2})"));
     }

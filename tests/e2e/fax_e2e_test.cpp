@@ -11,6 +11,9 @@
 #include <sstream>
 
 #include "e2e_support.h"
+#include "inbound/code_reader.h"
+#include "inbound/pdf_pages.h"
+#include "reply/reply_ref.h"
 
 using namespace e2e;
 
@@ -253,4 +256,66 @@ TEST_CASE("A receipt confirmation is recorded once the fax went out", "[e2e][fax
     Response ok = server.post("/api/v1/jobs/" + id + "/receipt", R"({"at":"2025-11-20T15:20:00+09:00","person":"北野","method":"phone"})");
     REQUIRE(ok.status == 200);
     CHECK(ok.json()->getObject("receipt")->getValue<std::string>("person") == "北野");
+}
+
+TEST_CASE("Issue 18: every page of a fax and of the stored copy carries its job's reply code, read back at fax resolution",
+          "[e2e][fax][codes]") {
+    TestServer server([](config::Settings& s) { s.faxHoldSeconds = 0; });
+    std::ostringstream a, b;
+    sampleFields("admission-info")->stringify(a);
+    sampleFields("physician-contact")->stringify(b);
+    auto submit = [&] {
+        std::string body = R"({"delivery":{"channel":"fax","partner":"toko-shirakaba"},"allow_duplicate":true,)"
+                           R"("documents":[{"sheet":"admission-info","fields":)" + a.str() +
+                           R"(},{"sheet":"physician-contact","fields":)" + b.str() + R"(}]})";
+        Response r = server.post("/api/v1/jobs", body);
+        REQUIRE(r.status == 201);
+        return r.json();
+    };
+    auto job = submit();
+    auto other = submit();
+    const std::string id = job->getValue<std::string>("id");
+    const std::string shown = job->getValue<std::string>("replyRef");
+    auto ref = reply::parseReplyRef(shown);
+    REQUIRE(ref);
+    // Random per job, not the id.
+    CHECK(other->getValue<std::string>("replyRef") != shown);
+    std::string upperId;
+    for (char c : id) upperId += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK(upperId.find(*ref) == std::string::npos);
+    CHECK(server.get("/api/v1/jobs/" + id).json()->getValue<std::string>("replyRef") == shown);
+
+    // What each page should carry: the fax is cover (0), admission-info (1: 2 pages), physician-contact (2: 1 page,
+    // with a reply half); the stored copy the two sheets.
+    struct Expect {
+        int document, page;
+        bool replyHalf;
+    };
+    const std::vector<Expect> fax = {{0, 1, false}, {1, 1, false}, {1, 2, false}, {2, 1, true}};
+    const std::vector<Expect> stored = {{1, 1, false}, {1, 2, false}, {2, 1, true}};
+    for (const auto& [format, expected] : {std::make_pair(std::string("fax_pdf"), fax), std::make_pair(std::string("pdf"), stored)}) {
+        const std::string pdf = server.get("/api/v1/jobs/" + id + "/document?format=" + format).body;
+        testing_support::TempDir dir;
+        testing_support::writeFile(dir.file("out.pdf"), pdf);
+        CHECK(stripSpace(testing_support::pdfText(dir.file("out.pdf"))).find(shown) != std::string::npos);
+        for (double yDpi : {98.0, 196.0}) {
+            auto pages = inbound::rasterizePdf(pdf, 204, yDpi, inbound::RasterLimits());
+            REQUIRE(pages);
+            REQUIRE(pages->size() == expected.size());
+            for (size_t i = 0; i < pages->size(); ++i) {
+                INFO(format << " page " << i + 1 << " at 204x" << yDpi);
+                auto codes = inbound::readCodes((*pages)[i]);
+                REQUIRE(!codes.empty());
+                bool page = false, half = false;
+                for (const auto& c : codes) {
+                    CHECK(c.ref == *ref);
+                    CHECK(c.document == expected[i].document);
+                    CHECK(c.page == expected[i].page);
+                    (c.part == reply::CodePart::ReplyHalf ? half : page) = true;
+                }
+                CHECK(page);
+                CHECK(half == expected[i].replyHalf);
+            }
+        }
+    }
 }

@@ -24,29 +24,6 @@ std::vector<std::string> failing(const Response& r) {
     return names;
 }
 
-// The value of one sample line (name and labels exactly as exposed), or -1.
-double sampleValue(const std::string& text, const std::string& series) {
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-        if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ')
-            return std::stod(line.substr(series.size() + 1));
-    return -1;
-}
-
-// Runs promtool (Debian's prometheus package) on a scrape; the test fails,
-// never skips, without it.
-void promtoolAccepts(const std::string& scrape, const testing_support::TempDir& dir) {
-    auto which = testing_support::run({"sh", "-c", "command -v promtool"});
-    INFO("promtool is missing: install the prometheus package (scripts/install-deps)");
-    REQUIRE(which.exitCode == 0);
-    testing_support::writeFile(dir.file("scrape.txt"), scrape);
-    auto checked = testing_support::run({"sh", "-c", "promtool check metrics < \"$0\"", dir.file("scrape.txt")});
-    INFO(checked.output);
-    CHECK(checked.exitCode == 0);
-    CHECK(checked.output.empty());  // no lint remarks either
-}
-
 std::string faxJob() {
     Poco::JSON::Object::Ptr s = Poco::JSON::Parser().parse(sample("admission-info")).extract<Poco::JSON::Object::Ptr>();
     std::ostringstream fields;

@@ -1,5 +1,6 @@
 #include "render/pdf/content_stream.h"
 
+#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
@@ -32,6 +33,37 @@ void appendPdfNumber(std::string& out, double value) {
     out.push_back('.');
     out.push_back(static_cast<char>('0' + fraction / 10));
     if (fraction % 10 != 0) out.push_back(static_cast<char>('0' + fraction % 10));
+}
+
+void ContentStream::fillRect(double x, double y, double width, double height) {
+    endText();
+    number(x);
+    number(y);
+    number(width);
+    number(height);
+    out_.append("re f\n");
+}
+
+void ContentStream::beginTransform(double scale, double x, double y) {
+    endText();
+    auto precise = [this](double v) {
+        char buf[64];
+        auto r = std::to_chars(buf, buf + sizeof buf, std::isfinite(v) ? v : 0.0, std::chars_format::fixed, 6);
+        out_.append(buf, r.ptr);
+        out_.push_back(' ');
+    };
+    out_.append("q ");
+    precise(scale);
+    out_.append("0 0 ");
+    precise(scale);
+    precise((1 - scale) * x);
+    precise((1 - scale) * y);
+    out_.append("cm\n");
+}
+
+void ContentStream::endTransform() {
+    endText();
+    out_.append("Q\n");
 }
 
 void ContentStream::number(double value) {

@@ -1,7 +1,7 @@
 // ContentStream: writes the operators of one PDF page (black lines and glyph
 // runs) as text, with coordinates in points from the bottom-left corner.
-// Only stroke and text operators are ever written: the output is black on
-// white by construction (no colour, gray or fill operators). Internal to
+// Only stroke, text and black fill operators are ever written: the output is
+// black on white by construction (no colour or gray operators). Internal to
 // render/; one instance per page, not shared between threads.
 #pragma once
 
@@ -15,6 +15,17 @@ class ContentStream {
 public:
     // A straight line widthPt thick; dashed lines use a 3 pt dash, 2 pt gap.
     void line(double x1, double y1, double x2, double y2, double widthPt, bool dashed);
+
+    // A filled black rectangle (the modules of a QR code), from its
+    // bottom-left corner.
+    void fillRect(double x, double y, double width, double height);
+
+    // Saves the graphics state and scales what follows by `scale` about the
+    // point (x, y), which stays where it is: "q s 0 0 s tx ty cm". Numbers are
+    // written with 6 decimals, so a large page does not drift. endTransform()
+    // restores the state; a stream that begins one must end it.
+    void beginTransform(double scale, double x, double y);
+    void endTransform();
 
     // Starts a line of text with its baseline origin at (x, y).
     void moveText(double x, double y);

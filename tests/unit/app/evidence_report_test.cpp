@@ -410,3 +410,54 @@ TEST_CASE("Issue 15: the CSV shows recipients' names and Japanese states", "[app
     CHECK(contains(csv, "/api/v1/jobs/" + sent.id + "/document?format=pdf"));
     CHECK(contains(csv, "令和7年11月19日 15時10分"));  // the sheet's claim, in its own column
 }
+
+TEST_CASE("Issue 18: a reply received back by fax ends the line, and sheets 3 and 4 say it came from the physician",
+          "[app][evidence]") {
+    std::vector<jobs::Event> events;
+    jobs::Job j = faxReported("sent", "2025-11-19T15:11:00+09:00", events, "2025-11-19T15:11:01+09:00");
+    const std::string sentLine =
+        "令和7年11月19日 15時11分 東光しらかば記念病院 地域医療連携室 北野 美咲様へ入院時情報提供シートをFAX送信(全3枚)";
+    // Replies as the inbound reader records them (later one first, as a person may assign an older page later).
+    events.push_back(event("reply_received", "2025-11-21T10:03:00+09:00",
+                           R"({"receivedAt":"2025-11-21T10:02:13+09:00","sender":"0166001235","pages":[]})"));
+    events.push_back(event("reply_received", "2025-11-21T10:05:00+09:00",
+                           R"({"receivedAt":"2025-11-20T16:05:00+09:00","sender":"0166001235","pages":[]})"));
+    const app::JobHistory h = app::historyOf(j, events);
+    REQUIRE(h.replies.size() == 2);
+    CHECK(h.replies[0].sender == "0166001235");
+    Object::Ptr ev = evidenceOf(j, events);
+    CHECK(ev->getArray("replies")->size() == 2);
+    // Not a physician's sheet: the earliest reply, on another day than the sending, without 主治医.
+    CHECK(str(ev, "progressRecord") == sentLine + "、令和7年11月20日 16時05分 返信受信");
+    CHECK(str(ev, "status") == "sent");  // a reply is not evidence of the sending itself
+
+    // After a receipt confirmation on the same day as the reply: the date is not repeated.
+    events.push_back(event("receipt_confirmed", "2025-11-20T09:01:00+09:00",
+                           R"({"at":"2025-11-20T09:00:00+09:00","person":"北野","method":"phone"})"));
+    CHECK(str(evidenceOf(j, events), "progressRecord") ==
+          sentLine + "、令和7年11月20日 9時00分 電話にて受信確認(北野様)、16時05分 返信受信");
+
+    // Sheet 3 (主治医とケアマネジャーの連絡票): 主治医より返信受信.
+    jobs::Job physician = j;
+    physician.sheetId = "physician-contact";
+    physician.requestJson = R"({"sheet":"physician-contact","fields":{}})";
+    const std::string line = str(evidenceOf(physician, events), "progressRecord");
+    CHECK(contains(line, "16時05分 主治医より返信受信"));
+    CHECK_FALSE(contains(line, "入院時情報提供シート"));
+
+    // A reply dated before the sending is left off the line, with a warning; no reply, no mention.
+    std::vector<jobs::Event> early;
+    jobs::Job k = faxReported("sent", "2025-11-19T15:11:00+09:00", early, "2025-11-19T15:11:01+09:00");
+    early.push_back(event("reply_received", "2025-11-19T15:30:00+09:00",
+                          R"({"receivedAt":"2025-11-18T09:00:00+09:00","sender":"","pages":[]})"));
+    ev = evidenceOf(k, early);
+    CHECK(str(ev, "progressRecord") == sentLine);
+    CHECK(str(ev->getArray("warnings")->getObject(0), "code") == "reply_before_provided");
+    CHECK(str(evidenceOf(k, {early.front()}), "progressRecord") == sentLine);
+    // A cancelled job's line never mentions a reply.
+    jobs::Job cancelled = job(jobs::Channel::Fax, jobs::JobState::Cancelled);
+    std::vector<jobs::Event> c = {event("cancelled", "2025-11-19T15:05:00+09:00", "{}"),
+                                  event("reply_received", "2025-11-21T10:03:00+09:00",
+                                        R"({"receivedAt":"2025-11-21T10:02:13+09:00","sender":"","pages":[]})")};
+    CHECK_FALSE(contains(str(evidenceOf(cancelled, c), "progressRecord"), "返信受信"));
+}

@@ -144,3 +144,22 @@ TEST_CASE("Issue 15: a later receipt confirmation is mentioned after the first",
     REQUIRE_FALSE(r);
     CHECK(r.status().fieldErrors().at(0).field == "later_confirmation.at");
 }
+
+TEST_CASE("Issue 18: a reply received back ends the line, with its date only on another day", "[evidence][progress]") {
+    ProgressRecordEntry e = faxedSheet();
+    e.replyReceivedAt = at("2025-04-01T16:05:00+09:00");
+    e.replyFrom = "主治医";
+    CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートをFAX送信(全3枚)、"
+                     "16時05分 主治医より返信受信");
+    e.replyFrom.clear();
+    e.replyReceivedAt = at("2025-04-03T09:30:00+09:00");
+    CHECK(line(e) == "令和7年4月1日 15時10分 ○○病院 地域連携室 ○○様へ入院時情報提供シートをFAX送信(全3枚)、"
+                     "令和7年4月3日 9時30分 返信受信");
+    e.replyReceivedAt = at("2025-04-01T15:00:00+09:00");
+    auto refused = progressRecordLine(e);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.status().fieldErrors().at(0).field == "reply_received_at");
+    e.outcome = SendOutcome::Cancelled;
+    e.replyReceivedAt = at("2025-04-02T09:30:00+09:00");
+    CHECK(line(e).find("返信受信") == std::string::npos);
+}

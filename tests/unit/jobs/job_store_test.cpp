@@ -78,6 +78,22 @@ struct Fixture {
     }
 };
 
+// Turns the store's file back into what a build of `version` wrote: each
+// later migration undone, newest first, and its schema_version row gone.
+void rollBackTo(Poco::Data::Session& raw, int version) {
+    using Poco::Data::Keywords::now;
+    if (version < 7) raw << "DROP TABLE claims", now;
+    if (version < 6) {
+        raw << "DROP TABLE inbox", now;
+        raw << "DROP TABLE received_replies", now;
+        raw << "DROP TABLE received_files", now;
+    }
+    if (version < 5) raw << "DROP TABLE reply_refs", now;
+    if (version < 4) raw << "ALTER TABLE audit DROP COLUMN token_name", now;
+    if (version < 3) raw << "ALTER TABLE audit DROP COLUMN request_count", now;
+    raw << "DELETE FROM schema_version WHERE version > " + std::to_string(version), now;
+}
+
 Job makeJob(const std::string& sheetId = "admission-info", const std::string& request = R"({"n":1})") {
     Job job;
     job.id = common::newJobId();
@@ -751,10 +767,7 @@ TEST_CASE("Issue 21: a version 2 store gains the audit count, its rows counting 
     f.store.reset();
     {
         auto raw = f.rawSession();
-        raw << "ALTER TABLE audit DROP COLUMN request_count", now;
-        raw << "ALTER TABLE audit DROP COLUMN token_name", now;
-        raw << "DROP TABLE claims", now;  // version 5
-        raw << "DELETE FROM schema_version WHERE version >= 3", now;
+        rollBackTo(raw, 2);
     }
     f.store = f.openStore();
     CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
@@ -773,15 +786,83 @@ TEST_CASE("Issue 15: a version 3 store's idempotency keys become its offices' ow
     f.store.reset();
     {
         auto raw = f.rawSession();
+        rollBackTo(raw, 3);
         raw << "UPDATE jobs SET idempotency_key = 'k-before-upgrade'", now;  // as version 3 stored it
-        raw << "ALTER TABLE audit DROP COLUMN token_name", now;
-        raw << "DROP TABLE claims", now;  // version 5
-        raw << "DELETE FROM schema_version WHERE version >= 4", now;
     }
     f.store = f.openStore();
     CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
     CHECK(f.store->findByIdempotencyKey("office-a", "k-before-upgrade")->id == job.id);
     CHECK(f.store->findByIdempotencyKey("office-b", "k-before-upgrade").status().code() == Status::Code::NotFound);
+}
+
+TEST_CASE("Issue 18: a version 4 store gains reply references (5), then the received-fax tables (6)", "[jobs][reply]") {
+    Fixture f;
+    Job before = makeJob();
+    before.office = "office-a";
+    before.idempotencyKey = "k-v4";
+    REQUIRE(f.store->create(before, "system").isOk());
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        rollBackTo(raw, 4);
+        // A version 4 build stored the job without a reply reference.
+        int tables = -1;
+        raw << (kPostgres ? "SELECT CAST(COUNT(*) AS INTEGER) FROM information_schema.tables"
+                            " WHERE table_name IN ('reply_refs', 'received_files', 'inbox')"
+                          : "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('reply_refs', 'received_files', 'inbox')"),
+            into(tables), now;
+        REQUIRE(tables == 0);
+    }
+    f.store = f.openStore();
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
+    {
+        auto raw = f.rawSession();
+        std::vector<int> versions;
+        raw << "SELECT version FROM schema_version ORDER BY version", into(versions), now;
+        CHECK(versions == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
+    }
+    // The old job is kept as it was, without a reference; version 4's office scope stays.
+    CHECK(f.store->get(before.id)->replyRef.empty());
+    CHECK(f.store->findByIdempotencyKey("office-a", "k-v4")->id == before.id);
+    // A new job stores its reference (version 5) and a received file is recorded once (version 6).
+    Job after = makeJob("physician-contact", R"({"n":2})");
+    after.office = "office-a";
+    after.replyRef = "7KQ2M9XDP";
+    REQUIRE(f.store->create(after, "system").isOk());
+    CHECK(f.store->findByReplyRef("7KQ2M9XDP")->id == after.id);
+    jobs::ReceivedFile file;
+    file.sha256 = std::string(64, 'a');
+    file.name = "fax-1.pdf";
+    file.outcome = "unreadable";
+    jobs::InboxEntry entry;
+    entry.office = "office-a";
+    entry.reason = "unreadable_file";
+    entry.format = "original";
+    entry.bytes = "not a fax";
+    entry.sourceName = file.name;
+    entry.sourceSha256 = file.sha256;
+    file.inbox.push_back(entry);
+    REQUIRE(f.store->recordReceivedFile(file, "system").isOk());
+    CHECK(*f.store->receivedFileSeen(file.sha256));
+    CHECK(f.store->inbox("office-a", false)->size() == 1);
+}
+
+TEST_CASE("Issue 18: a version 5 store keeps its reply references and gains the received-fax tables", "[jobs][reply]") {
+    Fixture f;
+    Job job = makeJob();
+    job.office = "office-a";
+    job.replyRef = "0000000A0";
+    REQUIRE(f.store->create(job, "system").isOk());
+    f.store.reset();
+    {
+        auto raw = f.rawSession();
+        rollBackTo(raw, 5);
+    }
+    f.store = f.openStore();
+    CHECK(*f.store->schemaVersion() == JobStore::kSchemaVersion);
+    CHECK(f.store->findByReplyRef("0000000A0")->id == job.id);
+    CHECK(f.store->inbox("", true)->empty());
+    CHECK_FALSE(*f.store->receivedFileSeen(std::string(64, 'b')));
 }
 
 TEST_CASE("A database written by a newer build is refused", "[jobs]") {
@@ -1081,4 +1162,40 @@ TEST_CASE("Issue 20: of two stores racing to claim the same jobs, exactly one ge
     CHECK(wins == 30);
     CHECK(conflicts == 30);
     CHECK(others == 0);
+}
+
+TEST_CASE("A job's reply reference is stored in reply_refs, read back with the job and finds it", "[jobs][reply]") {
+    Fixture f;
+    Job a = makeJob();
+    a.office = "office-a";
+    a.replyRef = "7KQ2M9XDP";
+    Job b = makeJob("physician-contact", R"({"n":2})");
+    b.office = "office-b";
+    b.replyRef = "0000000A0";
+    Job old = makeJob("admission-info", R"({"n":3})");  // accepted before issue 18: no reference
+    REQUIRE(f.store->create(a, "u").isOk());
+    REQUIRE(f.store->create(b, "u").isOk());
+    REQUIRE(f.store->create(old, "u").isOk());
+    CHECK(f.store->get(a.id)->replyRef == "7KQ2M9XDP");
+    CHECK(f.store->get(old.id)->replyRef.empty());
+    CHECK(f.store->findByReplyRef("7KQ2M9XDP")->id == a.id);
+    CHECK(f.store->findByReplyRef("0000000A0")->id == b.id);
+    CHECK(f.store->findByReplyRef("7KQ2M9XDQ").status().code() == common::Status::Code::NotFound);
+    CHECK(f.store->findByReplyRef("").status().code() == common::Status::Code::NotFound);
+    // Listing carries it too.
+    auto listed = f.store->list(JobFilter{});
+    REQUIRE(listed);
+    CHECK(listed->size() == 3);
+    for (const Job& j : *listed) CHECK(j.replyRef == (j.id == a.id ? a.replyRef : j.id == b.id ? b.replyRef : ""));
+    // The same reference twice is refused, and nothing of the second job is stored.
+    Job again = makeJob("admission-info", R"({"n":4})");
+    again.replyRef = a.replyRef;
+    CHECK(f.store->create(again, "u").code() == common::Status::Code::Conflict);
+    CHECK(f.store->get(again.id).status().code() == common::Status::Code::NotFound);
+    // The table holds the office with each reference.
+    auto raw = f.rawSession();
+    std::string office;
+    raw << "SELECT office FROM reply_refs WHERE ref = '7KQ2M9XDP'", Poco::Data::Keywords::into(office),
+        Poco::Data::Keywords::now;
+    CHECK(office == "office-a");
 }

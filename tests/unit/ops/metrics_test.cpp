@@ -106,7 +106,9 @@ TEST_CASE("The service's metrics are registered once under Prometheus names", "[
     processMetrics().write(out);
     for (const char* name : {"renkei_job_submissions_total", "renkei_render_duration_seconds",
                              "renkei_store_commit_duration_seconds", "renkei_store_sync_duration_seconds",
-                             "renkei_delivery_results_total"})
+                             "renkei_delivery_results_total", "renkei_inbound_files_total",
+                             "renkei_inbound_files_failed_total", "renkei_inbound_pages_total",
+                             "renkei_inbound_file_duration_seconds"})
         CHECK(out.text().find(std::string("# TYPE ") + name + " ") != std::string::npos);
 }
 

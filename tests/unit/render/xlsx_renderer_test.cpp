@@ -121,7 +121,7 @@ layout::Document makeDocument() {
     doc.pages.push_back(extra);
 
     layout::Page p2 = gridPage("2枚目", 5, 8, 10, 18.6);
-    p2.cells.push_back(entry(0, 0, 10, "pt_name", "山田 太郎"));  // second cell of a field: not named
+    p2.cells.push_back(entry(0, 0, 10, "pt_name", "山田 太郎"));  // second cell of a field: named pt_name._2
     p2.cells.push_back(entry(1, 0, 10, "doc_date", "令和7年4月1日"));
     layout::Cell sex2 = entry(2, 0, 3, "family_sex", "女");
     sex2.choices = {"男", "女"};
@@ -278,24 +278,27 @@ uint16_t le16(const std::string& b, size_t at) {
 
 }  // namespace
 
-TEST_CASE("Each grid page becomes one worksheet named after it and continuation pages are left out") {
+TEST_CASE("Each page becomes one worksheet named after it, a continuation page a 別紙 worksheet (issue 17)") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
-    REQUIRE(wb.sheetNames.size() == 3);
+    REQUIRE(wb.sheetNames.size() == 4);
     CHECK(wb.sheetNames[0] == "1枚目");
-    CHECK(wb.sheetNames[1] == "2枚目");
+    CHECK(wb.sheetNames[1] == "別紙");
+    CHECK(wb.sheetNames[2] == "2枚目");
     CHECK(wb.hidden["1枚目"].empty());
+    CHECK(wb.hidden["別紙"].empty());
     CHECK(wb.hidden["2枚目"].empty());
-    // The third sheet holds the drop-down list too long to write inline.
-    CHECK(wb.sheetNames[2] == "_choices");
+    // The last sheet holds the drop-down list too long to write inline.
+    CHECK(wb.sheetNames[3] == "_choices");
     CHECK(wb.hidden["_choices"] == "hidden");
 }
 
-TEST_CASE("Every field's defined name points to its first cell, which holds the full value") {
+TEST_CASE("Every entry cell has a defined name: the first of a field its key, a copy <key>._2") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     const std::map<std::string, std::pair<std::string, std::string>> expected = {
         {"pt_name", {"'1枚目'!$G$2", "山田 太郎"}},
+        {"pt_name._2", {"'2枚目'!$A$1", "山田 太郎"}},
         {"pt_sex", {"'1枚目'!$G$3", "男"}},
         {"pt_age", {"'1枚目'!$G$4", "85"}},
         {"notes", {"'1枚目'!$G$5", kLongText}},
@@ -504,7 +507,7 @@ TEST_CASE("Pages print on one A4 portrait sheet with the document's margins and 
     const std::string workbook = zipPart(wb.path, "xl/workbook.xml");
     CHECK(workbook.find("<definedName name=\"_xlnm.Print_Area\" localSheetId=\"0\">'1枚目'!$A$1:$AV$10</definedName>") !=
           std::string::npos);
-    CHECK(workbook.find("<definedName name=\"_xlnm.Print_Area\" localSheetId=\"1\">'2枚目'!$A$1:$J$5</definedName>") !=
+    CHECK(workbook.find("<definedName name=\"_xlnm.Print_Area\" localSheetId=\"2\">'2枚目'!$A$1:$J$5</definedName>") !=
           std::string::npos);
 }
 
