@@ -177,7 +177,7 @@ int runCompare(const Options& options) {
             std::cerr << "renkei-bench compare: " << rate.status().toString() << "\n";
             return 1;
         }
-        HttpRun run = submitPrintJobs(uri, token, bodies, static_cast<int>(connections.value()),
+        HttpRun run = submitPrintJobs({uri}, token, bodies, static_cast<int>(connections.value()),
                                       static_cast<double>(seconds.value()), 100000000, static_cast<int>(timeoutMs.value()));
         const double jobsPerS = run.accepted / run.seconds;
         renderSum += rate.value();

@@ -10,6 +10,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -86,8 +87,9 @@ void runConnection(const Poco::URI& uri, const std::string& token, const std::ve
 
 }  // namespace
 
-HttpRun submitPrintJobs(const Poco::URI& uri, const std::string& token, const std::vector<std::string>& bodies,
-                        int connections, double seconds, long long maxJobs, int timeoutMs) {
+HttpRun submitPrintJobs(const std::vector<Poco::URI>& uris, const std::string& token,
+                        const std::vector<std::string>& bodies, int connections, double seconds, long long maxJobs,
+                        int timeoutMs) {
     std::atomic<long long> claimed{0};
     std::vector<ConnectionResult> results(static_cast<size_t>(connections));
     const auto start = Clock::now();
@@ -95,8 +97,9 @@ HttpRun submitPrintJobs(const Poco::URI& uri, const std::string& token, const st
     {
         std::vector<std::thread> threads;
         for (int c = 0; c < connections; ++c) {
-            threads.emplace_back(runConnection, std::cref(uri), std::cref(token), std::cref(bodies), std::ref(claimed),
-                                 maxJobs, deadline, timeoutMs, std::ref(results[static_cast<size_t>(c)]));
+            threads.emplace_back(runConnection, std::cref(uris[static_cast<size_t>(c) % uris.size()]), std::cref(token),
+                                 std::cref(bodies), std::ref(claimed), maxJobs, deadline, timeoutMs,
+                                 std::ref(results[static_cast<size_t>(c)]));
         }
         for (auto& t : threads) t.join();
     }
@@ -138,17 +141,27 @@ int runHttp(const Options& options) {
             return 2;
         }
     }
-    Poco::URI uri;
+    // Several instances behind no load balancer: a comma-separated list,
+    // connection c goes to URL c mod n (issue 20's benchmark).
+    std::vector<Poco::URI> uris;
     try {
-        uri = Poco::URI(options.get("url"));
+        const std::string list = options.get("url");
+        for (size_t from = 0; from <= list.size();) {
+            const size_t comma = std::min(list.find(',', from), list.size());
+            uris.emplace_back(list.substr(from, comma - from));
+            from = comma + 1;
+        }
     } catch (const Poco::Exception& e) {
         std::cerr << "renkei-bench http: --url: " << e.displayText() << "\n";
         return 2;
     }
-    if (uri.getScheme() != "http" || !isLoopbackHost(uri.getHost())) {
-        std::cerr << "renkei-bench http: --url must be http:// on this machine (localhost, 127.x.x.x or ::1)\n";
-        return 2;
+    for (const Poco::URI& u : uris) {
+        if (u.getScheme() != "http" || !isLoopbackHost(u.getHost())) {
+            std::cerr << "renkei-bench http: --url must be http:// on this machine (localhost, 127.x.x.x or ::1)\n";
+            return 2;
+        }
     }
+    const Poco::URI& uri = uris.front();  // the server whose memory and CPU are reported
     auto payloads = readPayloads(options.positional[0]);
     if (!payloads) {
         std::cerr << "renkei-bench http: " << payloads.status().message() << "\n";
@@ -175,7 +188,7 @@ int runHttp(const Options& options) {
     const double cpuBefore = pid ? readCpuSeconds(pidText) : 0;
 
     const int count = static_cast<int>(connections.value());
-    HttpRun run = submitPrintJobs(uri, token, bodies, count, static_cast<double>(seconds.value()), maxJobs.value(),
+    HttpRun run = submitPrintJobs(uris, token, bodies, count, static_cast<double>(seconds.value()), maxJobs.value(),
                                   static_cast<int>(timeoutMs.value()));
     const double elapsedS = run.seconds;
     Memory after = pid ? readMemory(pidText) : Memory();
@@ -185,7 +198,7 @@ int runHttp(const Options& options) {
     const std::string& firstError = run.firstError;
     const long long accepted = run.accepted, serverErrors = run.serverErrors;
 
-    std::cout << "renkei-bench http: " << latency.size() << " print jobs to " << uri.toString() << "/api/v1/jobs over "
+    std::cout << "renkei-bench http: " << latency.size() << " print jobs to " << options.get("url") << " /api/v1/jobs over "
               << count << " keep-alive connections in " << fixed(elapsedS, 1) << " s\n"
               << "  accepted (2xx)    " << fixed(accepted / elapsedS, 1) << " jobs/s\n"
               << "  latency           p50 " << fixed(percentile(latency, 50), 1) << " ms   p95 "
@@ -212,7 +225,7 @@ int runHttp(const Options& options) {
 
     Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     json->set("mode", "http");
-    json->set("url", uri.toString());
+    json->set("url", options.get("url"));
     json->set("connections", count);
     json->set("seconds", elapsedS);
     json->set("requests", static_cast<long long>(latency.size()));

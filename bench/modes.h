@@ -63,8 +63,10 @@ struct HttpRun {
     long long accepted = 0;
     long long serverErrors = 0;
 };
-HttpRun submitPrintJobs(const Poco::URI& uri, const std::string& token, const std::vector<std::string>& bodies,
-                        int connections, double seconds, long long maxJobs, int timeoutMs);
+// Connection c goes to uris[c % uris.size()] (several instances behind no proxy).
+HttpRun submitPrintJobs(const std::vector<Poco::URI>& uris, const std::string& token,
+                        const std::vector<std::string>& bodies, int connections, double seconds, long long maxJobs,
+                        int timeoutMs);
 // The body of a print job for the sheet with these fields.
 std::string printJobBody(const std::string& sheet, const std::string& fieldsJson);
 

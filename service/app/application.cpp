@@ -1,6 +1,8 @@
 #include "app/application.h"
 
+#include <Poco/Environment.h>
 #include <Poco/File.h>
+#include <Poco/Path.h>
 #include <Poco/Logger.h>
 
 #include <fcntl.h>
@@ -77,6 +79,12 @@ JobServiceOptions jobServiceOptions(const config::Settings& settings) {
     options.delivery.faxHoldSeconds = settings.faxHoldSeconds;
     options.delivery.redeliverFirstMs = settings.spoolRetryFirstMs;
     options.delivery.redeliverMaxMs = settings.spoolRetryMaxMs;
+    // The host and data folder: the same after a restart, so an instance
+    // resumes its own claims at once.
+    options.delivery.shared = settings.jobsStore == "postgresql";
+    options.delivery.owner = Poco::Environment::nodeName() + ":" + Poco::Path(settings.dataDir).absolute().toString();
+    options.delivery.claimMs = settings.jobsClaimSeconds * 1000LL;
+    options.delivery.takeOverExpired = settings.spoolShared;
     options.limits.allowAdHocFaxNumbers = settings.faxAllowAdHocNumbers;
     options.limits.defaultMask = *partners::parseMask(settings.faxDefaultMask);
     options.limits.maxDocuments = settings.documentsPerJob;
@@ -116,7 +124,9 @@ common::Result<std::unique_ptr<Application>> Application::build(const config::Se
         common::Status made = makePrivateDir(dir);
         if (!made) return made;
     }
-    auto store = jobs::JobStore::open(settings.dbPath(), app->clock_);
+    auto store = settings.jobsStore == "postgresql"
+                     ? jobs::JobStore::openPostgreSql(settings.jobsPostgresql, settings.jobsPostgresqlPool, app->clock_)
+                     : jobs::JobStore::open(settings.dbPath(), app->clock_);
     if (!store) return store.status();
     app->store_ = std::move(store.value());
     app->spool_ = std::make_unique<spool::Spool>(settings.spoolDir(), app->fs_);

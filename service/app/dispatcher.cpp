@@ -35,6 +35,7 @@ void Dispatcher::run() {
             failures_.note("releasing held faxes", jobs_.releaseDueHeld().status());
             failures_.note("sending out jobs again", jobs_.redeliverDue().status());
             failures_.note("collecting gateway and printer results", jobs_.collectResults().status());
+            failures_.note("taking over jobs other instances left", jobs_.adoptOrphans().status());
             if (inbound_) failures_.note("reading received faxes", inbound_->collect().status());
             if (alsoEachRound_) alsoEachRound_();
         } catch (const std::exception& e) {

@@ -2,7 +2,8 @@
 // Every pollMs it hands faxes whose hold window ended to the gateway, sends
 // out again jobs whose backoff ended, and reads the gateway's and printer's
 // results (so a result is picked up well within 2 seconds) and the faxes
-// received back (InboundFaxes, when given), then runs the
+// received back (InboundFaxes, when given), takes over jobs an instance that
+// died left unfinished (JobService::adoptOrphans), then runs the
 // extra task it was started with (the HTTP layer's audit of unauthenticated
 // traffic). A step that fails is logged (the first time, then at most once a
 // minute while it goes on) and the next round runs as usual.

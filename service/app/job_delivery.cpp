@@ -64,9 +64,47 @@ common::Status JobDelivery::deliver(const jobs::Job& job, const std::string& act
             delivery.delivering_.erase(id);
         }
     } release{*this, job.id};
-    Status delivered = deliverOnce(job, actor, rendered);
+    Status delivered = deliverClaimed(job, actor, rendered);
+    // Another instance's claim: it is that instance's to send out (and to retry).
+    if (delivered.code() == Status::Code::Conflict) return delivered;
     noteSendOut(job.id, delivered);
     return delivered;
+}
+
+Status JobDelivery::deliverClaimed(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
+    if (!options_.shared) return deliverOnce(job, actor, rendered);
+    const long long nowUs = clock_.now().epochMicroseconds();
+    Status claimed =
+        store_.claim(job.id, options_.owner, nowUs, nowUs + options_.claimMs * 1000, options_.takeOverExpired);
+    if (!claimed) return claimed;
+    // Read again under the claim: another instance may have sent it out, or
+    // recorded a CUPS intent, since the caller read it.
+    auto current = store_.get(job.id);
+    Status delivered = current.status();
+    if (current && current->state != jobs::JobState::Rendered)
+        delivered = Status::conflict("job " + job.id + " is " + jobs::stateName(current->state) + ", not rendered");
+    else if (current)
+        delivered = deliverOnce(current.value(), actor, rendered);
+    // The claim is given up unless a finished file may be in the spool with
+    // its state change unrecorded (the store was unreachable): then it runs
+    // out, and only this instance, or one that shares the spool and so finds
+    // the file, takes the job over. A CUPS submission needs no such care:
+    // its intent is in the store, and whoever takes over fails the job as
+    // print_unknown rather than print it again.
+    bool mayBeInSpool = false;
+    if (!delivered && !(job.channel == jobs::Channel::Print && printer_)) {
+        auto where = spool_.locate(jobs::channelName(job.channel), job.id);
+        mayBeInSpool = !where || (where.value() != spool::SpoolLocation::None &&
+                                  where.value() != spool::SpoolLocation::Partial);
+    }
+    if (!mayBeInSpool)
+        warnIfFailed(job.id, "claim not released (it runs out by itself)", store_.releaseClaim(job.id, options_.owner));
+    return delivered;
+}
+
+bool JobDelivery::waiting(const std::string& jobId) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return undelivered_.count(jobId) > 0;
 }
 
 void JobDelivery::noteSendOut(const std::string& jobId, const Status& outcome) {

@@ -29,6 +29,20 @@ struct DeliveryOptions {
     long long faxHoldSeconds = 60;  // fax.holdSeconds: 0 sends a fax at once
     int redeliverFirstMs = 1000;    // spool.retryFirstMs
     int redeliverMaxMs = 60000;     // spool.retryMaxMs
+    // Several instances on one database (issue 20): a job is handed over only
+    // under a claim in the store, held by `owner` (this instance: host and
+    // data folder, so a restarted instance resumes its own claims) for
+    // claimMs at a time (jobs.claimSeconds). takeOverExpired (spool.shared):
+    // another instance's claim that ran out may be taken over, because the
+    // spool it wrote to is this one's too, and a file already there is never
+    // written twice; with spools of their own, only the owner resumes it.
+    // shared: claims are taken at all (jobs.store = postgresql). On SQLite
+    // one server owns the data folder (its lock), so there is nobody to
+    // claim against, and a claim would only be one more write per job.
+    bool shared = false;
+    std::string owner = "local";
+    long long claimMs = 60000;
+    bool takeOverExpired = false;
     // Tests only: called on reaching a named step (JobServiceOptions sets it):
     //   "cups.intent"  the CUPS intent is recorded and the job not yet submitted.
     std::function<void(const std::string& step)> stepHook;
@@ -50,7 +64,8 @@ public:
     common::Status sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered);
     // Delivers a rendered job now (no hold window), one delivery of a job at
     // a time: Unavailable while another thread delivers it, Conflict unless
-    // the job is rendered. A failure makes the job due for redeliverDue(); a
+    // the job is rendered or while another instance holds its claim (that
+    // instance delivers it). A failure makes the job due for redeliverDue(); a
     // success forgets its backoff. A fax whose composition cannot succeed
     // (anything but busy, a full disk or an I/O error) is failed.
     // rendered: the outgoing PDF when at hand; empty reads the frozen copy.
@@ -67,8 +82,14 @@ public:
     // a submission still on its way to the spool is never raced. Returns how
     // many went out.
     common::Result<int> redeliverDue();
+    // True while the job waits for its next try here (redeliverDue), so
+    // that taking over orphans does not bypass its backoff.
+    bool waiting(const std::string& jobId);
 
 private:
+    // deliverOnce() under the job's claim, on the job as the store holds it
+    // once claimed.
+    common::Status deliverClaimed(const jobs::Job& job, const std::string& actor, const std::string& rendered);
     common::Status deliverOnce(const jobs::Job& job, const std::string& actor, const std::string& rendered);
     common::Status deliverToCups(const jobs::Job& job, const std::string& actor);
     // Records how sending a job out ended: a failure starts or lengthens its

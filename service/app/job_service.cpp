@@ -114,6 +114,26 @@ common::Result<int> JobService::redeliverDue() { return delivery_.redeliverDue()
 
 common::Result<int> JobService::collectResults() { return results_.collect(); }
 
+common::Result<int> JobService::adoptOrphans() {
+    const DeliveryOptions& d = options_.delivery;
+    if (!d.shared) return 0;  // one instance: recover() at start finishes what it left
+    const long long nowUs = clock_.now().epochMicroseconds();
+    // A few per round: a round must stay short, and the rest come next round.
+    auto orphans = store_.orphans(d.owner, nowUs - d.claimMs * 1000, nowUs, d.takeOverExpired, 16);
+    if (!orphans) return orphans.status();
+    int finished = 0;
+    for (const jobs::Job& job : orphans.value()) {
+        if (delivery_.waiting(job.id)) continue;
+        Status done = process(job, "takeover");
+        if (done) ++finished;
+        // Conflict: another instance got there first. Anything else is logged
+        // by the job's own delivery, and the job stays an orphan for later.
+        else if (done.code() != Status::Code::Conflict)
+            warnIfFailed(job.id, "not taken over", done);
+    }
+    return finished;
+}
+
 common::Status JobService::cancel(const std::string& jobId, const std::string& actor) {
     auto job = store_.get(jobId);
     if (!job) return job.status();

@@ -85,6 +85,12 @@ public:
     common::Result<int> releaseDueHeld();
     common::Result<int> redeliverDue();
     common::Result<int> collectResults();
+    // Takes over what another instance left when it died (issue 20): every
+    // unfinished job older than one claim (DeliveryOptions::claimMs) that no
+    // live instance claims is processed here, as recover() does at start.
+    // Jobs waiting for their own retry here are left to redeliverDue().
+    // Returns how many were finished; 0 at once on SQLite (not shared).
+    common::Result<int> adoptOrphans();
 
     // Cancels a job still in its hold window: a compare-and-set from held in
     // the store, so of a cancel and the dispatcher's claim exactly one wins.

@@ -205,9 +205,29 @@ void checkWebDir(const Source& source, CheckReport& r) {
     }
 }
 
+// The connection string may hold a password: the report names the engine
+// and the pool, never the string.
+void checkJobStore(const Source& source, CheckReport& r) {
+    const Settings& s = r.settings;
+    if (s.jobsStore != "postgresql") {
+        r.checked.push_back("job store: SQLite " + s.dbPath());
+        if (!s.jobsPostgresql.empty()) {
+            ConfigProblem p = source.problem("jobs.postgresql", "(set)", "ignored: jobs.store is not postgresql");
+            p.stopsServer = false;
+            r.problems.push_back(p);
+        }
+        return;
+    }
+    if (s.jobsPostgresql.empty()) {
+        r.problems.push_back(source.problem("jobs.postgresql", "", "missing: jobs.store is postgresql"));
+        return;
+    }
+    r.checked.push_back("job store: PostgreSQL, " + std::to_string(s.jobsPostgresqlPool) + " connections");
+}
+
 // Every check of what the settings name, in report order.
-const Check kFileChecks[] = {checkDataDir, checkTemplates, checkPartners, checkOffices,
-                             checkTokens,  checkFonts,     checkTls,      checkWebDir};
+const Check kFileChecks[] = {checkDataDir, checkJobStore, checkTemplates, checkPartners, checkOffices,
+                             checkTokens,  checkFonts,    checkTls,       checkWebDir};
 
 void runChecks(const Source& source, CheckReport& report) {
     for (Check check : kFileChecks) check(source, report);

@@ -103,6 +103,31 @@ struct Settings {
     int jobsConcurrent = 0;
     // jobs.queue: submissions waiting for their turn before 503 Retry-After.
     int jobsQueue = 64;
+    // jobs.store: where jobs are kept. "sqlite" (default): the file
+    // <data.dir>/renkei.db, one instance per data folder. "postgresql": the
+    // database jobs.postgresql names, which several instances may share.
+    std::string jobsStore = "sqlite";
+    // jobs.postgresql: a libpq connection string ("host=db1 dbname=renkei
+    // user=renkei"; a password is better kept in ~/.pgpass); required when
+    // jobs.store is postgresql. Default empty. No spaces inside a value:
+    // Poco splits the string at them.
+    std::string jobsPostgresql;
+    // jobs.postgresqlPool: connections each instance keeps open; store calls
+    // beyond it wait for a free one. Default 8.
+    int jobsPostgresqlPool = 8;
+    // jobs.claimSeconds: how long an instance's claim on a job it is handing
+    // to the spool or CUPS lasts; a job an instance left unfinished is taken
+    // over by another this long after it was accepted or last claimed.
+    // Used with jobs.store = postgresql only. Default 60.
+    int jobsClaimSeconds = 60;
+    // spool.dir: the print and fax spool folders. Default empty: <data.dir>/spool.
+    std::string spoolDirectory;
+    // spool.shared: this spool.dir is shared by every instance on the
+    // database (one host, or a shared file system), so an instance may take
+    // over a job whose hand-over another began: it finds a file already
+    // there and never writes it twice. false (default): each instance has
+    // its own spool, and such a job waits for its own instance to restart.
+    bool spoolShared = false;
     // partners.file: the partner directory (CSV); reloaded on SIGHUP.
     std::string partnersFile = "/etc/renkei/partners.csv";
     // fax.holdSeconds: a fax job waits this long before it goes to the gateway
@@ -167,7 +192,7 @@ struct Settings {
     std::string metricsAllow = "loopback";
 
     std::string dbPath() const { return dataDir + "/renkei.db"; }
-    std::string spoolDir() const { return dataDir + "/spool"; }
+    std::string spoolDir() const { return spoolDirectory.empty() ? dataDir + "/spool" : spoolDirectory; }
     std::string draftsDbPath() const { return dataDir + "/drafts.db"; }
 };
 

@@ -120,41 +120,50 @@ Status checkUnique(Session& s, const Job& job) {
     if (job.idempotencyKey) {
         std::vector<std::string> holder;
         const std::string scoped = scopedIdempotencyKey(job.office, *job.idempotencyKey);
-        s << "SELECT id FROM jobs WHERE idempotency_key = ?", bind(scoped), into(holder), now;
+        s << sql(s, "SELECT id FROM jobs WHERE idempotency_key = ?"), bind(scoped), into(holder), now;
         if (!holder.empty()) return Status::conflict("idempotency key already used by job " + holder.front());
     }
     if (!job.replyRef.empty()) {
         std::vector<std::string> holder;
-        s << "SELECT job_id FROM reply_refs WHERE ref = ?", bind(job.replyRef), into(holder), now;
+        s << sql(s, "SELECT job_id FROM reply_refs WHERE ref = ?"), bind(job.replyRef), into(holder), now;
         if (!holder.empty()) return Status::conflict("reply reference already used by job " + holder.front());
     }
     return Status::ok();
 }
 
-void insertJob(Session& s, const Job& job, const std::string& actor, const Poco::Timestamp& created,
+bool insertJob(Session& s, const Job& job, const std::string& actor, const Poco::Timestamp& created,
                const std::string& updatedAt) {
     const std::string at = common::isoJst(created);
     const std::string key = job.idempotencyKey ? scopedIdempotencyKey(job.office, *job.idempotencyKey) : "";
-    s << "INSERT INTO jobs (id, sheet_id, channel, destination, state, request_json, request_hash,"
+    // ON CONFLICT DO NOTHING: on PostgreSQL another instance may have stored
+    // the same idempotency key since checkUnique() looked; this insert then
+    // waits for its commit and stores nothing, rather than aborting the
+    // transaction with an error whose text depends on the server's language.
+    Poco::Data::Statement st(s);
+    st << sql(s,
+              "INSERT INTO jobs (id, sheet_id, channel, destination, state, request_json, request_hash,"
          " idempotency_key, patient_ref, page_count, warnings_json, error_code, error_message, attempt,"
          " created_at, updated_at, created_at_us, office, delivery_json, held_until_us)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          " ON CONFLICT DO NOTHING"),
         bind(job.id), bind(job.sheetId), bind(channelName(job.channel)), bind(job.destination),
         bind(stateName(job.state)), bind(job.requestJson), bind(job.requestHash), bind(key),
         bind(job.patientRef.value_or("")), bind(job.pageCount), bind(job.warningsJson), bind(job.errorCode),
         bind(job.errorMessage), bind(job.attempt), bind(at), bind(updatedAt),
         bind(static_cast<Poco::Int64>(created.epochMicroseconds())), bind(job.office), bind(job.deliveryJson),
-        bind(static_cast<Poco::Int64>(job.heldUntilUs)), now;
+        bind(static_cast<Poco::Int64>(job.heldUntilUs));
+    if (st.execute() == 0) return false;
     if (!job.replyRef.empty()) {
-        s << "INSERT INTO reply_refs (ref, job_id, office) VALUES (?, ?, ?)", bind(job.replyRef), bind(job.id),
+        s << sql(s, "INSERT INTO reply_refs (ref, job_id, office) VALUES (?, ?, ?)"), bind(job.replyRef), bind(job.id),
             bind(job.office), now;
     }
     insertEvent(s, job.id, "accepted", at, actor, "{}");
+    return true;
 }
 
 void insertEvent(Session& s, const std::string& jobId, const std::string& kind, const std::string& at,
                  const std::string& actor, const std::string& detailJson) {
-    s << "INSERT INTO events (job_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?)", bind(jobId), bind(kind),
+    s << sql(s, "INSERT INTO events (job_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?)"), bind(jobId), bind(kind),
         bind(at), bind(actor), bind(detailJson), now;
 }
 
@@ -167,14 +176,14 @@ std::vector<std::string> checksums(const std::vector<FrozenDocument>& documents)
 Status insertDocument(Session& s, const std::string& jobId, const FrozenDocument& d, const std::string& sha,
                       const std::string& at) {
     std::vector<std::string> stored;
-    s << "SELECT sha256 FROM documents WHERE job_id = ? AND format = ?", bind(jobId), bind(d.format), into(stored),
+    s << sql(s, "SELECT sha256 FROM documents WHERE job_id = ? AND format = ?"), bind(jobId), bind(d.format), into(stored),
         now;
     if (!stored.empty()) {
         if (stored.front() == sha) return Status::ok();
         return Status::conflict("job " + jobId + " already has a different " + d.format + " document");
     }
     Poco::Data::BLOB blob(reinterpret_cast<const unsigned char*>(d.bytes.data()), d.bytes.size());
-    s << "INSERT INTO documents (job_id, format, bytes, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    s << sql(s, "INSERT INTO documents (job_id, format, bytes, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
         bind(jobId), bind(d.format), use(blob), bind(sha), bind(static_cast<Poco::Int64>(d.bytes.size())), bind(at),
         now;
     return Status::ok();

@@ -32,8 +32,10 @@ std::string scopedIdempotencyKey(const std::string& office, const std::string& k
 // Conflicts a new job can meet (its id, its idempotency key): checked inside
 // the write transaction, so no other writer can slip in between.
 common::Status checkUnique(Poco::Data::Session& s, const Job& job);
-// The job's row and its "accepted" event, at `created`.
-void insertJob(Poco::Data::Session& s, const Job& job, const std::string& actor, const Poco::Timestamp& created,
+// The job's row and its "accepted" event, at `created`. False (and nothing
+// stored) when its id or idempotency key was stored meanwhile by another
+// connection (PostgreSQL; SQLite's write transaction excludes it).
+bool insertJob(Poco::Data::Session& s, const Job& job, const std::string& actor, const Poco::Timestamp& created,
                const std::string& updatedAt);
 void insertEvent(Poco::Data::Session& s, const std::string& jobId, const std::string& kind, const std::string& at,
                  const std::string& actor, const std::string& detailJson);

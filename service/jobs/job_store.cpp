@@ -1,6 +1,7 @@
 #include "jobs/job_store.h"
 
 #include <Poco/Data/LOB.h>
+#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
@@ -9,9 +10,11 @@
 #include <utility>
 
 #include "common/ids.h"
+#include "jobs/checkpointer.h"
 #include "jobs/group_commit_log.h"
 #include "jobs/job_rows.h"
 #include "jobs/record_checks.h"
+#include "jobs/store_backend.h"
 #include "jobs/store_schema.h"
 #include "jobs/store_sql.h"
 
@@ -25,12 +28,12 @@ using Poco::Data::Session;
 using Poco::Data::Statement;
 
 std::once_flag registerOnce;
+std::once_flag registerPostgresOnce;
 
 }  // namespace
 
-JobStore::JobStore(std::unique_ptr<Session> session, std::unique_ptr<GroupCommitLog> log,
-                   std::unique_ptr<Checkpointer> checkpointer, const common::Clock& clock)
-    : session_(std::move(session)), clock_(clock), log_(std::move(log)), checkpointer_(std::move(checkpointer)) {}
+JobStore::JobStore(std::unique_ptr<StoreBackend> backend, const common::Clock& clock)
+    : backend_(std::move(backend)), clock_(clock) {}
 
 JobStore::~JobStore() = default;
 
@@ -60,22 +63,37 @@ Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dbPath, cons
         s << "PRAGMA foreign_keys = ON", now;
         // Checkpoints run on the checkpointer's thread; this is only the backstop.
         s << "PRAGMA wal_autocheckpoint = " + std::to_string(Checkpointer::kBackstopPages), now;
-        Status migrated = migrate(s, clock);
+        Status migrated = migrate(s, Engine::SQLite, clock);
         if (!migrated) return migrated;
         auto log = GroupCommitLog::open(dbPath + "-wal");
         if (!log) return log.status();
         auto checkpointer = Checkpointer::start(dbPath, options.checkpointIntervalMs);
         if (!checkpointer) return checkpointer.status();
-        return std::unique_ptr<JobStore>(new JobStore(std::move(session), std::move(log).value(),
-                                                      std::move(checkpointer).value(), clock));
+        return std::unique_ptr<JobStore>(new JobStore(
+            sqliteBackend(std::move(session), std::move(log).value(), std::move(checkpointer).value()), clock));
+    });
+}
+
+Result<std::unique_ptr<JobStore>> JobStore::openPostgreSql(const std::string& conninfo, int connections,
+                                                           const common::Clock& clock) {
+    if (conninfo.empty()) return Status::invalidArgument("job store PostgreSQL connection string is empty");
+    if (connections < 1) return Status::invalidArgument("job store needs at least one PostgreSQL connection");
+    // Connection errors name the server, never the password a conninfo may hold.
+    return guarded("open job store on PostgreSQL", [&]() -> Result<std::unique_ptr<JobStore>> {
+        std::call_once(registerPostgresOnce, [] { Poco::Data::PostgreSQL::Connector::registerConnector(); });
+        std::vector<std::unique_ptr<Session>> pool;
+        for (int i = 0; i < connections; ++i) pool.push_back(std::make_unique<Session>("PostgreSQL", conninfo));
+        Status migrated = migrate(*pool.front(), Engine::PostgreSQL, clock);
+        if (!migrated) return migrated;
+        return std::unique_ptr<JobStore>(new JobStore(postgresBackend(std::move(pool)), clock));
     });
 }
 
 Result<int> JobStore::schemaVersion() const {
     return guarded("read job store schema version", [&]() -> Result<int> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
         int version = 0;
-        *session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(version), now;
+        *lease << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(version), now;
         return version;
     });
 }
@@ -84,13 +102,14 @@ Status JobStore::create(const Job& job, const std::string& actor) {
     Status valid = checkNewJob(job, actor, JobState::Accepted);
     if (!valid) return valid;
     return durable(guarded("create job " + job.id, [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
         Status unique = checkUnique(s, job);
         if (!unique) return unique;
         const Poco::Timestamp t = clock_.now();
-        insertJob(s, job, actor, t, common::isoJst(t));
+        if (!insertJob(s, job, actor, t, common::isoJst(t)))
+            return Status::conflict("job " + job.id + " or its idempotency key was stored meanwhile");
         tx.commit();
         return Status::ok();
     }), Sync::Full);
@@ -106,13 +125,14 @@ Status JobStore::createRendered(const Job& job, const std::string& actor, const 
     if (!valid) return valid;
     const std::vector<std::string> shas = checksums(documents);
     return durable(guarded("create rendered job " + job.id, [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
         Status unique = checkUnique(s, job);
         if (!unique) return unique;
         const std::string at = common::isoJst(clock_.now());
-        insertJob(s, job, actor, Poco::Timestamp(job.createdAtUs), at);
+        if (!insertJob(s, job, actor, Poco::Timestamp(job.createdAtUs), at))
+            return Status::conflict("job " + job.id + " or its idempotency key was stored meanwhile");
         Status stored = insertDocuments(s, job.id, documents, shas, at);
         if (!stored) return stored;
         insertEvent(s, job.id, "rendered", at, actor, renderedDetailJson);
@@ -123,16 +143,16 @@ Status JobStore::createRendered(const Job& job, const std::string& actor, const 
 
 Result<Job> JobStore::get(const std::string& id) const {
     return guarded("get job " + id, [&]() -> Result<Job> {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return selectOneJob(*session_, "WHERE id = ?", {id}, "no job " + id);
+        Lease lease = backend_->lease();
+        return selectOneJob(*lease, "WHERE id = ?", {id}, "no job " + id);
     });
 }
 
 Result<Job> JobStore::findByReplyRef(const std::string& ref) const {
     if (ref.empty()) return Status::notFound("no job for an empty reply reference");
     return guarded("find job by reply reference", [&]() -> Result<Job> {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return selectOneJob(*session_, "WHERE id = (SELECT job_id FROM reply_refs WHERE ref = ?)", {ref},
+        Lease lease = backend_->lease();
+        return selectOneJob(*lease, "WHERE id = (SELECT job_id FROM reply_refs WHERE ref = ?)", {ref},
                             "no job for this reply reference");
     });
 }
@@ -140,35 +160,40 @@ Result<Job> JobStore::findByReplyRef(const std::string& ref) const {
 Result<Job> JobStore::findByIdempotencyKey(const std::string& office, const std::string& key) const {
     if (key.empty()) return Status::notFound("no job for an empty idempotency key");
     return guarded("find job by idempotency key", [&]() -> Result<Job> {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return selectOneJob(*session_, "WHERE idempotency_key = ?", {scopedIdempotencyKey(office, key)},
+        Lease lease = backend_->lease();
+        return selectOneJob(*lease, "WHERE idempotency_key = ?", {scopedIdempotencyKey(office, key)},
                             "no job for this idempotency key");
     });
 }
 
 Result<Job> JobStore::findRecentDuplicate(const std::string& requestHash, long long sinceUs) const {
     return guarded("find duplicate job", [&]() -> Result<Job> {
-        std::lock_guard<std::mutex> lock(mutex_);
-        // rowid breaks ties between jobs created in the same microsecond: the later insert wins.
-        return selectOneJob(*session_,
-                            "WHERE request_hash = ? AND created_at_us >= ? ORDER BY created_at_us DESC, rowid DESC",
+        Lease lease = backend_->lease();
+        // The insertion order breaks ties between jobs created in the same microsecond: the later insert wins.
+        return selectOneJob(*lease,
+                            std::string("WHERE request_hash = ? AND created_at_us >= ? ORDER BY created_at_us DESC, ") +
+                                order() + " DESC",
                             {requestHash, static_cast<Poco::Int64>(sinceUs)}, "no recent job with this request");
     });
 }
 
 Status JobStore::checkWritable() const {
     return guarded("check the job store is writable", [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        WriteTransaction tx(*session_);  // rolled back when it goes out of scope
+        Lease lease = backend_->lease();
+        WriteTransaction tx(*lease, backend_->dialect().engine);  // rolled back when it goes out of scope
+        if (backend_->dialect().engine == Engine::PostgreSQL) {
+            // A standby after a failover answers, but refuses every write.
+            int standby = 0;
+            *lease << "SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END", into(standby), now;
+            if (standby) return Status::unavailable("the job store's PostgreSQL server is a read-only standby");
+        }
         return Status::ok();
     });
 }
 
-Status JobStore::durable(Status committed, Sync sync) const {
-    if (!committed) return committed;
-    checkpointer_->noteCommit();
-    return sync == Sync::Deferred ? committed : log_->sync();
-}
+Status JobStore::durable(Status committed, Sync sync) const { return backend_->durable(std::move(committed), sync); }
+
+const char* JobStore::order() const { return backend_->dialect().insertionOrder; }
 
 Status JobStore::transition(const std::string& id, JobState to, const std::string& eventKind,
                             const std::string& actor, const std::string& detailJson, const JobChanges& changes,
@@ -190,11 +215,12 @@ Status JobStore::move(const std::string& id, std::optional<JobState> expected, J
     if (!valid) return valid;
     const std::vector<std::string> shas = checksums(changes.documents);
     return durable(guarded("move job " + id + " to " + stateName(to), [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
         std::vector<std::string> current;
-        s << "SELECT state FROM jobs WHERE id = ?", bind(id), into(current), now;
+        s << sql(s, std::string("SELECT state FROM jobs WHERE id = ?") + backend_->dialect().lockRow), bind(id),
+            into(current), now;
         if (current.empty()) return Status::notFound("no job " + id);
         std::optional<JobState> from = parseState(current.front());
         if (!from) return Status::ioError("job " + id + " has unknown state '" + current.front() + "'");
@@ -218,10 +244,10 @@ Status JobStore::update(const std::string& id, const JobChanges& changes, const 
     if (!valid) return valid;
     const std::vector<std::string> shas = checksums(changes.documents);
     return durable(guarded("update job " + id, [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
-        if (!jobExists(s, id)) return Status::notFound("no job " + id);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
+        if (!lockJob(s, backend_->dialect(), id)) return Status::notFound("no job " + id);
         const std::string at = common::isoJst(clock_.now());
         Status stored = insertDocuments(s, id, changes.documents, shas, at);
         if (!stored) return stored;
@@ -238,10 +264,10 @@ Status JobStore::putDocument(const std::string& jobId, const std::string& format
     if (!valid) return valid;
     const std::string sha = common::sha256Hex(bytes);
     return durable(guarded("store " + format + " of job " + jobId, [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
-        if (!jobExists(s, jobId)) return Status::notFound("no job " + jobId);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
+        if (!lockJob(s, backend_->dialect(), jobId)) return Status::notFound("no job " + jobId);
         Status stored = insertDocument(s, jobId, d, sha, common::isoJst(clock_.now()));
         if (!stored) return stored;
         tx.commit();
@@ -254,8 +280,8 @@ Result<std::string> JobStore::document(const std::string& jobId, const std::stri
     std::vector<std::string> shas;
     std::vector<Poco::Int64> sizes;
     Status read = guarded("read " + format + " of job " + jobId, [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        *session_ << "SELECT bytes, sha256, size FROM documents WHERE job_id = ? AND format = ?", bind(jobId),
+        Lease lease = backend_->lease();
+        *lease << sql(*lease, "SELECT bytes, sha256, size FROM documents WHERE job_id = ? AND format = ?"), bind(jobId),
             bind(format), into(blobs), into(shas), into(sizes), now;
         return Status::ok();
     });
@@ -274,10 +300,10 @@ Status JobStore::appendEvent(const std::string& jobId, const std::string& kind, 
     Status valid = checkEvent(kind, actor, detailJson);
     if (!valid) return valid;
     return durable(guarded("append " + kind + " event to job " + jobId, [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
-        if (!jobExists(s, jobId)) return Status::notFound("no job " + jobId);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
+        if (!lockJob(s, backend_->dialect(), jobId)) return Status::notFound("no job " + jobId);
         insertEvent(s, jobId, kind, common::isoJst(clock_.now()), actor, detailJson);
         tx.commit();
         return Status::ok();
@@ -286,12 +312,12 @@ Status JobStore::appendEvent(const std::string& jobId, const std::string& kind, 
 
 Result<std::vector<Event>> JobStore::events(const std::string& jobId) const {
     return guarded("read events of job " + jobId, [&]() -> Result<std::vector<Event>> {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
+        Lease lease = backend_->lease();
+        Session& s = *lease;
         if (!jobExists(s, jobId)) return Status::notFound("no job " + jobId);
         std::vector<Poco::Int64> seqs;
         std::vector<std::string> kinds, ats, actors, details;
-        s << "SELECT seq, kind, at, actor, detail FROM events WHERE job_id = ? ORDER BY seq", bind(jobId),
+        s << sql(s, "SELECT seq, kind, at, actor, detail FROM events WHERE job_id = ? ORDER BY seq"), bind(jobId),
             into(seqs), into(kinds), into(ats), into(actors), into(details), now;
         std::vector<Event> out;
         out.reserve(seqs.size());
@@ -308,11 +334,11 @@ Result<std::vector<Job>> JobStore::list(const JobFilter& filter) const {
     auto where = whereClause(filter);
     if (!where) return where.status();
     return guarded("list jobs", [&]() -> Result<std::vector<Job>> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
         std::vector<Param> params = where->params;
         params.push_back(static_cast<Poco::Int64>(filter.limit));
         params.push_back(static_cast<Poco::Int64>(filter.offset));
-        return selectJobs(*session_, where->sql + " ORDER BY created_at_us DESC, rowid DESC LIMIT ? OFFSET ?",
+        return selectJobs(*lease, where->sql + " ORDER BY created_at_us DESC, " + order() + " DESC LIMIT ? OFFSET ?",
                           params);
     });
 }
@@ -321,9 +347,9 @@ Result<long long> JobStore::count(const JobFilter& filter) const {
     auto where = whereClause(filter);
     if (!where) return where.status();
     return guarded("count jobs", [&]() -> Result<long long> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
         Poco::Int64 n = 0;
-        Statement st = prepared(*session_, "SELECT COUNT(*) FROM jobs" + where->sql, where->params);
+        Statement st = prepared(*lease, "SELECT COUNT(*) FROM jobs" + where->sql, where->params);
         st, into(n);
         st.execute();
         return static_cast<long long>(n);
@@ -332,10 +358,10 @@ Result<long long> JobStore::count(const JobFilter& filter) const {
 
 Result<std::vector<JobStore::StateCount>> JobStore::countByState() const {
     return guarded("count jobs by state", [&]() -> Result<std::vector<StateCount>> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
         std::vector<std::string> states, channels;
         std::vector<Poco::Int64> counts;
-        *session_ << "SELECT state, channel, COUNT(*) FROM jobs GROUP BY state, channel", into(states),
+        *lease << "SELECT state, channel, COUNT(*) FROM jobs GROUP BY state, channel", into(states),
             into(channels), into(counts), now;
         std::vector<StateCount> out;
         for (size_t i = 0; i < states.size(); ++i) {
@@ -351,18 +377,20 @@ Result<std::vector<JobStore::StateCount>> JobStore::countByState() const {
 
 Result<std::vector<Job>> JobStore::unfinished() const {
     return guarded("list unfinished jobs", [&]() -> Result<std::vector<Job>> {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return selectJobs(*session_,
-                          "WHERE state IN ('accepted', 'rendering', 'rendered', 'held')"
-                          " ORDER BY created_at_us, rowid",
+        Lease lease = backend_->lease();
+        return selectJobs(*lease,
+                          std::string("WHERE state IN ('accepted', 'rendering', 'rendered', 'held')"
+                                      " ORDER BY created_at_us, ") +
+                              order(),
                           {});
     });
 }
 
 Status JobStore::purgeIdempotencyKeys(long long olderThanUs) {
     return durable(guarded("purge idempotency keys", [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        *session_ << "UPDATE jobs SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_us < ?",
+        Lease lease = backend_->lease();
+        *lease << sql(*lease,
+                      "UPDATE jobs SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_us < ?"),
             bind(static_cast<Poco::Int64>(olderThanUs)), now;
         return Status::ok();
     }), Sync::Full);
@@ -370,8 +398,8 @@ Status JobStore::purgeIdempotencyKeys(long long olderThanUs) {
 
 Result<std::vector<Job>> JobStore::dueHeld(long long nowUs) const {
     return guarded("list due held jobs", [&]() -> Result<std::vector<Job>> {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return selectJobs(*session_, "WHERE state = 'held' AND held_until_us <= ? ORDER BY held_until_us, rowid",
+        Lease lease = backend_->lease();
+        return selectJobs(*lease, std::string("WHERE state = 'held' AND held_until_us <= ? ORDER BY held_until_us, ") + order(),
                           {static_cast<Poco::Int64>(nowUs)});
     });
 }

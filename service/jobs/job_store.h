@@ -1,35 +1,34 @@
 // JobStore: the durable record of every accepted job, its frozen documents and
-// its append-only event history, in one SQLite file (WAL), so a job
-// acknowledged with 201 survives a SIGKILL or power loss (see Sync).
-// Thread safety: every method is safe from any thread. The store holds one
-// SQLite connection behind a mutex, so calls run one at a time.
+// its append-only event history, so a job acknowledged with 201 survives a
+// SIGKILL or power loss (see Sync). Two engines, one behaviour: an SQLite
+// file (WAL), the embedded default, or a PostgreSQL database that several
+// Renkei instances share (store_backend.h).
+// Thread safety: every method is safe from any thread. On SQLite the store
+// holds one connection behind a mutex, so calls run one at a time; on
+// PostgreSQL each call takes one of a pool of connections.
 // Every write returns StorageFull instead of IOError when the disk or quota is
 // full (SQLITE_FULL, ENOSPC, EDQUOT); its transaction is then rolled back.
-// The store's parts, each in its own file: store_schema (the file and its
-// migrations), job_rows (rows and statements), record_checks (what is refused
+// An unreachable PostgreSQL server is Unavailable.
+// The store's parts, each in its own file: store_schema (the schema and its
+// migrations, per engine), store_backend (connections and durability per
+// engine), job_rows (rows and statements), record_checks (what is refused
 // before a write), group_commit_log (syncs shared by concurrent commits),
 // job_store_audit.cpp (the audit trail) and job_store.cpp (the store proper).
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "jobs/checkpointer.h"
 #include "jobs/job.h"
 #include "jobs/received_fax.h"
 
-namespace Poco::Data {
-class Session;
-}
-
 namespace jobs {
 
-class GroupCommitLog;
+class StoreBackend;
 
 // When a write reaches the disk.
 enum class Sync {
@@ -62,13 +61,21 @@ public:
     // clock must outlive the store.
     static common::Result<std::unique_ptr<JobStore>> open(const std::string& dbPath, const common::Clock& clock,
                                                           const JobStoreOptions& options = {});
+    // Opens the PostgreSQL database named by conninfo (a libpq connection
+    // string) with `connections` connections (Settings::jobsPostgresqlPool),
+    // and brings its schema up to the current version; of several instances
+    // starting at once, one migrates and the others wait for it (an advisory
+    // lock). Unavailable when the server cannot be reached, IOError when the
+    // schema cannot be migrated, Internal when a newer build wrote it.
+    static common::Result<std::unique_ptr<JobStore>> openPostgreSql(const std::string& conninfo, int connections,
+                                                                    const common::Clock& clock);
     ~JobStore();
     JobStore(const JobStore&) = delete;
     JobStore& operator=(const JobStore&) = delete;
 
     // Schema version of the open database (kSchemaVersion after open()).
     common::Result<int> schemaVersion() const;
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
 
     // Stores a new job and its "accepted" event in one transaction. The store
     // sets createdAt, updatedAt and createdAtUs from its clock. Returns
@@ -160,6 +167,25 @@ public:
     // Jobs in Held whose hold window ended at or before nowUs, oldest first.
     common::Result<std::vector<Job>> dueHeld(long long nowUs) const;
 
+    // Claims: work on a job that must happen once among several instances
+    // sharing the database (handing it to the spool or CUPS) is claimed by
+    // one owner (an instance) until untilUs. OK when the job is unclaimed,
+    // already the owner's (the lease is extended), or claimed by another
+    // owner whose lease ended at or before nowUs and takeOverExpired is set;
+    // Conflict otherwise (with the holder in the message), NotFound for an
+    // unknown job. Of owners racing for one job, exactly one gets OK.
+    common::Status claim(const std::string& jobId, const std::string& owner, long long nowUs, long long untilUs,
+                         bool takeOverExpired);
+    // Ends the owner's claim on the job; nothing when it holds none.
+    common::Status releaseClaim(const std::string& jobId, const std::string& owner);
+    // Jobs in accepted, rendering or rendered, created before
+    // createdBeforeUs, that nobody claims, or (takeOverExpired) whose claim
+    // ended at or before nowUs, or that `owner` claims itself: left by an
+    // instance that died, or by a submission whose hand-over failed. Oldest
+    // first, at most `limit`.
+    common::Result<std::vector<Job>> orphans(const std::string& owner, long long createdBeforeUs, long long nowUs,
+                                             bool takeOverExpired, int limit) const;
+
     // Appends one access, or one aggregated row, to the audit trail. The time
     // is entry.atUs when set, else the store's clock. InvalidArgument for a
     // count below 1. Written with Sync::Deferred: it survives a crash of the
@@ -199,6 +225,8 @@ public:
     // (BEGIN IMMEDIATE) and rolls back, so a file another process keeps
     // locked, or a connection that can no longer write, shows. Writes
     // nothing. Unavailable when the file stays locked, IOError otherwise.
+    // PostgreSQL: Unavailable when the server cannot be reached or is a
+    // read-only standby.
     common::Status checkWritable() const;
 
     // Forgets idempotency keys of jobs created before olderThanUs, so the
@@ -206,25 +234,20 @@ public:
     common::Status purgeIdempotencyKeys(long long olderThanUs);
 
 private:
-    JobStore(std::unique_ptr<Poco::Data::Session> session, std::unique_ptr<GroupCommitLog> log,
-             std::unique_ptr<Checkpointer> checkpointer, const common::Clock& clock);
+    JobStore(std::unique_ptr<StoreBackend> backend, const common::Clock& clock);
 
     // transition() and transitionFrom(): `expected`, when set, is the only
     // state the job may be in.
     common::Status move(const std::string& id, std::optional<JobState> expected, JobState to,
                         const std::string& eventKind, const std::string& actor, const std::string& detailJson,
                         const JobChanges& changes, Sync sync);
-    // `committed`, noted for the checkpointer, and after the log's sync when
-    // it succeeded and sync is Full. The sync runs without mutex_, so other
-    // threads commit meanwhile and share it (GroupCommitLog).
+    // `committed`, made durable as `sync` asks (the backend's durable()).
     common::Status durable(common::Status committed, Sync sync) const;
+    // The column that breaks ties in the insertion order (Dialect).
+    const char* order() const;
 
-    mutable std::mutex mutex_;
-    std::unique_ptr<Poco::Data::Session> session_;  // guarded by mutex_
+    std::unique_ptr<StoreBackend> backend_;  // thread-safe on its own
     const common::Clock& clock_;
-    std::unique_ptr<GroupCommitLog> log_;  // thread-safe on its own
-    // Last, so it stops before the connection closes.
-    std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace jobs

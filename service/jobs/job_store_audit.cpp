@@ -17,10 +17,11 @@ using Poco::Data::Statement;
 Status JobStore::appendAudit(const AuditEntry& e) {
     if (e.count < 1) return Status::invalidArgument("audit entry count must be at least 1");
     return durable(guarded("append audit entry", [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
         const Poco::Timestamp t = e.atUs > 0 ? Poco::Timestamp(e.atUs) : clock_.now();
-        *session_ << "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status, request_count,"
-                     " token_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        *lease << sql(*lease,
+                      "INSERT INTO audit (at, at_us, office, role, method, route, job_id, client, status, request_count,"
+                      " token_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             bind(common::isoJst(t)), bind(static_cast<Poco::Int64>(t.epochMicroseconds())), bind(e.office),
             bind(e.role), bind(e.method), bind(e.route), bind(e.jobId), bind(e.client), bind(e.status),
             bind(e.count), bind(e.tokenName), now;
@@ -32,7 +33,7 @@ Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const
     if (filter.limit < 1 || filter.limit > kMaxListLimit || filter.offset < 0)
         return Status::invalidArgument("audit limit must be 1.." + std::to_string(kMaxListLimit));
     return guarded("read audit trail", [&]() -> Result<std::vector<AuditEntry>> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
         std::string sql =
             "SELECT seq, at, at_us, office, role, method, route, job_id, client, status, request_count, token_name"
             " FROM audit";
@@ -46,7 +47,7 @@ Result<std::vector<AuditEntry>> JobStore::audit(const AuditFilter& filter) const
         sql += " ORDER BY seq DESC LIMIT ? OFFSET ?";
         params.push_back(static_cast<Poco::Int64>(filter.limit));
         params.push_back(static_cast<Poco::Int64>(filter.offset));
-        Statement st = prepared(*session_, sql, params);
+        Statement st = prepared(*lease, sql, params);
         std::vector<Poco::Int64> seq, atUs;
         std::vector<std::string> at, office, role, method, route, jobId, client, tokenName;
         std::vector<int> status, count;

@@ -1,6 +1,7 @@
 // The received faxes' part of JobStore (job_store.h, received_fax.h): their
-// rows live in the same file and under the same lock as the jobs, and a
-// reply's event is written in the same transaction as the reply.
+// rows live in the same database as the jobs, and a reply's event is written
+// in the same transaction as the reply. Each received file is recorded once
+// (its SHA-256 is the key), also when several instances read one inbound/.
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
@@ -13,6 +14,7 @@
 #include "jobs/job_rows.h"
 #include "jobs/job_store.h"
 #include "jobs/record_checks.h"
+#include "jobs/store_backend.h"
 #include "jobs/store_sql.h"
 
 namespace jobs {
@@ -42,14 +44,14 @@ BLOB blobOf(const std::string& bytes) {
 
 std::string bytesOf(const BLOB& blob) { return std::string(reinterpret_cast<const char*>(blob.rawContent()), blob.size()); }
 
-long long insertReply(Session& s, const ReceivedReply& r, const std::string& at) {
+long long insertReply(Session& s, Engine engine, const ReceivedReply& r, const std::string& at) {
     const std::string sha = common::sha256Hex(r.pdf);
-    s << "INSERT INTO received_replies (job_id, received_at, sender, pages_json, source_sha256, pdf, sha256, size,"
-         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    s << sql(s, "INSERT INTO received_replies (job_id, received_at, sender, pages_json, source_sha256, pdf, sha256,"
+                " size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         bind(r.jobId), bind(r.receivedAt), bind(r.sender), bind(r.pagesJson), bind(r.sourceSha256), bind(blobOf(r.pdf)),
         bind(sha), bind(static_cast<Poco::Int64>(r.pdf.size())), bind(at), now;
     Poco::Int64 id = 0;
-    s << "SELECT last_insert_rowid()", into(id), now;
+    s << (engine == Engine::PostgreSQL ? "SELECT lastval()" : "SELECT last_insert_rowid()"), into(id), now;
     return id;
 }
 
@@ -64,9 +66,10 @@ Status checkReply(const ReceivedReply& r, const std::string& detailJson, const s
 
 Result<bool> JobStore::receivedFileSeen(const std::string& sha256) const {
     return guarded("look up received file", [&]() -> Result<bool> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
         int n = 0;
-        *session_ << "SELECT COUNT(*) FROM received_files WHERE sha256 = ?", bind(sha256), into(n), now;
+        s << sql(s, "SELECT COUNT(*) FROM received_files WHERE sha256 = ?"), bind(sha256), into(n), now;
         return n > 0;
     });
 }
@@ -82,24 +85,28 @@ Status JobStore::recordReceivedFile(const ReceivedFile& file, const std::string&
     for (const InboxEntry& e : file.inbox)
         if (e.format != "pdf" && e.format != "original") return Status::invalidArgument("unknown inbox format");
     return durable(guarded("record received file " + file.name, [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
-        int seen = 0;
-        s << "SELECT COUNT(*) FROM received_files WHERE sha256 = ?", bind(file.sha256), into(seen), now;
-        if (seen > 0) return Status::conflict("received file " + file.sha256 + " was recorded before");
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
         const std::string at = common::isoJst(clock_.now());
-        s << "INSERT INTO received_files (sha256, name, outcome, processed_at) VALUES (?, ?, ?, ?)", bind(file.sha256),
-            bind(file.name), bind(file.outcome), bind(at), now;
+        // ON CONFLICT DO NOTHING: on PostgreSQL another instance reading the
+        // same inbound/ may record the file at the same moment; this insert
+        // then waits for its commit and stores nothing.
+        Poco::Data::Statement first(s);
+        first << sql(s, "INSERT INTO received_files (sha256, name, outcome, processed_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT DO NOTHING"),
+            bind(file.sha256), bind(file.name), bind(file.outcome), bind(at);
+        if (first.execute() == 0) return Status::conflict("received file " + file.sha256 + " was recorded before");
         for (size_t i = 0; i < file.replies.size(); ++i) {
             const ReceivedReply& r = file.replies[i];
             if (!jobExists(s, r.jobId)) return Status::notFound("no job " + r.jobId);
-            const long long id = insertReply(s, r, at);
+            const long long id = insertReply(s, backend_->dialect().engine, r, at);
             insertEvent(s, r.jobId, kReplyEvent, at, actor, withReplyId(file.replyEventDetails[i], id));
         }
         for (const InboxEntry& e : file.inbox) {
-            s << "INSERT INTO inbox (received_at, sender, office, reason, reason_message, format, bytes, sha256, size,"
-                 " source_name, source_sha256, source_page, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            s << sql(s, "INSERT INTO inbox (received_at, sender, office, reason, reason_message, format, bytes, sha256,"
+                        " size, source_name, source_sha256, source_page, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 bind(e.receivedAt), bind(e.sender), bind(e.office), bind(e.reason), bind(e.reasonMessage),
                 bind(e.format), bind(blobOf(e.bytes)), bind(common::sha256Hex(e.bytes)),
                 bind(static_cast<Poco::Int64>(e.bytes.size())), bind(e.sourceName), bind(e.sourceSha256),
@@ -112,11 +119,12 @@ Status JobStore::recordReceivedFile(const ReceivedFile& file, const std::string&
 
 Result<std::vector<ReceivedReply>> JobStore::replies(const std::string& jobId) const {
     return guarded("read replies of job " + jobId, [&]() -> Result<std::vector<ReceivedReply>> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
         std::vector<Poco::Int64> ids, sizes;
         std::vector<std::string> receivedAt, sender, pages, source, created;
-        *session_ << "SELECT id, received_at, sender, pages_json, source_sha256, size, created_at"
-                     " FROM received_replies WHERE job_id = ? ORDER BY id",
+        s << sql(s, "SELECT id, received_at, sender, pages_json, source_sha256, size, created_at"
+                     " FROM received_replies WHERE job_id = ? ORDER BY id"),
             bind(jobId), into(ids), into(receivedAt), into(sender), into(pages), into(source), into(sizes),
             into(created), now;
         std::vector<ReceivedReply> out;
@@ -128,11 +136,12 @@ Result<std::vector<ReceivedReply>> JobStore::replies(const std::string& jobId) c
 
 Result<ReceivedReply> JobStore::reply(const std::string& jobId, long long replyId) const {
     return guarded("read reply of job " + jobId, [&]() -> Result<ReceivedReply> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
         std::vector<std::string> receivedAt, sender, pages, source, sha, created;
         std::vector<BLOB> pdf;
-        *session_ << "SELECT received_at, sender, pages_json, source_sha256, pdf, sha256, created_at"
-                     " FROM received_replies WHERE job_id = ? AND id = ?",
+        s << sql(s, "SELECT received_at, sender, pages_json, source_sha256, pdf, sha256, created_at"
+                     " FROM received_replies WHERE job_id = ? AND id = ?"),
             bind(jobId), bind(static_cast<Poco::Int64>(replyId)), into(receivedAt), into(sender), into(pages),
             into(source), into(pdf), into(sha), into(created), now;
         if (pdf.empty()) return Status::notFound("job " + jobId + " has no reply " + std::to_string(replyId));
@@ -147,12 +156,13 @@ Result<ReceivedReply> JobStore::reply(const std::string& jobId, long long replyI
 
 Result<std::vector<InboxEntry>> JobStore::inbox(const std::string& office, bool allOffices) const {
     return guarded("read inbox", [&]() -> Result<std::vector<InboxEntry>> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
         std::vector<Poco::Int64> ids, sizes;
         std::vector<std::string> receivedAt, sender, offices, reason, message, format, name, source, created;
         std::vector<int> page;
-        *session_ << "SELECT id, received_at, sender, office, reason, reason_message, format, size, source_name,"
-                     " source_sha256, source_page, created_at FROM inbox WHERE ? OR office = ? ORDER BY id DESC",
+        s << sql(s, "SELECT id, received_at, sender, office, reason, reason_message, format, size, source_name,"
+                     " source_sha256, source_page, created_at FROM inbox WHERE ? = 1 OR office = ? ORDER BY id DESC"),
             bind(allOffices ? 1 : 0), bind(office), into(ids), into(receivedAt), into(sender), into(offices),
             into(reason), into(message), into(format), into(sizes), into(name), into(source), into(page),
             into(created), now;
@@ -166,12 +176,13 @@ Result<std::vector<InboxEntry>> JobStore::inbox(const std::string& office, bool 
 
 Result<InboxEntry> JobStore::inboxEntry(long long id) const {
     return guarded("read inbox entry", [&]() -> Result<InboxEntry> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
         std::vector<std::string> receivedAt, sender, offices, reason, message, format, sha, name, source, created;
         std::vector<BLOB> bytes;
         std::vector<int> page;
-        *session_ << "SELECT received_at, sender, office, reason, reason_message, format, bytes, sha256, source_name,"
-                     " source_sha256, source_page, created_at FROM inbox WHERE id = ?",
+        s << sql(s, "SELECT received_at, sender, office, reason, reason_message, format, bytes, sha256, source_name,"
+                     " source_sha256, source_page, created_at FROM inbox WHERE id = ?"),
             bind(static_cast<Poco::Int64>(id)), into(receivedAt), into(sender), into(offices), into(reason),
             into(message), into(format), into(bytes), into(sha), into(name), into(source), into(page), into(created),
             now;
@@ -192,12 +203,13 @@ Result<long long> JobStore::assignInboxEntry(long long id, const std::string& jo
     if (!valid) return valid;
     long long replyId = 0;
     Status done = durable(guarded("assign inbox entry " + std::to_string(id), [&]() -> Status {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Session& s = *session_;
-        WriteTransaction tx(s);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
+        WriteTransaction tx(s, backend_->dialect().engine);
         std::vector<std::string> receivedAt, sender, format, source;
         std::vector<BLOB> bytes;
-        s << "SELECT received_at, sender, format, source_sha256, bytes FROM inbox WHERE id = ?",
+        s << sql(s, std::string("SELECT received_at, sender, format, source_sha256, bytes FROM inbox WHERE id = ?") +
+                        backend_->dialect().lockRow),
             bind(static_cast<Poco::Int64>(id)), into(receivedAt), into(sender), into(format), into(source),
             into(bytes), now;
         if (bytes.empty()) return Status::notFound("no inbox entry " + std::to_string(id));
@@ -212,9 +224,9 @@ Result<long long> JobStore::assignInboxEntry(long long id, const std::string& jo
         r.pagesJson = pagesJson;
         r.sourceSha256 = source.front();
         r.pdf = bytesOf(bytes.front());
-        replyId = insertReply(s, r, at);
+        replyId = insertReply(s, backend_->dialect().engine, r, at);
         insertEvent(s, jobId, kReplyEvent, at, actor, withReplyId(detailJson, replyId));
-        s << "DELETE FROM inbox WHERE id = ?", bind(static_cast<Poco::Int64>(id)), now;
+        s << sql(s, "DELETE FROM inbox WHERE id = ?"), bind(static_cast<Poco::Int64>(id)), now;
         tx.commit();
         return Status::ok();
     }), Sync::Full);
@@ -224,9 +236,10 @@ Result<long long> JobStore::assignInboxEntry(long long id, const std::string& jo
 
 Result<std::vector<std::string>> JobStore::officesFaxing(const std::string& destination) const {
     return guarded("offices faxing " + destination, [&]() -> Result<std::vector<std::string>> {
-        std::lock_guard<std::mutex> lock(mutex_);
+        Lease lease = backend_->lease();
+        Session& s = *lease;
         std::vector<std::string> offices;
-        *session_ << "SELECT DISTINCT office FROM jobs WHERE channel = 'fax' AND destination = ? ORDER BY office",
+        s << sql(s, "SELECT DISTINCT office FROM jobs WHERE channel = 'fax' AND destination = ? ORDER BY office"),
             bind(destination), into(offices), now;
         return offices;
     });

@@ -28,39 +28,6 @@ using namespace e2e;
 
 namespace {
 
-class ServerProcess {
-public:
-    ServerProcess(int port, std::string dataDir) : port_(port), dataDir_(std::move(dataDir)) {}
-    ~ServerProcess() { kill(SIGKILL); }
-
-    void start() {
-        Poco::Pipe output;
-        handle_ = std::make_unique<Poco::ProcessHandle>(launchBinary(port_, dataDir_, output));
-        // Drain the log so the server never blocks on a full pipe.
-        drain_ = std::thread([output]() mutable {
-            Poco::PipeInputStream in(output);
-            char buf[4096];
-            while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-            }
-        });
-        if (!waitUntilHealthy(port_, 5000)) FAIL("server did not come up");
-    }
-
-    void kill(int signal) {
-        if (!handle_) return;
-        ::kill(handle_->id(), signal);
-        handle_->wait();
-        handle_.reset();
-        if (drain_.joinable()) drain_.join();
-    }
-
-private:
-    int port_;
-    std::string dataDir_;
-    std::unique_ptr<Poco::ProcessHandle> handle_;
-    std::thread drain_;
-};
-
 std::vector<std::string> list(const std::string& dir) {
     std::vector<std::string> names;
     if (Poco::File(dir).exists()) Poco::File(dir).list(names);
@@ -73,8 +40,8 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged job and spools none t
     testing_support::TempDir dir;
     const std::string data = dir.file("data");
     const int port = freePort();
-    ServerProcess server(port, data);
-    server.start();
+    ServerProcess server(port, [&](Poco::Pipe& output) { return launchBinary(port, data, output); });
+    REQUIRE(server.start());
 
     constexpr int kJobs = 240;
     constexpr int kClients = 3;
@@ -128,11 +95,11 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged job and spools none t
         Poco::Thread::sleep(std::uniform_int_distribution<int>(30, 250)(random));
         server.kill(SIGKILL);
         ++kills;
-        server.start();
+        REQUIRE(server.start());
     }
     for (auto& t : clients) t.join();
     server.kill(SIGKILL);
-    server.start();  // one more recovery pass
+    REQUIRE(server.start());  // one more recovery pass
     server.kill(SIGTERM);
 
     REQUIRE(ackedByKey.size() == static_cast<size_t>(kJobs));

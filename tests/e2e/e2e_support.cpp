@@ -1,5 +1,9 @@
 #include "e2e_support.h"
 
+#include <csignal>
+
+#include <Poco/PipeStream.h>
+
 #include <catch2/catch.hpp>
 
 #include <Poco/Base64Encoder.h>
@@ -9,9 +13,11 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/PipeStream.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Thread.h>
 
+#include <csignal>
 #include <sstream>
 #include <stdexcept>
 
@@ -62,6 +68,31 @@ Poco::ProcessHandle launchBinary(int port, const std::string& dataDir, Poco::Pip
     Poco::Process::Args args = {"--config", testing_support::sourcePath("config/renkei.properties"),
                                 "--port", std::to_string(port), "--data", dataDir};
     return Poco::Process::launch(RENKEI_BINARY, args, testing_support::sourcePath(""), nullptr, &output, &output);
+}
+
+ServerProcess::ServerProcess(int port, std::function<Poco::ProcessHandle(Poco::Pipe&)> launch)
+    : port_(port), launch_(std::move(launch)) {}
+
+ServerProcess::~ServerProcess() { kill(SIGKILL); }
+
+bool ServerProcess::start(int timeoutMs) {
+    Poco::Pipe output;
+    handle_ = std::make_unique<Poco::ProcessHandle>(launch_(output));
+    drain_ = std::thread([output]() mutable {
+        Poco::PipeInputStream in(output);
+        char buf[4096];
+        while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        }
+    });
+    return waitUntilHealthy(port_, timeoutMs);
+}
+
+void ServerProcess::kill(int signal) {
+    if (!handle_) return;
+    ::kill(handle_->id(), signal);
+    handle_->wait();
+    handle_.reset();
+    if (drain_.joinable()) drain_.join();
 }
 
 bool waitUntilHealthy(int port, int timeoutMs) {

@@ -2,6 +2,10 @@
 // with a temporary data folder, a small HTTP client, and the sample payloads.
 #pragma once
 
+#include <thread>
+
+#include <functional>
+
 #include <Poco/JSON/Object.h>
 #include <Poco/Pipe.h>
 #include <Poco/Process.h>
@@ -43,6 +47,32 @@ config::Settings sourceTreeSettings(const std::string& dataDir);
 // port with dataDir, its log (stdout and stderr) going to output. The caller
 // reads output and ends the process.
 Poco::ProcessHandle launchBinary(int port, const std::string& dataDir, Poco::Pipe& output);
+
+// The built renkei binary as a child process that a test kills and starts
+// again (the crash tests); killed when the object dies. Its log is read and
+// dropped, so it never blocks on a full pipe.
+class ServerProcess {
+public:
+    // launch starts the binary (e.g. launchBinary) with its log going to the pipe.
+    ServerProcess(int port, std::function<Poco::ProcessHandle(Poco::Pipe&)> launch);
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    // Launches it and waits until it answers /healthz: false when it does not
+    // within timeoutMs (it is left running; kill() ends it).
+    bool start(int timeoutMs = 5000);
+    // Sends signal and waits for the process to end. Nothing when not running.
+    void kill(int signal);
+    bool running() const { return handle_ != nullptr; }
+    int port() const { return port_; }
+
+private:
+    const int port_;
+    std::function<Poco::ProcessHandle(Poco::Pipe&)> launch_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+    std::thread drain_;
+};
 
 // Polls GET /healthz until it answers 200; false after about timeoutMs.
 bool waitUntilHealthy(int port, int timeoutMs = 10000);

@@ -224,3 +224,28 @@ TEST_CASE("loadSettings refuses a file with every problem that stops the server 
     CHECK(loaded.status().message().find(":1: server.port = \"x\"") != std::string::npos);
     CHECK(loaded.status().message().find(":2: render.workers = \"-1\"") != std::string::npos);
 }
+
+TEST_CASE("Issue 20: check-config wants a connection string for PostgreSQL and never prints it", "[config][check]") {
+    TempDir dir;
+    writeFile(dir.file("missing.properties"), "jobs.store = postgresql\n");
+    CheckReport missing = config::checkConfig(dir.file("missing.properties"), {});
+    const ConfigProblem& p = problemAbout(missing, "", 0, "jobs.postgresql");
+    CHECK(p.stopsServer);
+    CHECK_THAT(p.message, Catch::Contains("missing"));
+
+    writeFile(dir.file("set.properties"),
+              "jobs.store = postgresql\njobs.postgresql = host=db1 user=renkei password=s3cret-pw\n"
+              "jobs.postgresqlPool = 5\n");
+    CheckReport set = config::checkConfig(dir.file("set.properties"), {});
+    std::string all;
+    for (const auto& c : set.checked) all += c + "\n";
+    for (const auto& q : set.problems) all += q.toString() + "\n";
+    CHECK_THAT(all, Catch::Contains("job store: PostgreSQL, 5 connections"));
+    CHECK_THAT(all, !Catch::Contains("s3cret-pw"));
+
+    writeFile(dir.file("bad.properties"), "jobs.store = mysql\njobs.postgresqlPool = 0\n");
+    CheckReport bad = config::checkConfig(dir.file("bad.properties"), {});
+    CHECK_THAT(problemAbout(bad, dir.file("bad.properties"), 1, "jobs.store").message,
+               Catch::Contains("sqlite or postgresql"));
+    problemAbout(bad, dir.file("bad.properties"), 2, "jobs.postgresqlPool");
+}

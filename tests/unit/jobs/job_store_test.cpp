@@ -1,16 +1,19 @@
 #include "jobs/job_store.h"
 
+#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <catch2/catch.hpp>
 #include <thread>
 
 #include "common/ids.h"
+#include "postgres_test_db.h"
 #include "test_support.h"
 
 using common::Status;
@@ -28,22 +31,50 @@ namespace {
 // 2025-04-01 15:10:00 in Japan.
 const long long kStartUs = 1743487800LL * 1000000;
 
+// Every test here runs on both engines (see postgres_test_db.h), except
+// those tagged [sqlite], which are about the SQLite file itself.
+const bool kPostgres = testing_support::storeOnPostgres();
+
 struct Fixture {
     testing_support::TempDir dir;
     common::FixedClock clock{Poco::Timestamp(kStartUs)};
     std::string dbPath = dir.file("jobs.db");
+    // PostgreSQL: an empty schema of this test's own on the private server.
+    std::string conninfo = kPostgres ? testing_support::freshPostgresSchema() : "";
     std::unique_ptr<JobStore> store = openStore();
 
     std::unique_ptr<JobStore> openStore(jobs::JobStoreOptions options = {}) {
-        auto opened = JobStore::open(dbPath, clock, options);
+        auto opened = kPostgres ? JobStore::openPostgreSql(conninfo, 4, clock) : JobStore::open(dbPath, clock, options);
         REQUIRE(opened.status().toString() == "OK");
         return std::move(opened).value();
     }
-    // A second connection to the same file, standing in for a person with the
-    // sqlite3 shell or another process.
+    // A second connection to the same database, standing in for a person
+    // with the sqlite3 shell or psql, or another process.
     Poco::Data::Session rawSession() {
+        if (kPostgres) {
+            Poco::Data::PostgreSQL::Connector::registerConnector();
+            return Poco::Data::Session("PostgreSQL", conninfo);
+        }
         Poco::Data::SQLite::Connector::registerConnector();
         return Poco::Data::Session("SQLite", dbPath);
+    }
+    // Makes every insert of an event fail, as a failing disk would, until healed.
+    void breakEventInserts() {
+        auto raw = rawSession();
+        if (kPostgres) {
+            raw << "CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS"
+                   " $$ BEGIN RAISE EXCEPTION 'injected'; END $$",
+                now;
+            raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION inject_failure()",
+                now;
+        } else {
+            raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
+                now;
+        }
+    }
+    void healEventInserts() {
+        auto raw = rawSession();
+        raw << (kPostgres ? "DROP TRIGGER inject_failure ON events" : "DROP TRIGGER inject_failure"), now;
     }
 };
 
@@ -51,6 +82,7 @@ struct Fixture {
 // later migration undone, newest first, and its schema_version row gone.
 void rollBackTo(Poco::Data::Session& raw, int version) {
     using Poco::Data::Keywords::now;
+    if (version < 7) raw << "DROP TABLE claims", now;
     if (version < 6) {
         raw << "DROP TABLE inbox", now;
         raw << "DROP TABLE received_replies", now;
@@ -59,7 +91,7 @@ void rollBackTo(Poco::Data::Session& raw, int version) {
     if (version < 5) raw << "DROP TABLE reply_refs", now;
     if (version < 4) raw << "ALTER TABLE audit DROP COLUMN token_name", now;
     if (version < 3) raw << "ALTER TABLE audit DROP COLUMN request_count", now;
-    raw << "DELETE FROM schema_version WHERE version > ?", Poco::Data::Keywords::bind(version), now;
+    raw << "DELETE FROM schema_version WHERE version > " + std::to_string(version), now;
 }
 
 Job makeJob(const std::string& sheetId = "admission-info", const std::string& request = R"({"n":1})") {
@@ -492,7 +524,7 @@ TEST_CASE("A rendered job that cannot be stored leaves nothing behind", "[jobs]"
     CHECK(*f.store->count({}) == 0);
 }
 
-TEST_CASE("Committed pages reach the database file in the background, with no writer waiting", "[jobs]") {
+TEST_CASE("Committed pages reach the database file in the background, with no writer waiting", "[jobs][sqlite]") {
     Fixture f;
     // About 2,000 pages of the log for 80 jobs, a fifth of the writer's own
     // threshold and twice SQLite's default one: SQLite alone would leave them
@@ -570,7 +602,9 @@ TEST_CASE("A corrupted document is reported as an IOError", "[jobs]") {
     REQUIRE(f.store->putDocument(job.id, "pdf", "%PDF-1.7 original").isOk());
     {
         auto raw = f.rawSession();
-        raw << "UPDATE documents SET bytes = CAST('%PDF-1.7 tampered' AS BLOB) WHERE job_id = ?", bind(job.id), now;
+        raw << (kPostgres ? "UPDATE documents SET bytes = convert_to('%PDF-1.7 tampered', 'UTF8') WHERE job_id = $1"
+                          : "UPDATE documents SET bytes = CAST('%PDF-1.7 tampered' AS BLOB) WHERE job_id = ?"),
+            bind(job.id), now;
     }
     auto back = f.store->document(job.id, "pdf");
     CHECK(back.status().code() == Status::Code::IOError);
@@ -684,11 +718,13 @@ TEST_CASE("The schema version is recorded and an existing database reopens with 
 
     auto raw = f.rawSession();
     int rows = 0;
-    std::string journal;
     raw << "SELECT COUNT(*) FROM schema_version", into(rows), now;
-    raw << "PRAGMA journal_mode", into(journal), now;
     CHECK(rows == JobStore::kSchemaVersion);  // one row per migration
-    CHECK(journal == "wal");
+    if (!kPostgres) {
+        std::string journal;
+        raw << "PRAGMA journal_mode", into(journal), now;
+        CHECK(journal == "wal");
+    }
 }
 
 TEST_CASE("Issue 21: an audit row can stand for many requests, at the time it is given", "[jobs][audit]") {
@@ -771,7 +807,9 @@ TEST_CASE("Issue 18: a version 4 store gains reply references (5), then the rece
         rollBackTo(raw, 4);
         // A version 4 build stored the job without a reply reference.
         int tables = -1;
-        raw << "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('reply_refs', 'received_files', 'inbox')",
+        raw << (kPostgres ? "SELECT CAST(COUNT(*) AS INTEGER) FROM information_schema.tables"
+                            " WHERE table_name IN ('reply_refs', 'received_files', 'inbox')"
+                          : "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('reply_refs', 'received_files', 'inbox')"),
             into(tables), now;
         REQUIRE(tables == 0);
     }
@@ -781,7 +819,7 @@ TEST_CASE("Issue 18: a version 4 store gains reply references (5), then the rece
         auto raw = f.rawSession();
         std::vector<int> versions;
         raw << "SELECT version FROM schema_version ORDER BY version", into(versions), now;
-        CHECK(versions == std::vector<int>{1, 2, 3, 4, 5, 6});
+        CHECK(versions == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
     }
     // The old job is kept as it was, without a reference; version 4's office scope stays.
     CHECK(f.store->get(before.id)->replyRef.empty());
@@ -834,19 +872,19 @@ TEST_CASE("A database written by a newer build is refused", "[jobs]") {
         auto raw = f.rawSession();
         raw << "INSERT INTO schema_version (version, applied_at) VALUES (99, 'later')", now;
     }
-    auto opened = JobStore::open(f.dbPath, f.clock);
+    auto opened = kPostgres ? JobStore::openPostgreSql(f.conninfo, 1, f.clock) : JobStore::open(f.dbPath, f.clock);
     CHECK(opened.status().code() == Status::Code::Internal);
     CHECK_THAT(opened.status().message(), Catch::Contains("99"));
 }
 
-TEST_CASE("The database file is readable by its owner only", "[jobs]") {
+TEST_CASE("The database file is readable by its owner only", "[jobs][sqlite]") {
     Fixture f;
     struct stat st;
     REQUIRE(::stat(f.dbPath.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 }
 
-TEST_CASE("Opening a database in a missing directory is an IOError", "[jobs]") {
+TEST_CASE("Opening a database in a missing directory is an IOError", "[jobs][sqlite]") {
     Fixture f;
     auto opened = JobStore::open(f.dir.file("missing/jobs.db"), f.clock);
     CHECK(opened.status().code() == Status::Code::IOError);
@@ -854,21 +892,14 @@ TEST_CASE("Opening a database in a missing directory is an IOError", "[jobs]") {
 
 TEST_CASE("A failure inside create leaves neither the job nor its event", "[jobs]") {
     Fixture f;
-    {
-        // Fails the second insert of the transaction: the job row is already written.
-        auto raw = f.rawSession();
-        raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
-            now;
-    }
+    // Fails the second insert of the transaction: the job row is already written.
+    f.breakEventInserts();
     Job job = makeJob();
     Status st = f.store->create(job, "system");
     CHECK_FALSE(st.isOk());
     CHECK_THAT(st.message(), Catch::Contains(job.id));
     CHECK(f.store->get(job.id).status().code() == Status::Code::NotFound);
-    {
-        auto raw = f.rawSession();
-        raw << "DROP TRIGGER inject_failure", now;
-    }
+    f.healEventInserts();
     CHECK(f.store->create(job, "system").isOk());
 }
 
@@ -876,11 +907,7 @@ TEST_CASE("A failure inside transition leaves the state as it was", "[jobs]") {
     Fixture f;
     Job job = makeJob();
     REQUIRE(f.store->create(job, "system").isOk());
-    {
-        auto raw = f.rawSession();
-        raw << "CREATE TRIGGER inject_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END",
-            now;
-    }
+    f.breakEventInserts();
     CHECK_FALSE(f.store->transition(job.id, JobState::Rendered, "rendered", "w", "{}").isOk());
     CHECK(f.store->get(job.id)->state == JobState::Accepted);
     CHECK(f.store->events(job.id)->size() == 1);
@@ -895,7 +922,7 @@ TEST_CASE("Events cannot be rewritten even by hand", "[jobs]") {
     CHECK((*f.store->events(job.id))[0].actor == "cm-tanaka");
 }
 
-TEST_CASE("A database locked by another process answers Unavailable", "[jobs]") {
+TEST_CASE("A database locked by another process answers Unavailable", "[jobs][sqlite]") {
     Fixture f;
     jobs::JobStoreOptions quick;
     quick.busyTimeoutMs = 50;
@@ -985,6 +1012,156 @@ TEST_CASE("The audit trail is appended to and filtered, never changed", "[jobs][
     CHECK(f.store->audit(byJob)->size() == 1);
     auto raw = f.rawSession();
     CHECK_THROWS(raw << "UPDATE audit SET office = 'x'", now);
+}
+
+TEST_CASE("Issue 20: of two stores racing to take a held job out of held, exactly one wins", "[jobs]") {
+    Fixture f;
+    auto other = f.openStore();  // another instance on the same database
+    std::vector<std::string> held;
+    for (int i = 0; i < 20; ++i) {
+        Job job = makeJob("admission-info", R"({"n":)" + std::to_string(i) + "}");
+        REQUIRE(f.store->create(job, "system").isOk());
+        REQUIRE(f.store->transition(job.id, JobState::Rendered, "rendered", "system", "{}").isOk());
+        REQUIRE(f.store->transition(job.id, JobState::Held, "held", "system", "{}").isOk());
+        held.push_back(job.id);
+    }
+    std::atomic<int> wins{0}, conflicts{0}, others{0};
+    auto claimAll = [&](JobStore& store) {
+        for (const std::string& id : held) {
+            Status st = store.transitionFrom(id, JobState::Held, JobState::Spooled, "spooled", "dispatcher", "{}");
+            if (st.isOk())
+                ++wins;
+            else if (st.code() == Status::Code::Conflict)
+                ++conflicts;
+            else
+                ++others;
+        }
+    };
+    std::thread a([&] { claimAll(*f.store); });
+    std::thread b([&] { claimAll(*other); });
+    a.join();
+    b.join();
+    CHECK(wins == 20);
+    CHECK(conflicts == 20);
+    CHECK(others == 0);
+    for (const std::string& id : held) CHECK(kinds(*f.store->events(id)).back() == "spooled");
+    for (const std::string& id : held) CHECK(f.store->events(id)->size() == 4);  // one spooled event each
+}
+
+TEST_CASE("Issue 20: stores opening one new database at once all find it migrated", "[jobs]") {
+    Fixture f;
+    f.store.reset();
+    if (kPostgres) f.conninfo = testing_support::freshPostgresSchema();  // never migrated
+    else f.dbPath = f.dir.file("fresh.db");
+    std::vector<std::unique_ptr<JobStore>> stores(4);
+    std::vector<std::string> results(4);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&, i] {
+            auto opened = kPostgres ? JobStore::openPostgreSql(f.conninfo, 1, f.clock) : JobStore::open(f.dbPath, f.clock);
+            results[i] = opened.status().toString();
+            if (opened) stores[i] = std::move(opened).value();
+        });
+    for (auto& th : threads) th.join();
+    for (int i = 0; i < 4; ++i) {
+        INFO("store " << i);
+        REQUIRE(results[i] == "OK");
+        CHECK(*stores[i]->schemaVersion() == JobStore::kSchemaVersion);
+    }
+    int rows = 0;
+    f.rawSession() << "SELECT COUNT(*) FROM schema_version", into(rows), now;
+    CHECK(rows == JobStore::kSchemaVersion);  // each migration ran once
+}
+
+TEST_CASE("Issue 20: an unreachable PostgreSQL server answers Unavailable", "[jobs]") {
+    if (!kPostgres) {
+        WARN("skipped: about PostgreSQL; its SQLite counterpart is the locked-database test");
+        return;
+    }
+    common::FixedClock clock{Poco::Timestamp(kStartUs)};
+    // Port 1 on the loopback: nothing listens there.
+    auto opened = JobStore::openPostgreSql("host=127.0.0.1 port=1 user=renkei dbname=renkei connect_timeout=2", 1, clock);
+    CHECK(opened.status().code() == Status::Code::Unavailable);
+    CHECK(JobStore::openPostgreSql("", 1, clock).status().code() == Status::Code::InvalidArgument);
+    CHECK(JobStore::openPostgreSql("host=127.0.0.1", 0, clock).status().code() == Status::Code::InvalidArgument);
+}
+
+TEST_CASE("Issue 20: a job is claimed by one owner until its lease ends, then may be taken over", "[jobs]") {
+    Fixture f;
+    Job job = makeJob();
+    REQUIRE(f.store->create(job, "system").isOk());
+    const long long t0 = kStartUs;
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0, t0 + 5000000, true).isOk());
+    Status taken = f.store->claim(job.id, "host-b:/srv/b", t0 + 1000000, t0 + 6000000, true);
+    CHECK(taken.code() == Status::Code::Conflict);
+    CHECK_THAT(taken.message(), Catch::Contains("host-a:/srv/a"));
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0 + 4000000, t0 + 9000000, true).isOk());  // extended
+    CHECK(f.store->claim(job.id, "host-b:/srv/b", t0 + 6000000, t0 + 11000000, true).code() == Status::Code::Conflict);
+    // Ended: taken over only by an owner that may take over expired claims.
+    CHECK(f.store->claim(job.id, "host-b:/srv/b", t0 + 9000000, t0 + 14000000, false).code() ==
+          Status::Code::Conflict);
+    CHECK(f.store->claim(job.id, "host-b:/srv/b", t0 + 9000000, t0 + 14000000, true).isOk());
+    CHECK(f.store->releaseClaim(job.id, "host-a:/srv/a").isOk());  // not a's any more: nothing happens
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0 + 10000000, t0 + 15000000, true).code() == Status::Code::Conflict);
+    CHECK(f.store->releaseClaim(job.id, "host-b:/srv/b").isOk());
+    CHECK(f.store->claim(job.id, "host-a:/srv/a", t0 + 10000000, t0 + 15000000, false).isOk());
+    CHECK(f.store->claim("0123456789abcdef0123456789abcdef", "host-a", t0, t0 + 1, true).code() ==
+          Status::Code::NotFound);
+    CHECK(f.store->claim(job.id, "", t0, t0 + 1, true).code() == Status::Code::InvalidArgument);
+    CHECK(f.store->claim(job.id, "host-a", t0, t0, true).code() == Status::Code::InvalidArgument);
+}
+
+TEST_CASE("Issue 20: orphans are unfinished jobs nobody else holds a live claim on", "[jobs]") {
+    Fixture f;
+    auto make = [&](JobState to) {
+        Job job = makeJob("admission-info", R"({"o":")" + common::newJobId() + "\"}");
+        REQUIRE(f.store->create(job, "system").isOk());
+        if (to != JobState::Accepted) REQUIRE(f.store->transition(job.id, JobState::Rendered, "x", "system", "{}").isOk());
+        if (to == JobState::Spooled) REQUIRE(f.store->transition(job.id, to, "x", "system", "{}").isOk());
+        return job.id;
+    };
+    const std::string free = make(JobState::Rendered);
+    const std::string live = make(JobState::Rendered);
+    const std::string ended = make(JobState::Rendered);
+    const std::string mine = make(JobState::Accepted);
+    const std::string done = make(JobState::Spooled);
+    const long long t = kStartUs + 1;
+    REQUIRE(f.store->claim(live, "other", t, t + 5000000, true).isOk());
+    REQUIRE(f.store->claim(ended, "other", t - 10, t - 1 + 10, true).isOk());
+    REQUIRE(f.store->claim(mine, "me", t, t + 5000000, true).isOk());
+    const long long later = t + 1000;  // after `ended` ran out, before `live` does
+    CHECK(ids(*f.store->orphans("me", kStartUs + 1, later, true, 100)) ==
+          std::vector<std::string>{free, ended, mine});
+    CHECK(ids(*f.store->orphans("me", kStartUs + 1, later, false, 100)) == std::vector<std::string>{free, mine});
+    CHECK(f.store->orphans("me", kStartUs, later, true, 100)->empty());  // all created at kStartUs: too young
+    CHECK(f.store->orphans("me", kStartUs + 1, later, true, 1)->size() == 1);
+    const std::vector<std::string> all = ids(*f.store->orphans("me", t + 1, later, true, 100));
+    CHECK(std::find(all.begin(), all.end(), done) == all.end());  // spooled: finished
+}
+
+TEST_CASE("Issue 20: of two stores racing to claim the same jobs, exactly one gets each", "[jobs]") {
+    Fixture f;
+    auto other = f.openStore();
+    std::vector<std::string> jobIds;
+    for (int i = 0; i < 30; ++i) {
+        Job job = makeJob("admission-info", R"({"c":)" + std::to_string(i) + "}");
+        REQUIRE(f.store->create(job, "system").isOk());
+        jobIds.push_back(job.id);
+    }
+    std::atomic<int> wins{0}, conflicts{0}, others{0};
+    auto claimAll = [&](JobStore& store, const std::string& owner) {
+        for (const std::string& id : jobIds) {
+            Status st = store.claim(id, owner, kStartUs, kStartUs + 60000000, true);
+            (st.isOk() ? wins : st.code() == Status::Code::Conflict ? conflicts : others)++;
+        }
+    };
+    std::thread a([&] { claimAll(*f.store, "a"); });
+    std::thread b([&] { claimAll(*other, "b"); });
+    a.join();
+    b.join();
+    CHECK(wins == 30);
+    CHECK(conflicts == 30);
+    CHECK(others == 0);
 }
 
 TEST_CASE("A job's reply reference is stored in reply_refs, read back with the job and finds it", "[jobs][reply]") {
