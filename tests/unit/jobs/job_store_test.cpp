@@ -808,7 +808,8 @@ TEST_CASE("Issue 18: a version 4 store gains reply references (5), then the rece
         // A version 4 build stored the job without a reply reference.
         int tables = -1;
         raw << (kPostgres ? "SELECT CAST(COUNT(*) AS INTEGER) FROM information_schema.tables"
-                            " WHERE table_name IN ('reply_refs', 'received_files', 'inbox')"
+                            " WHERE table_schema = current_schema()"
+                            " AND table_name IN ('reply_refs', 'received_files', 'inbox')"
                           : "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('reply_refs', 'received_files', 'inbox')"),
             into(tables), now;
         REQUIRE(tables == 0);
