@@ -114,7 +114,7 @@ TEST_CASE("A fax job goes through hold, spool and the gateway and ends sent with
     CHECK(list(spool + "done") == std::vector<std::string>{id + ".json", id + ".pdf", id + ".result.json"});
 }
 
-TEST_CASE("A failed fax is not resent by itself; a retry is a new attempt that can succeed", "[e2e][fax]") {
+TEST_CASE("A failed fax is not resent by itself, a retry is a new attempt that can succeed", "[e2e][fax]") {
     TestServer server(kShortHold);
     const std::string id = server.post("/api/v1/jobs", faxJob(R"({"channel":"fax","partner":"asahi-minami"})")).json()->getValue<std::string>("id");
     waitFor(server, id, "spooled");

@@ -316,7 +316,7 @@ TEST_CASE("Issue 21: every status the server answers carries its reason phrase",
     }
 }
 
-TEST_CASE("Issue 21: failed authentications past the limit get 429 with Retry-After; a valid token still works",
+TEST_CASE("Issue 21: failed authentications past the limit get 429 with Retry-After, a valid token still works",
           "[e2e][protocol][auth]") {
     testing_support::TempDir dir;
     Tokens t = writeTokens(dir);

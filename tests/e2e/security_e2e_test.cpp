@@ -54,7 +54,7 @@ std::map<std::string, std::string> bearer(const std::string& token) { return {{"
 
 }  // namespace
 
-TEST_CASE("Every API route needs a valid, unrevoked token; the health check does not", "[e2e][security]") {
+TEST_CASE("Every API route needs a valid, unrevoked token, the health check does not", "[e2e][security]") {
     testing_support::TempDir dir;
     Tokens t = writeTokens(dir);
     TestServer server([&](config::Settings& s) {

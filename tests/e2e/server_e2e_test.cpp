@@ -271,7 +271,7 @@ TEST_CASE("A second server on a port already in use does not start", "[e2e]") {
     CHECK(first.get("/healthz").status == 200);
 }
 
-TEST_CASE("An Idempotency-Key replays the original job; another body with it is a conflict", "[e2e][idempotency]") {
+TEST_CASE("An Idempotency-Key replays the original job, another body with it is a conflict", "[e2e][idempotency]") {
     TestServer server;
     const std::string body = printJob("admission-info");
     Response first = server.post("/api/v1/jobs", body, {{"Idempotency-Key", "office-7-2025-11-20-001"}});

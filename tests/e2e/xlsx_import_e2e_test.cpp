@@ -32,7 +32,7 @@ std::string sampleField(const std::string& sheet, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE("GET workbook gives the blank form; importing it lists each missing field with its cell", "[e2e][xlsx_import]") {
+TEST_CASE("GET workbook gives the blank form, importing it lists each missing field with its cell", "[e2e][xlsx_import]") {
     TestServer server;
     Response blank = server.get("/api/v1/sheets/admission-info/workbook");
     REQUIRE(blank.status == 200);

@@ -295,7 +295,7 @@ TEST_CASE("Issue 15: a discharge sheet belongs to the month of its latest counte
     CHECK(str(ev, "month") == "2026-01");
 }
 
-TEST_CASE("Issue 15: every receipt confirmation is kept; the line uses the first and mentions the latest",
+TEST_CASE("Issue 15: every receipt confirmation is kept, the line uses the first and mentions the latest",
           "[app][evidence]") {
     std::vector<jobs::Event> events;
     jobs::Job j = faxReported("sent", "2025-11-19T15:11:00+09:00", events, "2025-11-19T15:11:01+09:00");

@@ -332,7 +332,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("Two submissions with one Idempotency-Key at once make one job; the other is its replay",
+TEST_CASE("Two submissions with one Idempotency-Key at once make one job, the other is its replay",
           "[jobs][issue14][idempotency]") {
     for (const std::string channel : {"print", "fax"}) {
         INFO(channel);

@@ -53,7 +53,7 @@ TEST_CASE("Sender fields left out are filled from the office's profile, those th
     CHECK(f->getValue<std::string>("pt_name") == "雪原 正夫");
 }
 
-TEST_CASE("A sender field that disagrees with the profile is refused by name; equal spellings pass", "[app][offices]") {
+TEST_CASE("A sender field that disagrees with the profile is refused by name, equal spellings pass", "[app][offices]") {
     const auto& sheet = *templates()->find("admission-info");
     auto same = app::withSenderFields(
         json(R"({"sender_office_name": "居宅介護支援事業所　はるにれの丘", "sender_phone": "(0166)00-5678",
@@ -98,7 +98,7 @@ TEST_CASE("The care manager: one of the office's, the only one filled in, any na
     CHECK(any.value()->getValue<std::string>("sender_cm_name") == "臨時 代理");
 }
 
-TEST_CASE("A value the office has not registered cannot be supplied; a wrong type is left to the validator", "[app][offices]") {
+TEST_CASE("A value the office has not registered cannot be supplied, a wrong type is left to the validator", "[app][offices]") {
     offices::Office noNumber = harunire();
     noNumber.officeNumber.clear();
     auto refused = app::withSenderFields(json(R"({"sender_office_no": "0170000888", "sender_fax": 166})"),
@@ -107,7 +107,7 @@ TEST_CASE("A value the office has not registered cannot be supplied; a wrong typ
     CHECK(problems(refused.status()) == std::vector<std::string>{"fields.sender_office_no:sender_not_registered"});
 }
 
-TEST_CASE("A job body's documents are each signed; malformed shapes are left for the request parser", "[app][offices]") {
+TEST_CASE("A job body's documents are each signed, malformed shapes are left for the request parser", "[app][offices]") {
     auto body = app::withSenderBlock(json(R"({"documents": [{"sheet": "welfare-equipment", "fields": {}},
                                                              {"sheet": "no-such-sheet", "fields": {}}, 7,
                                                              {"sheet": "fax-cover"}]})"),

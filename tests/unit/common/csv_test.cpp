@@ -19,7 +19,7 @@ TEST_CASE("A CSV text from Excel reads like any other: BOM and CRLF are dropped"
     CHECK(lines[1].fields == std::vector<std::string>{"k1", "旭川"});
 }
 
-TEST_CASE("A CSV line with a quote left open has no fields; blank and comment lines say so", "[common][csv]") {
+TEST_CASE("A CSV line with a quote left open has no fields, blank and comment lines say so", "[common][csv]") {
     auto lines = readCsv("\"open,field\n\n  # a comment\nx\n");
     REQUIRE(lines.size() == 4);
     CHECK_FALSE(lines[0].fields);

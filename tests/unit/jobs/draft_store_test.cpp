@@ -54,7 +54,7 @@ TEST_CASE("A draft is kept for its office only, and reads back as saved", "[jobs
     CHECK(store->list("harenire")->front().contentJson.empty());
 }
 
-TEST_CASE("A draft saved from a stale copy is refused; the newest save wins the list order", "[jobs][drafts]") {
+TEST_CASE("A draft saved from a stale copy is refused, the newest save wins the list order", "[jobs][drafts]") {
     testing_support::TempDir dir;
     common::FixedClock clock{Poco::Timestamp(kStartUs)};
     DraftStore storeObject(dir.file("drafts.db"), clock, {});

@@ -57,7 +57,7 @@ TEST_CASE("An office line gives the profile, the care managers and the office's 
     CHECK(dir->find("nosuch") == nullptr);
 }
 
-TEST_CASE("A bad office line is refused with its line number and every reason; the others load", "[offices]") {
+TEST_CASE("A bad office line is refused with its line number and every reason, the others load", "[offices]") {
     std::vector<partners::LineProblem> problems;
     auto dir = parse(
         "Bad Id,名前,123,,0166-00-5678,0166-00-5679,,,,,\n"                                  // line 2: id, office_no

@@ -174,7 +174,7 @@ TEST_CASE("Dates as serials import in the 1900 and the 1904 date system", "[xlsx
     CHECK(str(r->fields, "doc_date") == "2025-04-01");
 }
 
-TEST_CASE("Every problem names its cell, defined name and label; formulas are never evaluated", "[xlsx_import]") {
+TEST_CASE("Every problem names its cell, defined name and label, formulas are never evaluated", "[xlsx_import]") {
     Sample s = sampleOf("admission-info");
     std::string x = setCell(s.xlsx, "pt_name", "t=\"str\"><f>CONCATENATE(\"旭川\",\"太郎\")</f><v>旭川太郎</v>");
     x = setCell(x, "pt_kana", "t=\"e\"><v>#N/A</v>");
