@@ -165,7 +165,9 @@ TEST_CASE("Issue 18: received faxes are split by page and attached to the jobs a
           "and what has no readable code goes to the inbox and is assigned by its typed reference",
           "[e2e][inbound]") {
     TestServer server;
-    const auto [idA, refA] = submitJob(server);
+    // Not a structured binding: the lambdas below capture these (C++17 does not let them capture a binding).
+    const auto submittedA = submitJob(server);
+    const std::string idA = submittedA.first, refA = submittedA.second;
     const std::string idB = submitJob(server).first;
     const std::vector<inbound::Bitmap> a = storedPages(server, idA), b = storedPages(server, idB);
     auto sentA = [&](size_t i) { return Sent{idA, kStoredPages[i].first, kStoredPages[i].second}; };
