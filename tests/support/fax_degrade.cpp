@@ -1,5 +1,7 @@
 #include "fax_degrade.h"
 
+#include "inbound/page_pdf.h"
+
 #include <tiffio.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -128,48 +130,6 @@ std::string writeFaxTiff(const std::vector<inbound::Bitmap>& pages, TiffCompress
     return bytes;
 }
 
-std::string writeFaxPdf(const std::vector<inbound::Bitmap>& pages) {
-    std::string out = "%PDF-1.4\n";
-    std::vector<size_t> offsets;
-    auto object = [&](const std::string& body) {
-        offsets.push_back(out.size());
-        out += std::to_string(offsets.size()) + " 0 obj\n" + body + "\nendobj\n";
-    };
-    const size_t n = pages.size();
-    // 1 catalog, 2 pages, then per page: page, contents, image.
-    object("<< /Type /Catalog /Pages 2 0 R >>");
-    std::string kids;
-    for (size_t i = 0; i < n; ++i) kids += std::to_string(3 + 3 * i) + " 0 R ";
-    object("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(n) + " >>");
-    for (size_t i = 0; i < n; ++i) {
-        const auto& b = pages[i];
-        const double w = b.width / b.xDpi * 72, h = b.height / b.yDpi * 72;
-        const std::string size = std::to_string(w) + " " + std::to_string(h);
-        const size_t page = 3 + 3 * i;
-        object("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + size + "] /Contents " + std::to_string(page + 1) +
-               " 0 R /Resources << /XObject << /Im0 " + std::to_string(page + 2) + " 0 R >> >> >>");
-        const std::string ops = "q " + std::to_string(w) + " 0 0 " + std::to_string(h) + " 0 0 cm /Im0 Do Q";
-        object("<< /Length " + std::to_string(ops.size()) + " >>\nstream\n" + ops + "\nendstream");
-        std::string raw;
-        for (int y = 0; y < b.height; ++y) raw += packRow(b, y, false);  // DeviceGray 1 bit: a set bit is white
-        uLongf len = compressBound(raw.size());
-        std::string packed(len, '\0');
-        compress2(reinterpret_cast<Bytef*>(&packed[0]), &len, reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 6);
-        packed.resize(len);
-        object("<< /Type /XObject /Subtype /Image /Width " + std::to_string(b.width) + " /Height " +
-               std::to_string(b.height) + " /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode /Length " +
-               std::to_string(packed.size()) + " >>\nstream\n" + packed + "\nendstream");
-    }
-    const size_t xref = out.size();
-    out += "xref\n0 " + std::to_string(offsets.size() + 1) + "\n0000000000 65535 f \n";
-    for (size_t off : offsets) {
-        char line[32];
-        std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-        out += line;
-    }
-    out += "trailer\n<< /Size " + std::to_string(offsets.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-           std::to_string(xref) + "\n%%EOF\n";
-    return out;
-}
+std::string writeFaxPdf(const std::vector<inbound::Bitmap>& pages) { return inbound::pagesToPdf(pages); }
 
 }  // namespace testing_support
