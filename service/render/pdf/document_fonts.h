@@ -58,13 +58,21 @@ private:
     struct Cluster {
         Glyph glyph;
         std::vector<Glyph> marks;
-        std::u32string text;  // the code points it stands for
+        std::u32string text;  // the code points it stands for; filled only when there are marks
     };
-    Glyph resolve(char32_t codePoint) const;
-    std::vector<Cluster> clusters(const std::string& text) const;
+    // Calls visit(const Cluster&) for each printed character of text, in
+    // order. The Cluster is reused from call to call (no allocation per
+    // character): visit must not keep it.
+    template <typename Visit>
+    void forEachCluster(const std::string& text, Visit&& visit) const;
+
     SubsetFont& subsetFor(FontSlot slot);
 
     const FontMetrics& metrics_;
+    // Scratch for forEachCluster, reused so that text costs no allocation per
+    // call; one DocumentFonts serves one render() on one thread.
+    mutable std::u32string codePoints_;
+    mutable Cluster cluster_;
     SubsetCache& cache_;
     std::unique_ptr<SubsetFont> primary_;
     std::unique_ptr<SubsetFont> fallback_;  // created when the first fallback character is collected
