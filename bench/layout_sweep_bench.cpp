@@ -62,20 +62,33 @@ struct Sweep {
     app::Format format = app::Format::Pdf;
 
     // The sample with `chars` characters of free text spread evenly over the
-    // free-text fields, which hold nothing else (the sample's own free text is
-    // left out, so 0 characters is a sheet with empty free text).
+    // free-text fields. The sample's own free text is left out where the
+    // sheet allows that (see emptyFreeText()), so 0 characters is the sheet
+    // with as little free text as it accepts.
     Poco::JSON::Object::Ptr fields(std::size_t chars) const {
         Poco::JSON::Object::Ptr out = new Poco::JSON::Object(*sample);
         const std::size_t each = chars / freeFields.size();
         for (std::size_t i = 0; i < freeFields.size(); ++i) {
             const std::size_t n = each + (i < chars % freeFields.size() ? 1 : 0);
-            if (n > 0) {
-                out->set(freeFields[i], freeText(n));
-            } else {
-                out->remove(freeFields[i]);
-            }
+            if (n > 0) out->set(freeFields[i], freeText(n));
         }
         return out;
+    }
+
+    // Removes from the sample each free-text field it still validates
+    // without (a field required only in some cases keeps its text); returns
+    // how many it removed.
+    std::size_t emptyFreeText() {
+        std::size_t removed = 0;
+        for (const std::string& key : freeFields) {
+            if (!sample->has(key)) continue;
+            Poco::JSON::Object::Ptr without = new Poco::JSON::Object(*sample);
+            without->remove(key);
+            if (!form::validateFields(sheet, without)) continue;
+            sample = without;
+            ++removed;
+        }
+        return removed;
     }
 
     struct Run {
@@ -191,6 +204,9 @@ int runLayoutSweep(const Options& options) {
         std::cerr << "renkei-bench layout-sweep: " << sheetId << " has no free-text (mtext) field\n";
         return 2;
     }
+    std::size_t keptFree = 0;  // free-text fields that keep the sample's text at 0 characters
+    for (const std::string& key : sweep.freeFields) keptFree += sweep.sample->has(key) ? 1 : 0;
+    keptFree -= sweep.emptyFreeText();
 
     // The free text for each page count: the least that gives that many
     // pages. A count the layout jumps over is left out.
@@ -285,6 +301,9 @@ int runLayoutSweep(const Options& options) {
         for (const std::string& key : dropped) std::cout << " " << key;
         std::cout << "; --keep-optional-pages keeps them)\n";
     }
+    if (keptFree > 0) {
+        std::cout << "  " << keptFree << " free-text field(s) keep the sample's text at 0 characters (required there)\n";
+    }
     std::cout
               << "  pages  characters  CPU ms/doc  wall ms/doc  CPU ms/page  vs median\n";
     for (const Row& r : rows) {
@@ -326,6 +345,7 @@ int runLayoutSweep(const Options& options) {
     Poco::JSON::Array::Ptr left = new Poco::JSON::Array;
     for (const std::string& key : dropped) left->add(key);
     json->set("optional_fields_dropped", left);
+    json->set("free_fields_kept", static_cast<long long>(keptFree));
     json->set("counts", counts);
     json->set("median_ms_per_page", middle);
     json->set("max_deviation", worst);
