@@ -31,8 +31,9 @@ public:
     DocumentFonts(const FontMetrics& metrics, SubsetCache& cache);
 
     // First pass: every piece of text the document will show (UTF-8).
-    // shared: the text is a label of the sheet's grid, the same in every
-    // document of that sheet (see SubsetBase).
+    // shared: the text is the sheet's own (a label of its grid, or
+    // Document::sharedText), the same in every document of that sheet (see
+    // SubsetBase).
     void collect(const std::string& text, bool shared);
     // Builds the subsets. Returns Internal when a font's glyph data is malformed.
     common::Status finish();

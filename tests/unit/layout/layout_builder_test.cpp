@@ -224,3 +224,18 @@ TEST_CASE("The reply reference comes from the document id", "[layout]") {
     Document doc = build("{" + kBase + "}");
     CHECK(printed(cellFor(doc, "reply_ref")) == "R0123456789");
 }
+
+TEST_CASE("The sheet's shared text holds its labels and option labels, never what was filled in", "[layout]") {
+    Document one = build("{" + kBase + R"(,"aids":["cane"],"memo":"長女が毎朝電話で確認する"})");
+    Document other = build(R"({"doc_date":"2026-01-05","pt_name":"北斗 一郎","pt_sex":"male","alone":true})");
+    Document faxed = build("{" + kBase + "}", MaskMode::Partial);
+    CHECK(one.sharedText == other.sharedText);
+    CHECK(one.sharedText == faxed.sharedText);
+    std::string all;
+    for (const std::string& text : one.sharedText) all += text;
+    for (const char* expected : {"テスト帳票", "記入日", "氏名", " 様", "歳", "日中独居", "なし", "杖", "その他", "身体",
+                                 "無", "有", "男", "女", "■", "□", "別紙参照"}) {
+        CHECK(all.find(expected) != std::string::npos);
+    }
+    for (const char* filledIn : {"旭川", "花子", "北斗", "長女", "令和"}) CHECK(all.find(filledIn) == std::string::npos);
+}
