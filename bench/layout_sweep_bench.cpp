@@ -291,6 +291,30 @@ int runLayoutSweep(const Options& options) {
         if (std::abs(deviation) > std::abs(worst)) worst = deviation;
     }
     const bool met = std::abs(worst) <= target.value() / 100.0 + 1e-12;
+    // Whether the cost is linear in the text whatever the pages: the least
+    // squares line CPU ms per document = fixed + perChar * characters, and the
+    // largest distance of a count from it.
+    double fixedMs = 0, perCharMs = 0, worstResidual = 0;
+    if (rows.size() >= 2) {
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (const Row& r : rows) {
+            const double x = static_cast<double>(r.chars);
+            sx += x;
+            sy += r.cpuMs;
+            sxx += x * x;
+            sxy += x * r.cpuMs;
+        }
+        const double count = static_cast<double>(rows.size());
+        const double denominator = count * sxx - sx * sx;
+        if (denominator > 0) {
+            perCharMs = (count * sxy - sx * sy) / denominator;
+            fixedMs = (sy - perCharMs * sx) / count;
+        }
+        for (const Row& r : rows) {
+            const double fitted = fixedMs + perCharMs * static_cast<double>(r.chars);
+            if (fitted > 0 && std::abs(r.cpuMs / fitted - 1) > std::abs(worstResidual)) worstResidual = r.cpuMs / fitted - 1;
+        }
+    }
 
     std::cout << "renkei-bench layout-sweep: " << sheetId << " as " << formatName << ", free text over "
               << sweep.freeFields.size() << " fields (the sheet accepts " << acceptedChars
@@ -322,6 +346,9 @@ int runLayoutSweep(const Options& options) {
               << target.value() << " % of the median: " << (met ? "met" : "NOT met") << "\n"
               << "  spread            " << fixed(spread * 100, 1) << " % (max/min - 1 of CPU ms per page, "
               << fixed(lowest, 3) << " to " << fixed(highest, 3) << " ms)\n"
+              << "  linear fit        CPU ms per document = " << fixed(fixedMs, 3) << " + "
+              << fixed(perCharMs * 1000, 4) << " us x characters; largest distance from it "
+              << (worstResidual >= 0 ? "+" : "") << fixed(worstResidual * 100, 1) << " %\n"
               << "  machine           " << std::thread::hardware_concurrency()
               << " cores; CPU time of the rendering thread, so other load on the machine matters less\n";
 
@@ -352,6 +379,9 @@ int runLayoutSweep(const Options& options) {
     json->set("min_ms_per_page", lowest);
     json->set("max_ms_per_page", highest);
     json->set("spread", spread);
+    json->set("fit_fixed_ms", fixedMs);
+    json->set("fit_us_per_char", perCharMs * 1000);
+    json->set("fit_max_residual", worstResidual);
     json->set("target", target.value() / 100.0);
     json->set("target_met", met);
     printJsonLine(json);
