@@ -83,7 +83,7 @@ const std::vector<RouteDoc>& routeDocs() {
           {422, "Invalid fields; every problem is listed.", "problem"}}},
         {"GET", "/api/v1/sheets/{sheet}/workbook", "sheets",
          "The blank workbook of a sheet: the form to fill in by hand (every entry cell has a defined name; the "
-         "sheet id and template version are custom document properties).",
+         "sheet id and template version are custom document properties and defined names).",
          {}, "", {{200, "The workbook.", "xlsx"}, {404, "No such sheet.", "problem"}}},
         {"POST", "/api/v1/sheets/{sheet}/import", "sheets",
          "Reads a workbook of this sheet filled in by hand (raw .xlsx body or multipart/form-data) and answers its "
