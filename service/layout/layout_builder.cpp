@@ -232,16 +232,23 @@ private:
     // around the fields and on the 別紙.
     void addSharedText(const form::PageSpec& spec) {
         std::vector<std::string>& out = doc_.sharedText;
+        // Line by line: a line break is no character to print.
+        auto add = [&out](const std::string& text) {
+            for (std::size_t start = 0; start <= text.size();) {
+                std::size_t end = std::min(text.find('\n', start), text.size());
+                if (end > start) out.push_back(text.substr(start, end - start));
+                start = end + 1;
+            }
+        };
         if (out.empty()) {
-            out.push_back(std::string(kChecked) + kUnchecked + kSeeAttachment + "0123456789");
-            out.push_back(sheet_.title + "　別紙　/【】(続き)利用者: 様※");
+            add(std::string(kChecked) + kUnchecked + kSeeAttachment + "0123456789");
+            add(sheet_.title + "　別紙　/【】(続き)利用者: 様※");
         }
-        auto addOptions = [&out](const FieldSpec& f) {
-            for (const auto& o : f.options) out.push_back(o.label);
+        auto addOptions = [&add](const FieldSpec& f) {
+            for (const auto& o : f.options) add(o.label);
         };
         for (const auto& cs : spec.cells) {
-            for (const std::string* text : {&cs.text, &cs.prefix, &cs.suffix, &cs.placeholder})
-                if (!text->empty()) out.push_back(*text);
+            for (const std::string* text : {&cs.text, &cs.prefix, &cs.suffix, &cs.placeholder}) add(*text);
             const FieldSpec* field = cs.field.empty() ? nullptr : sheet_.field(cs.field);
             if (!field) continue;
             addOptions(*field);

@@ -2,6 +2,8 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
+
 #include "fake_measurer.h"
 #include "form/sheet_template.h"
 #include "form/validator.h"
@@ -238,4 +240,21 @@ TEST_CASE("The sheet's shared text holds its labels and option labels, never wha
         CHECK(all.find(expected) != std::string::npos);
     }
     for (const char* filledIn : {"旭川", "花子", "北斗", "長女", "令和"}) CHECK(all.find(filledIn) == std::string::npos);
+
+    // A label on two lines is listed line by line: the break is no character to print.
+    std::string json = kTestSheetJson;
+    const std::string label = R"("text": "記入日")";
+    REQUIRE(json.find(label) != std::string::npos);
+    json.replace(json.find(label), label.size(), R"("text": "記入\n年月日")");
+    const form::SheetTemplate twoLines = form::parseTemplate(json, "test").value();
+    auto data = form::validateFields(twoLines, Poco::JSON::Parser().parse("{" + kBase + "}").extract<Poco::JSON::Object::Ptr>());
+    REQUIRE(data);
+    VariantMeasurer m;
+    BuildOptions options;
+    options.documentId = "0123456789abcdef0123456789abcdef";
+    options.createdIso = "2025-11-20T10:00:00+09:00";
+    Document doc = buildDocument(twoLines, data.value(), m, options);
+    CHECK(std::find(doc.sharedText.begin(), doc.sharedText.end(), "記入") != doc.sharedText.end());
+    CHECK(std::find(doc.sharedText.begin(), doc.sharedText.end(), "年月日") != doc.sharedText.end());
+    for (const std::string& text : doc.sharedText) CHECK(text.find('\n') == std::string::npos);
 }
