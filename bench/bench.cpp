@@ -1,5 +1,6 @@
 // renkei-bench: the performance benchmark of the document server (issue 7).
 //   renkei-bench render --sheet ID --format pdf|xlsx --n N PAYLOADS.jsonl
+//   renkei-bench import --sheet ID --n N PAYLOADS.jsonl
 //   renkei-bench http --url URL --connections C --seconds S PAYLOADS.jsonl
 //   renkei-bench layout-sweep [--sheet ID] [--max-pages N]
 //   renkei-bench hostile --url URL [--passes P] [--connections C]
@@ -76,6 +77,7 @@ namespace {
 int usage() {
     std::cerr << "usage: renkei-bench render --sheet ID --format pdf|xlsx --n N [--warmup W] [--threads T]\n"
                  "                           [--config FILE] [--templates DIR] [--tmp DIR] [--save FILE] PAYLOADS.jsonl\n"
+                 "       renkei-bench import --sheet ID --n N [--warmup W] [--config FILE] [--templates DIR] PAYLOADS.jsonl\n"
                  "       renkei-bench http --url http://127.0.0.1:PORT --connections C --seconds S [--max-jobs J]\n"
                  "                         [--sheet ID] [--server-pid PID] [--timeout-ms MS] [--token T] PAYLOADS.jsonl\n"
                  "       renkei-bench layout-sweep [--sheet ID] [--max-pages N] [--n N] [--warmup W] [--format pdf|xlsx]\n"
@@ -102,6 +104,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (std::strcmp(argv[1], "render") == 0) return bench::runRender(options.value());
+        if (std::strcmp(argv[1], "import") == 0) return bench::runImport(options.value());
         if (std::strcmp(argv[1], "http") == 0) return bench::runHttp(options.value());
         if (std::strcmp(argv[1], "layout-sweep") == 0) return bench::runLayoutSweep(options.value());
         if (std::strcmp(argv[1], "hostile") == 0) return bench::runHostile(options.value());

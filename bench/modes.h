@@ -19,6 +19,11 @@ namespace bench {
 //        [--config FILE] [--templates DIR] [--tmp DIR] [--save FILE] PAYLOADS.jsonl
 int runRender(const Options& options);
 
+// import --sheet ID --n N [--warmup W] [--config FILE] [--templates DIR] PAYLOADS.jsonl
+// One workbook rendered per payload, then xlsx_import::importWorkbook timed
+// on them in turn; exit code 1 when one does not import without problems.
+int runImport(const Options& options);
+
 // http --url URL --connections C --seconds S [--max-jobs J] [--sheet ID]
 //      [--server-pid PID] [--timeout-ms MS] [--token T] PAYLOADS.jsonl
 // (or the token in RENKEI_TOKEN)
