@@ -39,6 +39,18 @@ common::Result<RenderedDocument> DocumentService::render(const form::SheetTempla
     return render(docs, format);
 }
 
+common::Result<RenderedDocument> DocumentService::renderBlankWorkbook(const form::SheetTemplate& sheet) const {
+    auto turn = pool_.acquire();
+    if (!turn) return turn.status();
+    layout::BuildOptions options;
+    options.documentId = "00000000000000000000000000000000";
+    options.createdIso = "2000-01-01T00:00:00+09:00";
+    options.everyPage = true;
+    std::vector<layout::Document> docs;
+    docs.push_back(layout(sheet, form::FormData(), options));
+    return render(docs, Format::Xlsx);
+}
+
 layout::Document DocumentService::layout(const form::SheetTemplate& sheet, const form::FormData& data,
                                          const layout::BuildOptions& options) const {
     return layout::buildDocument(sheet, data, *fonts_, options);

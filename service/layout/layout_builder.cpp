@@ -10,6 +10,7 @@
 #include "form/wareki.h"
 #include "layout/printable_text.h"
 #include "layout/reply_codes.h"
+#include "layout/sheet_parts.h"
 #include "layout/text_fitter.h"
 #include "reply/reply_ref.h"
 
@@ -198,7 +199,7 @@ public:
         doc_.pageHeightMm = sheet_.pageHeightMm;
         doc_.marginMm = sheet_.marginMm;
         for (const auto& page : sheet_.pages)
-            if (page.onlyWhen.empty() || data_.has(page.onlyWhen)) doc_.pages.push_back(buildPage(page));
+            if (page.onlyWhen.empty() || data_.has(page.onlyWhen) || options_.everyPage) doc_.pages.push_back(buildPage(page));
         addContinuationPages();
         addReplyCodes(doc_, options_.replyRef, options_.codeDocument, measurer_);
         doc_.templateVersion = sheet_.version;
@@ -293,7 +294,124 @@ private:
             doc_.warnings.push_back("label_overflow: " + cs.text);
         }
         cell.text = fit.block;
+        if (field && options_.mask == MaskMode::None) cell.sheetParts = sheetPartsOf(cs, *field, cell, req.fontSizePt, req.minFontSizePt);
         return cell;
+    }
+
+    // ---- The workbook's cells for a box row or a decorated value -----------
+
+    // A box, ■ or □ from a ■/□ drop-down, standing for one option (or a bool).
+    SheetPiece boxPiece(const std::string& fieldKey, const std::string& entry, bool on, int group) const {
+        SheetPiece p;
+        p.content.value = on ? kChecked : kUnchecked;
+        p.content.choices = {kChecked, kUnchecked};
+        p.content.fieldKey = fieldKey;
+        p.content.entryName = entry;
+        p.content.text.hAlign = HAlign::Center;
+        p.widthEm = 1;
+        p.group = group;
+        return p;
+    }
+
+    SheetPiece labelPiece(const std::string& text, int group) const {
+        SheetPiece p;
+        p.content.value = text;
+        p.widthEm = textWidthEm(text, measurer_);
+        p.group = group;
+        return p;
+    }
+
+    // An option's note cell: the note as it was sent, without its brackets.
+    SheetPiece notePiece(const form::OptionSpec& o, const std::string& entry, int group) const {
+        SheetPiece p;
+        const FieldSpec* spec = sheet_.field(o.noteKey);
+        p.content.value = data_.has(o.noteKey) ? names_.apply(data_.text(o.noteKey)) : "";
+        p.content.fieldKey = o.noteKey;
+        p.content.entryName = entry;
+        p.content.numeric = spec && spec->type == FieldType::Number;
+        p.widthEm = 3;
+        p.group = group;
+        p.grows = true;
+        return p;
+    }
+
+    // ■ 男 □ 女 …: box, label, and for an option with a note its bracket
+    // around the note cell: 「その他(」 [note] 「)」.
+    std::vector<SheetPiece> boxRowPieces(const CellSpec& cs, const FieldSpec& f) const {
+        std::vector<SheetPiece> pieces;
+        const FieldValue* v = data_.get(f.key);
+        int group = 0;
+        for (const auto& o : f.options) {
+            if (!cs.option.empty() && cs.option != o.value) continue;
+            pieces.push_back(boxPiece(f.key, form::boxEntryName(cs, f.key, o.value), isChosen(v, o.value), group));
+            if (o.noteKey.empty()) {
+                pieces.push_back(labelPiece(o.label, group));
+            } else {
+                const std::string format = o.noteFormat.empty() ? "({})" : o.noteFormat;
+                const size_t at = format.find("{}");
+                const std::string before = at == std::string::npos ? format : format.substr(0, at);
+                const std::string after = at == std::string::npos ? "" : format.substr(at + 2);
+                pieces.push_back(labelPiece(o.label + before, group));
+                pieces.push_back(notePiece(o, form::noteEntryName(cs, f.key, o.value), group));
+                if (!after.empty()) pieces.push_back(labelPiece(after, group));
+            }
+            ++group;
+        }
+        return pieces;
+    }
+
+    static std::string trimSpaces(std::string s) {
+        const std::string wide = "\u3000";
+        for (bool again = true; again;) {
+            again = false;
+            if (!s.empty() && s.front() == ' ') s.erase(0, 1), again = true;
+            if (!s.empty() && s.back() == ' ') s.pop_back(), again = true;
+            if (s.rfind(wide, 0) == 0) s.erase(0, wide.size()), again = true;
+            if (s.size() >= wide.size() && s.compare(s.size() - wide.size(), wide.size(), wide) == 0)
+                s.erase(s.size() - wide.size()), again = true;
+        }
+        return s;
+    }
+
+    // 〒 [value], [value] 様, (朝 [value] 時頃: the decorations in label cells.
+    std::vector<SheetPiece> decoratedPieces(const CellSpec& cs, const Cell& cell) const {
+        std::vector<SheetPiece> pieces;
+        const std::string before = trimSpaces(cs.prefix), after = trimSpaces(cs.suffix);
+        if (!before.empty()) pieces.push_back(labelPiece(before, 0));
+        SheetPiece value;
+        value.content = cell;
+        value.content.before.clear();
+        value.content.after.clear();
+        value.content.text.lines.clear();
+        value.widthEm = 2;
+        value.grows = true;
+        value.keepsFontSize = true;
+        pieces.push_back(std::move(value));
+        if (!after.empty()) pieces.push_back(labelPiece(after, 0));
+        for (SheetPiece& p : pieces)
+            if (p.content.fieldKey.empty()) p.content.text.hAlign = p.content.value == before ? HAlign::Right : HAlign::Left;
+        return pieces;
+    }
+
+    // The workbook's cells for an entry cell, or none when the cell is one
+    // cell in the workbook as well (or its parts do not fit its range).
+    std::vector<Cell> sheetPartsOf(const CellSpec& cs, const FieldSpec& f, const Cell& cell, double sizePt,
+                                   double minSizePt) const {
+        std::vector<SheetPiece> pieces;
+        bool oneRow = false;
+        if (f.type == FieldType::Enum || f.type == FieldType::Multi) {
+            if (cs.format == "label") return {};
+            pieces = boxRowPieces(cs, f);
+        } else if (f.type == FieldType::Bool) {
+            pieces.push_back(boxPiece(f.key, form::entryName(cs, f.key), data_.text(f.key) == "true", 0));
+            if (!cs.text.empty()) pieces.push_back(labelPiece(cs.text, 0));
+            pieces.back().grows = true;
+        } else if (f.type != FieldType::Table && (!cs.prefix.empty() || !cs.suffix.empty())) {
+            pieces = decoratedPieces(cs, cell);
+            oneRow = true;
+        }
+        if (pieces.empty()) return {};
+        return placeSheetParts(cell, pieces, sheet_.columnWidthsMm, sizePt, minSizePt, oneRow);
     }
 
     // Every field no page shows, but its notes (they go with their option)

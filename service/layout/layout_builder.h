@@ -33,6 +33,9 @@ struct BuildOptions {
     // ten digits (jobs accepted before issue 18).
     std::string replyRef;
     int codeDocument = 0;
+    // A blank master (the blank workbook): every page, those printed only
+    // when a field has a value (onlyWhen) included.
+    bool everyPage = false;
 };
 
 // The patient's name and kana as the sheet's data holds them (pt_name, pt_kana).

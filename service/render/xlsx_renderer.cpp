@@ -37,7 +37,8 @@ using common::Status;
 // 96 dpi (1 px = 0.75 pt). Rows and columns are therefore sized in pixels.
 constexpr double kPxPerMm = 96.0 / 25.4;
 constexpr double kPtPerPx = 72.0 / 96.0;
-constexpr int kMaxRowPx = 545;  // Excel's row height limit, 409 pt
+constexpr double kMinExcelFontSizePt = 6;  // what excelFontSize shrinks text to at most
+constexpr double kExcelFontStepPt = 0.5;
 
 // Column widths are stored in digits of the workbook's default font. Excel
 // draws the digits of ＭＳ ゴシック 11 pt 8 px wide at 96 dpi (Japanese Excel's
@@ -209,23 +210,35 @@ Status checkSheetName(const std::string& name, std::set<std::string>* used) {
     return Status::ok();
 }
 
-bool overlap(const layout::Cell& a, const layout::Cell& b) {
-    return a.row < b.row + b.rowSpan && b.row < a.row + a.rowSpan && a.col < b.col + b.colSpan &&
-           b.col < a.col + a.colSpan;
+// The cells a grid page's worksheet holds: each layout cell, or the parts
+// the workbook splits it into (layout::Cell::sheetParts).
+std::vector<const layout::Cell*> sheetCellsOf(const layout::Page& page) {
+    std::vector<const layout::Cell*> out;
+    out.reserve(page.cells.size());
+    for (const layout::Cell& cell : page.cells) {
+        if (cell.sheetParts.empty()) out.push_back(&cell);
+        for (const layout::Cell& part : cell.sheetParts) out.push_back(&part);
+    }
+    return out;
 }
 
 // Cells must sit inside the grid without overlapping: Excel refuses to open
 // (or "repairs") a file with overlapping merged ranges.
 Status checkCells(const layout::Page& page) {
     const size_t rows = page.rowHeightsMm.size(), cols = page.columnWidthsMm.size();
-    for (size_t i = 0; i < page.cells.size(); ++i) {
-        const layout::Cell& c = page.cells[i];
+    std::vector<bool> taken(rows * cols);
+    for (const layout::Cell* cell : sheetCellsOf(page)) {
+        const layout::Cell& c = *cell;
         const std::string where = "cell at (" + std::to_string(c.row) + ", " + std::to_string(c.col) + ")";
         if (c.row < 0 || c.col < 0 || c.rowSpan < 1 || c.colSpan < 1 ||
             static_cast<size_t>(c.row) + c.rowSpan > rows || static_cast<size_t>(c.col) + c.colSpan > cols)
             return Status::internal(where + " lies outside the grid");
-        for (size_t j = 0; j < i; ++j)
-            if (overlap(c, page.cells[j])) return Status::internal(where + " overlaps another cell");
+        for (int r = c.row; r < c.row + c.rowSpan; ++r)
+            for (int col = c.col; col < c.col + c.colSpan; ++col) {
+                const size_t at = static_cast<size_t>(r) * cols + static_cast<size_t>(col);
+                if (taken[at]) return Status::internal(where + " overlaps another cell");
+                taken[at] = true;
+            }
     }
     return Status::ok();
 }
@@ -366,28 +379,25 @@ double fontSizeOf(const layout::Cell& cell) {
     return size > 0 && std::isfinite(size) ? size : kDefaultFontSizePt;
 }
 
-// A cell holds its whole text, so when the text needs more lines than its
-// rows give, the cell's last row grows (and the rows above it once that one
-// reaches Excel's limit). Single-line text never moves the grid.
-void raiseRowsForText(const layout::Cell& cell, const std::vector<int>& columnPx, std::vector<int>* rowPx) {
-    if (cell.value.empty() || numberOf(cell) || cell.continued) return;
+// Rows keep their designed heights: the layout has already shrunk the text
+// to fit its box in the PDF (or moved it to the 別紙). Excel breaks lines a
+// little differently, so a text it would need more lines for than the box
+// gives is shown smaller still, down to kMinExcelFontSizePt, never by
+// growing the rows (which would push the sheet onto another page).
+double excelFontSize(const layout::Cell& cell, const std::vector<int>& columnPx, const std::vector<int>& rowPx) {
+    const double designed = fontSizeOf(cell);
+    if (cell.value.empty() || numberOf(cell) || cell.continued || cell.kind != layout::ValueKind::Text) return designed;
     int widthPx = -kCellTextPaddingPx;
-    for (int c = cell.col; c < cell.col + cell.colSpan; ++c) widthPx += columnPx[c];
+    for (int c = cell.col; c < cell.col + cell.colSpan; ++c) widthPx += columnPx[static_cast<size_t>(c)];
     int heightPx = 0;
-    for (int r = cell.row; r < cell.row + cell.rowSpan; ++r) heightPx += (*rowPx)[r];
-
-    const double sizePt = fontSizeOf(cell), lineHeightPt = sizePt * kLineHeightEm;
-    const int lines = estimateLines(cell.value, std::max(widthPx, 1) * kPtPerPx / sizePt);
-    const int linesShown = static_cast<int>((heightPx * kPtPerPx - kCellVerticalPaddingPt) / lineHeightPt);
-    if (lines <= std::max(linesShown, 1)) return;
-
-    const double neededPt = lines * lineHeightPt + kCellVerticalPaddingPt;
-    int missingPx = static_cast<int>(std::ceil(neededPt / kPtPerPx)) - heightPx;
-    for (int r = cell.row + cell.rowSpan - 1; r >= cell.row && missingPx > 0; --r) {
-        int add = std::min(missingPx, kMaxRowPx - (*rowPx)[r]);
-        (*rowPx)[r] += add;
-        missingPx -= add;
+    for (int r = cell.row; r < cell.row + cell.rowSpan; ++r) heightPx += rowPx[static_cast<size_t>(r)];
+    for (double size = designed; size > kMinExcelFontSizePt; size -= kExcelFontStepPt) {
+        const int lines = estimateLines(cell.value, std::max(widthPx, 1) * kPtPerPx / size);
+        const int linesShown =
+            static_cast<int>((heightPx * kPtPerPx - kCellVerticalPaddingPt) / (size * kLineHeightEm));
+        if (lines <= std::max(linesShown, 1)) return size;
     }
+    return std::min(designed, kMinExcelFontSizePt);
 }
 
 // ---- libxlsxwriter resources -----------------------------------------------
@@ -759,8 +769,11 @@ using RowWrites = std::vector<std::vector<CellWrite>>;  // indexed by row
 // for writeRows. Every cell of the range gets the format, as
 // worksheet_merge_range would give it, because Excel draws a merged range's
 // borders from the cells along its edges.
-Status placeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, const layout::Cell& cell, RowWrites* rows) {
-    lxw_format* f = b.formats.get(styleOf(cell));
+Status placeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, const layout::Cell& cell,
+                 double fontSizePt, RowWrites* rows) {
+    CellStyle style = styleOf(cell);
+    style.fontSizePt = fontSizePt;
+    lxw_format* f = b.formats.get(style);
     if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     if (cell.rowSpan > 1 || cell.colSpan > 1) {
         // Without a format merge_range only records the range: the cells it
@@ -868,7 +881,9 @@ Status setUpPrinting(lxw_worksheet* ws, const layout::Document& doc, size_t rows
     worksheet_set_paper(ws, kPaperA4);
     worksheet_set_portrait(ws);
     worksheet_set_margins(ws, marginIn, marginIn, marginIn, marginIn);
-    worksheet_fit_to_pages(ws, 1, 1);
+    // At 100 %, never fit to the page: the grid is the A4 page inside the
+    // margins, and a sheet that needed shrinking would be a layout bug.
+    worksheet_set_print_scale(ws, 100);
     worksheet_gridlines(ws, LXW_SHOW_SCREEN_GRIDLINES);  // on screen only, never printed
     lxw_error err = worksheet_print_area(ws, 0, 0, rows - 1, columns - 1);
     return err ? lxwStatus(err, "setting the print area") : Status::ok();
@@ -887,14 +902,13 @@ void protect(lxw_worksheet* ws) {
 Status writePage(Build& b, const layout::Document& doc, const layout::Page& page) {
     lxw_worksheet* ws = workbook_add_worksheet(b.wb, page.name.c_str());
     if (!ws) return Status::ioError("adding the worksheet");
+    const ColumnPlan columns = planColumns(page.columnWidthsMm);
+    const std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
     RowWrites rows(page.rowHeightsMm.size());
-    for (const layout::Cell& cell : page.cells) {
-        Status s = placeCell(b, ws, page.name, cell, &rows);
-        if (!s) return withContext(s, "cell at (" + std::to_string(cell.row) + ", " + std::to_string(cell.col) + ")");
+    for (const layout::Cell* cell : sheetCellsOf(page)) {
+        Status s = placeCell(b, ws, page.name, *cell, excelFontSize(*cell, columns.excelPx, rowPx), &rows);
+        if (!s) return withContext(s, "cell at (" + std::to_string(cell->row) + ", " + std::to_string(cell->col) + ")");
     }
-    ColumnPlan columns = planColumns(page.columnWidthsMm);
-    std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
-    for (const layout::Cell& cell : page.cells) raiseRowsForText(cell, columns.excelPx, &rowPx);
     lxw_format* plain = b.formats.get(CellStyle{});  // for grid cells no layout cell covers
     if (!plain) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     Status s = setColumns(ws, columns);
@@ -962,8 +976,8 @@ Status writeUnprinted(Build& b, const layout::Document& doc) {
     std::vector<layout::Cell> continued;
     int row = doc.unprintedCells.empty() ? 0 : doc.unprintedCells.back().row + 1;
     for (const layout::Page& page : doc.pages)
-        for (const layout::Cell& cell : page.cells)
-            if (cell.continued && !page.continuation) {
+        for (const layout::Cell* cellPtr : page.continuation ? std::vector<const layout::Cell*>() : sheetCellsOf(page))
+            if (const layout::Cell& cell = *cellPtr; cell.continued) {
                 layout::Cell label;
                 label.row = row;
                 label.value = layout::kSeeAttachment;
