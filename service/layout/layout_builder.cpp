@@ -329,7 +329,7 @@ private:
         p.content.fieldKey = o.noteKey;
         p.content.entryName = entry;
         p.content.numeric = spec && spec->type == FieldType::Number;
-        p.widthEm = 3;
+        p.widthEm = p.content.numeric ? 1 : 3;  // a grade or count, or a few words
         p.group = group;
         p.grows = true;
         return p;

@@ -40,11 +40,18 @@ constexpr double kPtPerPx = 72.0 / 96.0;
 constexpr double kMinExcelFontSizePt = 6;  // what excelFontSize shrinks text to at most
 constexpr double kExcelFontStepPt = 0.5;
 
-// Column widths are stored in digits of the workbook's default font. Excel
-// draws the digits of ＭＳ ゴシック 11 pt 8 px wide at 96 dpi (Japanese Excel's
-// standard width 8.38 is 72 px = 8.38 * 8 + 5). libxlsxwriter 1.1.4 instead
-// converts every width as if the font were Calibri 11, with a 7 px digit and
-// 5 px of padding.
+// Column widths are stored in digits of the workbook's default font (the
+// Normal style's), which is therefore Courier New 10 pt: Excel draws its
+// digits 8 px wide at 96 dpi, as it does those of ＭＳ ゴシック 11 pt, and every
+// font LibreOffice puts in its place (Liberation Mono, Nimbus Mono PS) has
+// the same 0.6 em digits, 8 px too. Where ＭＳ ゴシック is missing, LibreOffice
+// measures its digits in a proportional font instead (DejaVu Sans, 9.3 px),
+// and the grid came out 17 % wider than the page. Cells never show the
+// default font: each has a format naming the workbook's font (XlsxOptions).
+// libxlsxwriter 1.1.4 converts every width as if the font were Calibri 11,
+// with a 7 px digit and 5 px of padding.
+const char* const kColumnUnitFont = "Courier New";
+constexpr double kColumnUnitFontSizePt = 10;
 constexpr int kExcelDigitPx = 8;
 constexpr int kLxwDigitPx = 7;
 constexpr int kLxwPaddingPx = 5;
@@ -277,15 +284,17 @@ Status checkDocument(const layout::Document& doc) {
 
 // ---- Grid geometry ---------------------------------------------------------
 
-// Splits tracks given in mm into whole pixels by rounding the running edge,
-// not each track, so the grid keeps its total size.
+// Splits tracks given in mm into whole pixels by rounding the running edge
+// down, not each track, so the grid keeps its total size and never grows
+// past it: rows that fill the page to its bottom margin (273 mm is 1031.8 px)
+// would otherwise print their last row on a page of its own.
 std::vector<int> trackPixels(const std::vector<double>& sizesMm) {
     std::vector<int> px;
     double edgeMm = 0;
     long edgePx = 0;
     for (double mm : sizesMm) {
         edgeMm += mm;
-        long next = std::lround(edgeMm * kPxPerMm);
+        long next = static_cast<long>(std::floor(edgeMm * kPxPerMm + 1e-6));
         px.push_back(static_cast<int>(std::max(next - edgePx, 1L)));
         edgePx += px.back();
     }
@@ -586,10 +595,12 @@ void setFont(lxw_format* f, const std::string& fontName) {
 
 // libxlsxwriter 1.1.4 has no call for the default (Normal style) font, but
 // its first format is that default (xf 0, made by workbook_new_opt). Excel
-// shows empty cells in it and measures column widths in its digits.
-void setDefaultFont(lxw_workbook* wb, const std::string& fontName) {
+// and LibreOffice measure column widths in its digits (see kColumnUnitFont).
+void setDefaultFont(lxw_workbook* wb) {
     lxw_format* normal = STAILQ_FIRST(wb->formats);
-    if (normal && normal->xf_index == 0) setFont(normal, fontName);
+    if (!normal || normal->xf_index != 0) return;
+    setFont(normal, kColumnUnitFont);
+    format_set_font_size(normal, kColumnUnitFontSizePt);
 }
 
 class FormatCache {
@@ -918,6 +929,20 @@ Status writePage(Build& b, const layout::Document& doc, const layout::Page& page
     return s;
 }
 
+// Row heights cut to the page: a 別紙 page's last text box reaches up to
+// 1.6 mm past the bottom margin with its padding, which the PDF leaves
+// blank; the rows take it from their ends (at most half of each row).
+std::vector<double> withinPage(std::vector<double> heightsMm, double pageMm) {
+    double excess = -pageMm;
+    for (double h : heightsMm) excess += h;
+    for (size_t i = heightsMm.size(); i-- > 0 && excess > 0;) {
+        const double cut = std::min(excess, heightsMm[i] / 2);
+        heightsMm[i] -= cut;
+        excess -= cut;
+    }
+    return heightsMm;
+}
+
 // A 別紙 page as a worksheet that prints as the PDF's page: one column as
 // wide as the text, a row per printed line at the PDF's line height, and
 // spacer rows for the gaps, so it fills one A4 page at 100 %.
@@ -952,7 +977,7 @@ Status writeContinuationPage(Build& b, const layout::Document& doc, const layout
     if (lines.empty()) lines.push_back({1, "", CellStyle{}});
     std::vector<double> heightsMm;
     for (const Line& l : lines) heightsMm.push_back(l.heightMm);
-    const std::vector<int> rowPx = trackPixels(heightsMm);
+    const std::vector<int> rowPx = trackPixels(withinPage(heightsMm, doc.pageHeightMm - 2 * doc.marginMm));
     Status s = setColumns(ws, planColumns({doc.pageWidthMm - 2 * doc.marginMm}));
     for (size_t r = 0; s && r < lines.size(); ++r) {
         lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, nullptr);
@@ -1031,7 +1056,7 @@ Status setProperties(lxw_workbook* wb, const layout::Document& doc) {
 }
 
 Status buildWorkbook(lxw_workbook* wb, const layout::Document& doc, const XlsxOptions& options) {
-    setDefaultFont(wb, options.fontName);
+    setDefaultFont(wb);
     Status s = setProperties(wb, doc);
     if (!s) return s;
     Build b{wb, FormatCache(wb, options.fontName), ChoiceSheet(ownSheetName(doc, kChoiceSheetName)), {}};

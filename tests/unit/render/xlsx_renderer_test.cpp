@@ -477,13 +477,21 @@ TEST_CASE("Cells keep their alignment, font size, borders and wrapping") {
     CHECK(wb.styles.find("<left style=\"thin\">") != std::string::npos);
 }
 
-TEST_CASE("Every font of the workbook, the default one included, is MS Gothic") {
+TEST_CASE("Every cell's font is MS Gothic, the default font Courier New 10 pt, the unit of column widths") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     auto names = allMatches(wb.styles, "<name val=\"([^\"]*)\"/>");
     REQUIRE(names.size() >= 3);
-    for (const auto& n : names) CHECK(n[1] == "ＭＳ ゴシック");
+    // Font 0 is the Normal style's: Excel and LibreOffice both draw its
+    // digits 8 px wide (see kColumnUnitFont), so the columns are as wide in both.
+    CHECK(names[0][1] == "Courier New");
+    CHECK(wb.styles.find("<font><sz val=\"10\"/>") == wb.styles.find("<font>"));
+    for (size_t i = 1; i < names.size(); ++i) CHECK(names[i][1] == "ＭＳ ゴシック");
     CHECK(wb.styles.find("<scheme") == std::string::npos);  // a theme font would override the name
+    for (const char* cell : {"A1", "A2", "G2", "G5"}) {
+        INFO(cell);
+        CHECK(attr(wb.cellXfOf("1枚目", cell), "fontId") != "0");
+    }
 }
 
 TEST_CASE("Pages print on one A4 portrait sheet with the document's margins and no gridlines") {
@@ -511,7 +519,7 @@ TEST_CASE("Pages print on one A4 portrait sheet with the document's margins and 
           std::string::npos);
 }
 
-TEST_CASE("Column widths add up to the grid width in Excel's pixels for MS Gothic") {
+TEST_CASE("Column widths add up to the grid width in Excel's pixels for the default font") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     for (const auto& [sheet, widthMm, cols] : {std::make_tuple("1枚目", 186.0, 48), std::make_tuple("2枚目", 186.0, 10)}) {

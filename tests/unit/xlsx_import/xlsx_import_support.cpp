@@ -163,7 +163,9 @@ std::string setText(const std::string& xlsx, const std::string& definedName, con
 // cell as t="s" with the string's index.
 std::string setSharedText(const std::string& xlsx, const std::string& definedName, const std::string& text) {
     std::string x = xlsx;
-    std::string sst = part(x, "xl/sharedStrings.xml");
+    std::string sst;
+    for (const auto& [name, data] : unzipAll(x))
+        if (name == "xl/sharedStrings.xml") sst = data;
     if (sst.empty()) {
         sst = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
               "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"></sst>";
