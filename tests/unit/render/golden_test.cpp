@@ -936,8 +936,9 @@ TEST_CASE("Every sample sheet renders to an XLSX whose defined names point at ce
                 if (cells.empty() || cells.front()->format == "check") continue;  // a single box of a multi
                 INFO("field " << key);
                 if ((f->type == form::FieldType::Enum || f->type == form::FieldType::Multi) &&
-                    cells.front()->format != "label") {
-                    // A row of boxes: a ■/□ cell per option (issue 17).
+                    book.hasName(form::boxEntryName(*cells.front(), key, f->options.front().value))) {
+                    // A row of boxes: a ■/□ cell per option (issue 17); a row
+                    // with too many options for its range is one answer cell.
                     std::set<std::string> chosen;
                     if (f->type == form::FieldType::Multi) {
                         auto list = value.extract<Poco::JSON::Array::Ptr>();
