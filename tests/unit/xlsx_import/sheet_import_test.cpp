@@ -4,6 +4,7 @@
 // ticked, dates typed in 和暦, notes added, decorations typed along.
 #include <catch2/catch.hpp>
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "app/document_service.h"
+#include "app/workbook_intake.h"
 #include "common/characters.h"
 #include "common/utf8.h"
 #include "config/settings.h"
@@ -442,4 +444,42 @@ TEST_CASE("LibreOffice prints each workbook on as many pages as the PDF", "[xlsx
         sawContinuation = sawContinuation || e.pages > e.gridPages;
     }
     CHECK(sawContinuation);  // the long texts did continue on 別紙 pages
+}
+
+// A job sent as a workbook (POST /api/v1/jobs with "workbook") whose boxes
+// contradict each other is refused as InvalidArgument (the API's 422), each
+// error naming the box's cell and defined name.
+TEST_CASE("A job's workbook with two boxes ticked for one answer is refused naming the cell", "[xlsx_import]") {
+    Sample s = sampleOf("admission-info");
+    std::string x = setText(s.xlsx, "pt_sex.female", "■");  // male is ■ in the sample
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    Poco::JSON::Array::Ptr documents = new Poco::JSON::Array;
+    Poco::JSON::Object::Ptr document = new Poco::JSON::Object;
+    document->set("sheet", "admission-info");
+    std::string base64;
+    {
+        std::ostringstream out;
+        Poco::Base64Encoder encoder(out);
+        encoder.rdbuf()->setLineLength(0);
+        encoder << x;
+        encoder.close();
+        base64 = out.str();
+    }
+    document->set("workbook", base64);
+    documents->add(document);
+    body->set("documents", documents);
+    auto r = app::withImportedWorkbooks(body, *Env::get().templates, xlsx_import::ReadLimits());
+    REQUIRE_FALSE(r.isOk());
+    CHECK(r.status().code() == common::Status::Code::InvalidArgument);
+    bool named = false;
+    for (const auto& e : r.status().fieldErrors()) {
+        INFO(e.field << " " << e.code << " " << e.message);
+        if (e.code != "too_many_choices") continue;
+        named = true;
+        CHECK(e.field.find("pt_sex") != std::string::npos);
+        CHECK(e.message.find("「性別」") != std::string::npos);
+        CHECK(e.message.find("(セル '1枚目'!$") != std::string::npos);
+        CHECK(e.message.find("名前 pt_sex.female)") != std::string::npos);
+    }
+    CHECK(named);
 }
