@@ -360,17 +360,21 @@ private:
         return pieces;
     }
 
-    static std::string trimSpaces(std::string s) {
+    // Without the ASCII and 全角 spaces around it (" 様" -> "様").
+    static std::string trimSpaces(const std::string& s) {
         const std::string wide = "\u3000";
-        for (bool again = true; again;) {
-            again = false;
-            if (!s.empty() && s.front() == ' ') s.erase(0, 1), again = true;
-            if (!s.empty() && s.back() == ' ') s.pop_back(), again = true;
-            if (s.rfind(wide, 0) == 0) s.erase(0, wide.size()), again = true;
-            if (s.size() >= wide.size() && s.compare(s.size() - wide.size(), wide.size(), wide) == 0)
-                s.erase(s.size() - wide.size()), again = true;
+        size_t b = 0, e = s.size();
+        while (b < e) {
+            if (s[b] == ' ') ++b;
+            else if (s.compare(b, wide.size(), wide) == 0) b += wide.size();
+            else break;
         }
-        return s;
+        while (e > b) {
+            if (s[e - 1] == ' ') --e;
+            else if (e - b >= wide.size() && s.compare(e - wide.size(), wide.size(), wide) == 0) e -= wide.size();
+            else break;
+        }
+        return s.substr(b, e - b);
     }
 
     // 〒 [value], [value] 様, (朝 [value] 時頃: the decorations in label cells.

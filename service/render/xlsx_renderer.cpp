@@ -37,7 +37,7 @@ using common::Status;
 // 96 dpi (1 px = 0.75 pt). Rows and columns are therefore sized in pixels.
 constexpr double kPxPerMm = 96.0 / 25.4;
 constexpr double kPtPerPx = 72.0 / 96.0;
-constexpr double kMinExcelFontSizePt = 6;  // what excelFontSize shrinks text to at most
+constexpr double kMinExcelFontSizePt = 7;  // excelFontSize goes no smaller (sheets.md: never below 7 pt)
 constexpr double kExcelFontStepPt = 0.5;
 
 // Column widths are stored in digits of the workbook's default font (the
