@@ -26,7 +26,10 @@ JobDelivery::JobDelivery(jobs::JobStore& store, spool::Spool& spool, JobComposer
                          const common::Clock& clock, common::FileSystem& fs, DeliveryOptions options,
                          const spool::CupsPrinter* printer)
     : store_(store), spool_(spool), composer_(composer), clock_(clock), fs_(fs), options_(std::move(options)),
-      printer_(printer) {}
+      printer_(printer) {
+    if (options_.shared)
+        renewer_ = std::make_unique<ClaimRenewer>(store_, clock_, options_.owner, options_.claimMs, options_.stepHook);
+}
 
 common::Status JobDelivery::sendOut(const jobs::Job& job, const std::string& actor, const std::string& rendered) {
     if (job.channel == jobs::Channel::Fax && job.heldUntilUs == 0 && options_.faxHoldSeconds > 0) {
@@ -81,10 +84,12 @@ Status JobDelivery::deliverClaimed(const jobs::Job& job, const std::string& acto
     // recorded a CUPS intent, since the caller read it.
     auto current = store_.get(job.id);
     Status delivered = current.status();
-    if (current && current->state != jobs::JobState::Rendered)
+    if (current && current->state != jobs::JobState::Rendered) {
         delivered = Status::conflict("job " + job.id + " is " + jobs::stateName(current->state) + ", not rendered");
-    else if (current)
+    } else if (current) {
+        ClaimRenewer::Hold kept(*renewer_, job.id);
         delivered = deliverOnce(current.value(), actor, rendered);
+    }
     // The claim is given up unless a finished file may be in the spool with
     // its state change unrecorded (the store was unreachable): then it runs
     // out, and only this instance, or one that shares the spool and so finds
@@ -215,6 +220,7 @@ common::Status JobDelivery::deliverOnce(const jobs::Job& job, const std::string&
             recipient->set("person", d->person);
             control->set("recipient", recipient);
         }
+        step("spool.write");
         Status delivered = spool_.deliver(channel, job.id, pdf, stringify(control));
         if (!delivered) {
             const bool full = delivered.code() == Status::Code::StorageFull;

@@ -11,10 +11,12 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
+#include "app/claim_renewer.h"
 #include "app/job_composer.h"
 #include "common/clock.h"
 #include "common/file_system.h"
@@ -45,6 +47,8 @@ struct DeliveryOptions {
     bool takeOverExpired = false;
     // Tests only: called on reaching a named step (JobServiceOptions sets it):
     //   "cups.intent"  the CUPS intent is recorded and the job not yet submitted.
+    //   "spool.write"  a job is about to be written to the spool.
+    //   "claims.renewed"  (shared) a round of claim renewals ended (ClaimRenewer's thread).
     std::function<void(const std::string& step)> stepHook;
 };
 
@@ -118,6 +122,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, Undelivered> undelivered_;  // by job id; guarded by mutex_
     std::set<std::string> delivering_;                // jobs in deliverOnce now; guarded by mutex_
+    std::unique_ptr<ClaimRenewer> renewer_;           // when shared: keeps claims alive through slow hand-overs
 };
 
 }  // namespace app

@@ -47,6 +47,20 @@ long long chunkSize(const std::string& line) {
     return std::stoll(line.substr(0, digits), nullptr, 16);
 }
 
+// What Poco would take but a proxy in front may read otherwise, so a request
+// could be smuggled past it: a folded field line (obs-fold, a line starting
+// with a space or a tab; RFC 9112 §5.2 lets a server refuse it, and
+// "Transfer-Encoding:\r\n chunked" is a classic) and a CR that does not end
+// a line (§2.2). A bare LF ending a line is taken, as the RFC allows.
+HeadProblem checkHeadLines(const std::string& head) {
+    for (size_t at = head.find('\r'); at != std::string::npos; at = head.find('\r', at + 1))
+        if (at + 1 >= head.size() || head[at + 1] != '\n') return {"malformed_request", kMalformedTitle};
+    for (size_t lf = head.find('\n'); lf != std::string::npos && lf + 1 < head.size(); lf = head.find('\n', lf + 1))
+        if (head[lf + 1] == ' ' || head[lf + 1] == '\t')
+            return {"obsolete_line_folding", "ヘッダーを複数行に折り返さないでください。"};
+    return {};
+}
+
 }  // namespace
 
 HeadProblem checkRequestHead(const Poco::Net::HTTPRequest& request) {
@@ -142,9 +156,12 @@ RequestFramer::Outcome RequestFramer::frameHead(std::string& input, bool inputEn
         return Outcome::NeedMore;
     }
     if (end > limits_.maxHeadBytes) return refuse(431, {"headers_too_large", "リクエストヘッダーが大きすぎます。"});
+    const std::string headText = input.substr(0, end);
+    HeadProblem lines = checkHeadLines(headText);
+    if (!lines.ok()) return refuse(400, lines);
     current_ = FramedRequest{};
     current_.request = std::make_unique<BufferedRequest>();
-    std::istringstream head(input.substr(0, end));
+    std::istringstream head(headText);
     try {
         current_.request->read(head);
     } catch (const Poco::Exception&) {

@@ -8,7 +8,10 @@
 
 namespace render {
 
-// Custom document properties (docProps/custom.xml) of every workbook.
+// Custom document properties (docProps/custom.xml) of every workbook, and
+// workbook defined names of the same names whose value is the same text as a
+// constant (RenkeiSheetId = "admission-info"): a program that drops custom
+// properties when it saves (openpyxl before 3.1) keeps defined names.
 inline constexpr const char* kSheetIdProperty = "RenkeiSheetId";
 inline constexpr const char* kTemplateVersionProperty = "RenkeiTemplateVersion";
 

@@ -1043,6 +1043,13 @@ Status writeUnprinted(Build& b, const layout::Document& doc) {
 
 // A fixed creation time keeps the clock out of docProps/core.xml (libxlsxwriter
 // writes it as both created and modified).
+// A text constant as a formula: ="…", with each " doubled.
+std::string formulaText(const std::string& text) {
+    std::string out = "=\"";
+    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
 Status setProperties(lxw_workbook* wb, const layout::Document& doc) {
     std::string title = doc.title;
     lxw_doc_properties props = {};
@@ -1052,6 +1059,9 @@ Status setProperties(lxw_workbook* wb, const layout::Document& doc) {
     if (!err) err = workbook_set_custom_property_string(wb, kSheetIdProperty, doc.sheetId.c_str());
     if (!err && !doc.templateVersion.empty())
         err = workbook_set_custom_property_string(wb, kTemplateVersionProperty, doc.templateVersion.c_str());
+    if (!err) err = workbook_define_name(wb, kSheetIdProperty, formulaText(doc.sheetId).c_str());
+    if (!err && !doc.templateVersion.empty())
+        err = workbook_define_name(wb, kTemplateVersionProperty, formulaText(doc.templateVersion).c_str());
     return err ? lxwStatus(err, "xlsx " + doc.sheetId + ": setting the properties") : Status::ok();
 }
 

@@ -3,6 +3,7 @@
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -636,6 +637,19 @@ private:
     std::vector<ImportProblem> problems_;
 };
 
+// What ties the workbook to Renkei: the custom document property, else the
+// defined name of the same name (kept by programs that drop custom
+// properties when they save).
+std::optional<std::string> markOf(const Workbook& wb, const std::string& name) {
+    auto property = wb.customProperties.find(name);
+    if (property != wb.customProperties.end()) return property->second;
+    std::string lowered = name;
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto constant = wb.constants.find(lowered);
+    if (constant != wb.constants.end()) return constant->second;
+    return std::nullopt;
+}
+
 Status refuse(const std::string& code, const std::string& message) {
     return Status::invalidArgument("workbook refused: " + code, {FieldError{"workbook", code, message}});
 }
@@ -646,19 +660,18 @@ Result<ImportResult> importWorkbook(const form::SheetTemplate& sheet, const std:
                                     const ReadLimits& limits) {
     Result<Workbook> wb = readWorkbook(bytes, limits);
     if (!wb) return wb.status();
-    const auto& props = wb->customProperties;
-    auto id = props.find(render::kSheetIdProperty);
-    if (id == props.end())
+    const std::optional<std::string> id = markOf(*wb, render::kSheetIdProperty);
+    if (!id)
         return refuse("not_renkei_workbook",
                       "Renkeiで作成したブックではありません。様式のブックをダウンロードして入力してください。");
-    if (id->second != sheet.id)
-        return refuse("wrong_sheet", "このブックは別の帳票(" + id->second + ")のものです。「" + sheet.title +
-                                         "」のブックを使ってください。");
-    auto version = props.find(render::kTemplateVersionProperty);
-    if (version == props.end() || version->second != sheet.version)
+    if (*id != sheet.id)
+        return refuse("wrong_sheet",
+                      "このブックは別の帳票(" + *id + ")のものです。「" + sheet.title + "」のブックを使ってください。");
+    const std::optional<std::string> version = markOf(*wb, render::kTemplateVersionProperty);
+    if (!version || *version != sheet.version)
         return refuse("wrong_template_version",
-                      "このブックは様式の版(" + (version == props.end() ? std::string("不明") : version->second) +
-                          ")が現在の版(" + sheet.version + ")と違います。新しいブックをダウンロードしてください。");
+                      "このブックは様式の版(" + version.value_or("不明") + ")が現在の版(" + sheet.version +
+                          ")と違います。新しいブックをダウンロードしてください。");
     return Importer(sheet, *wb).run();
 }
 

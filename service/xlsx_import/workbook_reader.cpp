@@ -384,6 +384,26 @@ std::optional<std::pair<int, int>> parseCellAddress(const std::string& s) {
     return rc;
 }
 
+// "\"admission-info\"" (with "" for each "), or "=\"…\"" -> the text;
+// nullopt for anything else.
+std::optional<std::string> textConstant(const std::string& formula) {
+    std::string f = formula;
+    if (!f.empty() && f[0] == '=') f.erase(0, 1);
+    if (f.size() < 2 || f.front() != '"' || f.back() != '"') return std::nullopt;
+    std::string text;
+    for (size_t i = 1; i + 1 < f.size(); ++i) {
+        if (f[i] != '"') {
+            text += f[i];
+        } else if (i + 2 < f.size() && f[i + 1] == '"') {
+            text += '"';
+            ++i;
+        } else {
+            return std::nullopt;  // a lone " inside: an expression, not one constant
+        }
+    }
+    return text;
+}
+
 // "'1枚目'!$B$3", "Sheet1!$B$3:$C$4" -> the first cell; nullopt for
 // anything else (#REF!, constants, formulas).
 std::optional<CellRef> parseReference(const std::string& formula) {
@@ -591,6 +611,7 @@ Workbook readPackage(Package& pkg, const ReadLimits& limits) {
     for (const auto& [name, formula] : wbh.names) {
         auto ref = parseReference(formula);
         if (ref) wb.names.emplace(lower(name), *ref);
+        else if (auto text = textConstant(formula)) wb.constants.emplace(lower(name), *text);
     }
 
     for (const auto& [id, rel] : root.rels)

@@ -50,6 +50,9 @@ struct Workbook {
     // Workbook-scoped defined names, lower-cased (Excel ignores case), each
     // the first cell of its reference. Names that point nowhere are left out.
     std::map<std::string, CellRef> names;
+    // Workbook-scoped defined names whose value is a text constant ("…"),
+    // lower-cased, with the text.
+    std::map<std::string, std::string> constants;
     // The cells with a value of every worksheet a name points into, by sheet
     // name then (row, col). Empty cells are absent.
     std::map<std::string, std::map<std::pair<int, int>, CellValue>> cells;

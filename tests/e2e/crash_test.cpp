@@ -26,16 +26,6 @@
 
 using namespace e2e;
 
-namespace {
-
-std::vector<std::string> list(const std::string& dir) {
-    std::vector<std::string> names;
-    if (Poco::File(dir).exists()) Poco::File(dir).list(names);
-    return names;
-}
-
-}  // namespace
-
 TEST_CASE("SIGKILL at random moments loses no acknowledged job and spools none twice", "[e2e][crash]") {
     testing_support::TempDir dir;
     const std::string data = dir.file("data");
@@ -109,23 +99,5 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged job and spools none t
     REQUIRE(acked.size() == static_cast<size_t>(kJobs));  // one job per key
 
     const std::string spool = data + "/spool/print/";
-    std::multiset<std::string> spooledPdfs, spooledSidecars;
-    for (const auto& name : list(spool + "new")) {
-        std::string id = name.substr(0, name.find('.'));
-        REQUIRE(common::isValidJobId(id));
-        if (name == id + ".pdf") spooledPdfs.insert(id);
-        else if (name == id + ".json") spooledSidecars.insert(id);
-        else FAIL("unexpected file in new/: " << name);
-    }
-    CHECK(std::set<std::string>(spooledPdfs.begin(), spooledPdfs.end()) == acked);
-    CHECK(spooledPdfs.size() == acked.size());
-    CHECK(spooledSidecars.size() == acked.size());
-    CHECK(list(spool + "tmp").empty());
-    for (const auto& id : acked) {
-        auto sidecar = Poco::JSON::Parser()
-                           .parse(testing_support::readFile(spool + "new/" + id + ".json"))
-                           .extract<Poco::JSON::Object::Ptr>();
-        std::string pdf = testing_support::readFile(spool + "new/" + id + ".pdf");
-        CHECK(common::sha256Hex(pdf) == sidecar->getValue<std::string>("sha256"));
-    }
+    checkSpooledOnce(spool, acked);
 }

@@ -1,5 +1,7 @@
 #include "e2e_support.h"
 
+#include "common/ids.h"
+
 #include <csignal>
 
 #include <Poco/PipeStream.h>
@@ -7,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <Poco/Base64Encoder.h>
+#include <Poco/File.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -184,6 +187,35 @@ void promtoolAccepts(const std::string& scrape, const testing_support::TempDir& 
     INFO(checked.output);
     CHECK(checked.exitCode == 0);
     CHECK(checked.output.empty());  // no lint remarks either
+}
+
+std::vector<std::string> listFolder(const std::string& dir) {
+    std::vector<std::string> names;
+    if (Poco::File(dir).exists()) Poco::File(dir).list(names);
+    return names;
+}
+
+void checkSpooledOnce(const std::string& channelDir, const std::set<std::string>& acked) {
+    const std::string spool = channelDir + (channelDir.back() == '/' ? "" : "/");
+    std::multiset<std::string> spooledPdfs, spooledSidecars;
+    for (const auto& name : listFolder(spool + "new")) {
+        std::string id = name.substr(0, name.find('.'));
+        REQUIRE(common::isValidJobId(id));
+        if (name == id + ".pdf") spooledPdfs.insert(id);
+        else if (name == id + ".json") spooledSidecars.insert(id);
+        else FAIL("unexpected file in new/: " << name);
+    }
+    CHECK(std::set<std::string>(spooledPdfs.begin(), spooledPdfs.end()) == acked);
+    CHECK(spooledPdfs.size() == acked.size());
+    CHECK(spooledSidecars.size() == acked.size());
+    CHECK(listFolder(spool + "tmp").empty());
+    for (const auto& id : acked) {
+        auto sidecar = Poco::JSON::Parser()
+                           .parse(testing_support::readFile(spool + "new/" + id + ".json"))
+                           .extract<Poco::JSON::Object::Ptr>();
+        CHECK(common::sha256Hex(testing_support::readFile(spool + "new/" + id + ".pdf")) ==
+              sidecar->getValue<std::string>("sha256"));
+    }
 }
 
 }  // namespace e2e

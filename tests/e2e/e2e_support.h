@@ -12,7 +12,9 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "app/application.h"
 #include "common/status.h"
@@ -122,5 +124,13 @@ std::string printJob(const std::string& sheet, const std::string& fieldsJson = "
 // accepts a scrape without remarks (fails, never skips, without promtool).
 double sampleValue(const std::string& text, const std::string& series);
 void promtoolAccepts(const std::string& scrape, const testing_support::TempDir& dir);
+
+// The names in a folder (none when it does not exist).
+std::vector<std::string> listFolder(const std::string& dir);
+// The crash tests' check of a spool channel folder (e.g. <spool>/print/):
+// every acknowledged job is in new/ exactly once, as its PDF and its control
+// file, whole (the PDF's SHA-256 is the control file's), nothing else is
+// there, and tmp/ is empty.
+void checkSpooledOnce(const std::string& channelDir, const std::set<std::string>& acked);
 
 }  // namespace e2e

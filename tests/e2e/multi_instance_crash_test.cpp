@@ -32,11 +32,6 @@ using namespace e2e;
 
 namespace {
 
-std::vector<std::string> list(const std::string& dir) {
-    std::vector<std::string> names;
-    if (Poco::File(dir).exists()) Poco::File(dir).list(names);
-    return names;
-}
 
 // The tree's config/renkei.properties with its relative paths made absolute,
 // without the keys this test sets, and then those keys.
@@ -155,29 +150,11 @@ TEST_CASE("Issue 20: three instances on one database, SIGKILLed at random, spool
 
     // A job the last victim claimed is taken over once its claim ends.
     const std::string spool = spoolDir + "/print/";
-    for (int waited = 0; waited < 30000 && list(spool + "new").size() < 2 * acked.size(); waited += 100)
+    for (int waited = 0; waited < 30000 && listFolder(spool + "new").size() < 2 * acked.size(); waited += 100)
         Poco::Thread::sleep(100);
     for (auto& s : servers) s->kill(SIGTERM);
 
-    std::multiset<std::string> spooledPdfs, spooledSidecars;
-    for (const auto& name : list(spool + "new")) {
-        std::string id = name.substr(0, name.find('.'));
-        REQUIRE(common::isValidJobId(id));
-        if (name == id + ".pdf") spooledPdfs.insert(id);
-        else if (name == id + ".json") spooledSidecars.insert(id);
-        else FAIL("unexpected file in new/: " << name);
-    }
-    CHECK(std::set<std::string>(spooledPdfs.begin(), spooledPdfs.end()) == acked);
-    CHECK(spooledPdfs.size() == acked.size());
-    CHECK(spooledSidecars.size() == acked.size());
-    CHECK(list(spool + "tmp").empty());
-    for (const auto& id : acked) {
-        auto sidecar = Poco::JSON::Parser()
-                           .parse(testing_support::readFile(spool + "new/" + id + ".json"))
-                           .extract<Poco::JSON::Object::Ptr>();
-        CHECK(common::sha256Hex(testing_support::readFile(spool + "new/" + id + ".pdf")) ==
-              sidecar->getValue<std::string>("sha256"));
-    }
+    checkSpooledOnce(spool, acked);
 
     // The database: exactly the acknowledged jobs, each spooled once.
     Poco::Data::PostgreSQL::Connector::registerConnector();

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "form/wareki.h"
@@ -145,4 +147,47 @@ TEST_CASE("The fax cover says when the fax was handed to the gateway, and the st
     INFO(text.substr(0, 600));
     CHECK(text.find(shown(handedOver)) != std::string::npos);
     CHECK(text.find(shown(accepted)) == std::string::npos);
+}
+
+// Issue 20: a claim lasts jobs.claimSeconds, and a hand-over may take longer
+// (a spool on a stalled share). While the owner is still handing the job
+// over, its claim is renewed, so another instance sharing the spool cannot
+// take the job over and write it a second time.
+TEST_CASE("A claim is renewed while its hand-over lasts longer than the claim", "[jobs][issue20]") {
+    std::atomic<int> renewals{0};
+    Fixture f([&](Fixture& fx) {
+        fx.options.delivery.shared = true;
+        fx.options.delivery.owner = "instance-a";
+        fx.options.delivery.claimMs = 600;
+        fx.options.delivery.takeOverExpired = true;
+        fx.onStep = [&](const std::string& step) {
+            if (step == "claims.renewed") ++renewals;
+        };
+    });
+    const Poco::Timestamp t0 = f.clock.now();
+    f.gates.close("spool.write");
+    app::SubmitResult submitted;
+    std::thread submitter([&] { submitted = f.submit("print"); });
+    f.gates.waitArrived("spool.write");  // claimed at t0 until t0 + 600 ms, and stalled
+    auto unfinished = f.store->unfinished();
+    REQUIRE(unfinished.isOk());
+    REQUIRE(unfinished->size() == 1);
+    const std::string id = unfinished->front().id;
+    f.at(t0, 400);
+    const int before = renewals.load();
+    for (int i = 0; i < 200 && renewals.load() == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(renewals.load() > before);  // renewed at t0 + 400 ms or later: until t0 + 1000 ms at least
+    f.at(t0, 900);                      // the first claim has run out; the renewed one has not
+    const long long nowUs = f.clock.now().epochMicroseconds();
+    Status other = f.store->claim(id, "instance-b", nowUs, nowUs + 600000, true);
+    CHECK(other.code() == Status::Code::Conflict);
+    f.gates.open("spool.write");
+    submitter.join();
+    REQUIRE(submitted.job.id == id);
+    CHECK(f.state(id) == jobs::JobState::Spooled);
+    CHECK(f.spool->locate("print", id).value() == spool::SpoolLocation::New);
+    CHECK(f.spooledFiles(id, "print") == 2);  // once: the PDF and its control file
+    // The hand-over is over and its claim released: no late renewal keeps it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(f.store->claim(id, "instance-b", nowUs, nowUs + 600000, false).isOk());
 }

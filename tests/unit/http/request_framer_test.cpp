@@ -120,6 +120,34 @@ TEST_CASE("Issue 22: bad framing is refused, an oversized head gets 431 and an o
     }
 }
 
+TEST_CASE("Issue 22: folded field lines and a CR inside a line are refused, a bare LF ends a line", "[http][framer]") {
+    const std::string folded[] = {
+        kPost + "Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
+        kPost + "Content-Length: 0\r\nX-Note: a\r\n\tb\r\n\r\n",
+        "GET / HTTP/1.1\nHost: x\n folded\n\n",
+    };
+    for (const std::string& text : folded) {
+        http::RequestFramer framer(limits());
+        std::string input = text;
+        INFO(text);
+        REQUIRE(framer.frame(input, false) == Outcome::Refused);
+        CHECK(framer.refusedStatus() == 400);
+        CHECK(framer.problem().code == "obsolete_line_folding");
+    }
+    {
+        http::RequestFramer framer(limits());
+        std::string input = "GET / HTTP/1.1\r\nHost: x\rX-Smuggled: 1\r\n\r\n";
+        REQUIRE(framer.frame(input, false) == Outcome::Refused);
+        CHECK(framer.problem().code == "malformed_request");
+    }
+    {
+        http::RequestFramer framer(limits());
+        std::string input = "GET /healthz HTTP/1.1\nHost: x\n\n";
+        REQUIRE(framer.frame(input, false) == Outcome::Ready);
+        CHECK(framer.take().request->getURI() == "/healthz");
+    }
+}
+
 TEST_CASE("Issue 22: Expect: 100-continue is asked for once, only while the body has not arrived", "[http][framer]") {
     http::RequestFramer framer(limits());
     std::string input = kPost + "Expect: 100-continue\r\nContent-Length: 3\r\n\r\n";

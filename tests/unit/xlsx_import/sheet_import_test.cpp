@@ -10,6 +10,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -264,7 +265,22 @@ TEST_CASE("Workbooks of another sheet, another template version or not made by R
             REQUIRE(at != std::string::npos);
             data.replace(at, 17, "something-else-xx");
         }
-    CHECK(refusalOf(*admission.sheet, xlsx_import_test::zipAll(parts)) == "not_renkei_workbook");
+    // Without its custom properties (as openpyxl saves it) the workbook is
+    // known by its defined names RenkeiSheetId and RenkeiTemplateVersion;
+    // without those too it is not Renkei's.
+    const std::string withoutProperties = xlsx_import_test::zipAll(parts);
+    CHECK(refusalOf(*admission.sheet, withoutProperties) == "imported");
+    std::string workbookXml = part(withoutProperties, "xl/workbook.xml");
+    const std::string versionName = "\"" + admission.sheet->version + "\"</definedName>";
+    REQUIRE(workbookXml.find(versionName) != std::string::npos);
+    CHECK(refusalOf(*admission.sheet,
+                    withPart(withoutProperties, "xl/workbook.xml",
+                             std::regex_replace(workbookXml, std::regex(versionName), "\"2019.1\"</definedName>"))) ==
+          "wrong_template_version");
+    CHECK(refusalOf(*discharge.sheet, withoutProperties) == "wrong_sheet");
+    workbookXml = std::regex_replace(workbookXml, std::regex("name=\"RenkeiSheetId\""), "name=\"SomeoneElsesId\"");
+    CHECK(refusalOf(*admission.sheet, withPart(withoutProperties, "xl/workbook.xml", workbookXml)) ==
+          "not_renkei_workbook");
 }
 
 // Issue 17 items 1 and 3: the master copy has every cell a filled form can
@@ -482,4 +498,68 @@ TEST_CASE("A job's workbook with two boxes ticked for one answer is refused nami
         CHECK(e.message.find("名前 pt_sex.female)") != std::string::npos);
     }
     CHECK(named);
+}
+
+// openpyxl (python3-openpyxl, Debian's 3.0) writes the whole package anew and
+// drops custom document properties: the workbook is still known by its
+// defined names RenkeiSheetId and RenkeiTemplateVersion. Every sheet's
+// workbooks come back with the same fields; edits made through openpyxl's
+// own API (a datetime, text typed into a date cell, text replaced) import.
+TEST_CASE("Workbooks saved by openpyxl import: every sheet round trips, and its edits come through",
+          "[xlsx_import][openpyxl]") {
+    INFO("openpyxl is a test dependency: run scripts/install-deps (python3-openpyxl)");
+    REQUIRE(testing_support::run({"/usr/bin/python3", "-c", "import openpyxl"}).exitCode == 0);
+    Env& env = Env::get();
+    testing_support::TempDir dir;
+    testing_support::writeFile(dir.file("resave.py"), R"(import datetime, sys, openpyxl
+def cell(wb, name):
+    title, coordinate = next(wb.defined_names.get(name).destinations)
+    return wb[title][coordinate.replace('$', '')]
+for path in sys.argv[1:]:
+    wb = openpyxl.load_workbook(path)
+    if path.endswith('edit.xlsx'):
+        cell(wb, 'pt_address').value = '北海道上川郡東神楽町テスト1番地'
+        cell(wb, 'pt_birth_date').value = datetime.datetime(1941, 2, 3)
+        cell(wb, 'doc_date').value = '令和7年11月21日'
+    wb.save(path + '.saved.xlsx')
+)");
+    std::vector<std::string> argv = {"/usr/bin/python3", dir.file("resave.py")};
+    std::vector<Sample> samples;
+    for (const form::SheetTemplate* sheet : env.templates->all()) {
+        samples.push_back(sampleOf(sheet->id));
+        argv.push_back(dir.file(sheet->id + ".xlsx"));
+        testing_support::writeFile(argv.back(), samples.back().xlsx);
+    }
+    Sample edited = sampleOf("admission-info");
+    argv.push_back(dir.file("admission-info-edit.xlsx"));
+    testing_support::writeFile(argv.back(), edited.xlsx);
+    auto saved = testing_support::run(argv);
+    INFO(saved.output);
+    REQUIRE(saved.exitCode == 0);
+
+    for (const Sample& s : samples) {
+        INFO(s.sheet->id);
+        const std::string xlsx = testing_support::readFile(dir.file(s.sheet->id + ".xlsx.saved.xlsx"));
+        REQUIRE_THROWS(xlsx_import_test::part(xlsx, "docProps/custom.xml"));  // openpyxl dropped it
+        auto imported = xlsx_import::importWorkbook(*s.sheet, xlsx);
+        REQUIRE(imported.isOk());
+        CHECK(imported->problems.empty());
+        auto again = env.service->validate(s.sheet->id, imported->fields);
+        REQUIRE(again.isOk());
+        CHECK(sameFields(*s.sheet, s.data, again.value()) == "");
+    }
+    auto imported = xlsx_import::importWorkbook(
+        *edited.sheet, testing_support::readFile(dir.file("admission-info-edit.xlsx.saved.xlsx")));
+    REQUIRE(imported.isOk());
+    std::string problems;
+    for (const auto& p : imported->problems) problems += p.field + " " + p.code + " " + p.message + "\n";
+    CHECK(problems == "");
+    CHECK(str(imported->fields, "pt_address") == "北海道上川郡東神楽町テスト1番地");
+    CHECK(str(imported->fields, "pt_birth_date") == "1941-02-03");
+    CHECK(str(imported->fields, "doc_date") == "2025-11-21");
+    // Another sheet's workbook saved by openpyxl is still refused as such.
+    auto other = xlsx_import::importWorkbook(*env.templates->find("physician-contact"),
+                                             testing_support::readFile(dir.file("admission-info.xlsx.saved.xlsx")));
+    REQUIRE_FALSE(other.isOk());
+    CHECK(other.status().fieldErrors().front().code == "wrong_sheet");
 }
