@@ -34,6 +34,7 @@ common::Result<RenderedDocument> DocumentService::render(const form::SheetTempla
     layout::BuildOptions options;
     options.documentId = documentId;
     options.createdIso = createdIso;
+    options.sheetParts = format == Format::Xlsx;
     std::vector<layout::Document> docs;
     docs.push_back(layout(sheet, data, options));
     return render(docs, format);
@@ -46,6 +47,7 @@ common::Result<RenderedDocument> DocumentService::renderBlankWorkbook(const form
     options.documentId = "00000000000000000000000000000000";
     options.createdIso = "2000-01-01T00:00:00+09:00";
     options.everyPage = true;
+    options.sheetParts = true;
     std::vector<layout::Document> docs;
     docs.push_back(layout(sheet, form::FormData(), options));
     return render(docs, Format::Xlsx);

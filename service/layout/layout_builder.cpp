@@ -294,7 +294,7 @@ private:
             doc_.warnings.push_back("label_overflow: " + cs.text);
         }
         cell.text = fit.block;
-        if (field && options_.mask == MaskMode::None) cell.sheetParts = sheetPartsOf(cs, *field, cell, req.fontSizePt, req.minFontSizePt);
+        if (field && options_.sheetParts && options_.mask == MaskMode::None) cell.sheetParts = sheetPartsOf(cs, *field, cell, req.fontSizePt, req.minFontSizePt);
         return cell;
     }
 

@@ -36,6 +36,9 @@ struct BuildOptions {
     // A blank master (the blank workbook): every page, those printed only
     // when a field has a value (onlyWhen) included.
     bool everyPage = false;
+    // For the workbook: cells get the parts the workbook shows them as
+    // (Cell::sheetParts). Off for a PDF, which never reads them.
+    bool sheetParts = false;
 };
 
 // The patient's name and kana as the sheet's data holds them (pt_name, pt_kana).
