@@ -577,6 +577,8 @@ TEST_CASE("Rows keep their designed heights and long text is shown smaller inste
     CHECK(lines * sizePt * 1.2 <= 12 * 72 / 25.4);
 }
 
+namespace {
+
 // A row of boxes as the layout splits it (layout::Cell::sheetParts): box,
 // label, and a note between the brackets of its option.
 layout::Document withBoxRow() {
@@ -598,6 +600,8 @@ layout::Document withBoxRow() {
     doc.pages[0].cells.push_back(row);
     return doc;
 }
+
+}  // namespace
 
 TEST_CASE("A cell split into parts is written as its parts: each box a ■/□ drop-down, labels locked, notes named") {
     TempDir dir;
