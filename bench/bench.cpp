@@ -79,7 +79,7 @@ int usage() {
                  "       renkei-bench http --url http://127.0.0.1:PORT --connections C --seconds S [--max-jobs J]\n"
                  "                         [--sheet ID] [--server-pid PID] [--timeout-ms MS] [--token T] PAYLOADS.jsonl\n"
                  "       renkei-bench layout-sweep [--sheet ID] [--max-pages N] [--n N] [--warmup W] [--format pdf|xlsx]\n"
-                 "                                 [--target-pct P] [--config FILE] [--templates DIR]\n"
+                 "                                 [--target-pct P] [--keep-optional-pages] [--config FILE] [--templates DIR]\n"
                  "       renkei-bench hostile --url http://127.0.0.1:PORT [--passes P] [--connections C] [--requests N]\n"
                  "                            [--seed S] [--server-pid PID] [--sheet ID] [--templates DIR] [--token T]\n"
                  "                            [--timeout-ms MS] [--settle-ms MS] [--growth-target-mb M]\n"
@@ -95,7 +95,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     if (argc < 2) return usage();
-    auto options = bench::parseOptions(argc, argv, 2, {"require-deadline"});
+    auto options = bench::parseOptions(argc, argv, 2, {"require-deadline", "keep-optional-pages"});
     if (!options) {
         std::cerr << "renkei-bench: " << options.status().message() << "\n";
         return usage();

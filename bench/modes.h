@@ -25,10 +25,13 @@ int runRender(const Options& options);
 int runHttp(const Options& options);
 
 // layout-sweep [--sheet ID] [--max-pages N] [--n N] [--warmup W]
-//              [--format pdf|xlsx] [--target-pct P] [--config FILE] [--templates DIR]
-// The sheet (discharge-liaison) with growing free text, 1..N pages: CPU ms per
-// page for each page count and their spread (max/min - 1). Exit code 0 also
-// when the spread misses the target (the JSON line says target_met).
+//              [--format pdf|xlsx] [--target-pct P] [--keep-optional-pages]
+//              [--config FILE] [--templates DIR]
+// The sheet (discharge-liaison) with growing free text, from its fewest pages
+// (optional pages left out unless --keep-optional-pages) to N: CPU ms per page
+// for each page count, its deviation from the median over all counts (the
+// target: every count within ±P %) and the spread (max/min - 1). Exit code 0
+// also when the target is missed (the JSON line says target_met).
 int runLayoutSweep(const Options& options);
 
 // hostile --url URL [--passes P] [--connections C] [--requests N] [--seed S]

@@ -48,16 +48,39 @@ long long chunkSize(const std::string& line) {
 }
 
 // What Poco would take but a proxy in front may read otherwise, so a request
-// could be smuggled past it: a folded field line (obs-fold, a line starting
-// with a space or a tab; RFC 9112 §5.2 lets a server refuse it, and
-// "Transfer-Encoding:\r\n chunked" is a classic) and a CR that does not end
-// a line (§2.2). A bare LF ending a line is taken, as the RFC allows.
-HeadProblem checkHeadLines(const std::string& head) {
+// could be smuggled past it (RFC 9112): a folded field line (obs-fold, a line
+// starting with a space or a tab; §5.2 lets a server refuse it, and
+// "Transfer-Encoding:\r\n chunked" is a classic), a CR that does not end a
+// line (§2.2), a request line whose parts are not split by single spaces
+// (§3: "GET  /x" is refused, not mended), and a control character other than
+// a tab in a field (§5.5: DEL, ESC, ...). A bare LF ending a line is taken,
+// as §2.2 allows.
+HeadProblem checkHeadText(const std::string& head) {
+    const HeadProblem malformed{"malformed_request", kMalformedTitle};
     for (size_t at = head.find('\r'); at != std::string::npos; at = head.find('\r', at + 1))
-        if (at + 1 >= head.size() || head[at + 1] != '\n') return {"malformed_request", kMalformedTitle};
-    for (size_t lf = head.find('\n'); lf != std::string::npos && lf + 1 < head.size(); lf = head.find('\n', lf + 1))
-        if (head[lf + 1] == ' ' || head[lf + 1] == '\t')
+        if (at + 1 >= head.size() || head[at + 1] != '\n') return malformed;
+    size_t start = 0;
+    for (int line = 0; start < head.size(); ++line) {
+        size_t end = head.find('\n', start);
+        if (end == std::string::npos) end = head.size();
+        size_t stop = end;
+        if (stop > start && head[stop - 1] == '\r') --stop;
+        const std::string text = head.substr(start, stop - start);
+        start = end + 1;
+        if (text.empty()) break;  // the blank line that ends the head
+        if (line == 0) {
+            const size_t first = text.find(' '), second = text.find(' ', first + 1);
+            const bool threeParts = first != std::string::npos && second != std::string::npos &&
+                                    text.find(' ', second + 1) == std::string::npos;
+            if (!threeParts || first == 0 || second == first + 1 || second + 1 == text.size()) return malformed;
+        } else if (text[0] == ' ' || text[0] == '\t') {
             return {"obsolete_line_folding", "ヘッダーを複数行に折り返さないでください。"};
+        }
+        for (char c : text) {
+            const auto u = static_cast<unsigned char>(c);
+            if ((u < 0x20 && c != '\t') || u == 0x7f) return malformed;
+        }
+    }
     return {};
 }
 
@@ -157,7 +180,7 @@ RequestFramer::Outcome RequestFramer::frameHead(std::string& input, bool inputEn
     }
     if (end > limits_.maxHeadBytes) return refuse(431, {"headers_too_large", "リクエストヘッダーが大きすぎます。"});
     const std::string headText = input.substr(0, end);
-    HeadProblem lines = checkHeadLines(headText);
+    HeadProblem lines = checkHeadText(headText);
     if (!lines.ok()) return refuse(400, lines);
     current_ = FramedRequest{};
     current_.request = std::make_unique<BufferedRequest>();

@@ -135,6 +135,14 @@ struct Document {
     double marginMm = 12;
     std::vector<Page> pages;
     std::vector<std::string> warnings;  // things worked around, e.g. a glyph replaced
+    // Text of the template that documents of this sheet print, whatever was
+    // filled in: labels, option labels, check boxes, prefixes, suffixes and
+    // placeholders of the printed pages, and the 別紙 headings. It depends
+    // only on the template and on which of its pages print, so the PDF
+    // renderer prepares the glyphs it needs once per sheet (the start of its
+    // font subsets) instead of for every document. A glyph listed here need
+    // not be printed; one printed need not be listed.
+    std::vector<std::string> sharedText;
     std::string templateVersion;        // the template's version, written into the workbook
     // Fields no page prints (PROP items): for the workbook only, two cells a
     // row (label at col 0, entry at col 1) on a hidden sheet, so that a

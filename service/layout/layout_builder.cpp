@@ -198,8 +198,11 @@ public:
         doc_.pageWidthMm = sheet_.pageWidthMm;
         doc_.pageHeightMm = sheet_.pageHeightMm;
         doc_.marginMm = sheet_.marginMm;
-        for (const auto& page : sheet_.pages)
-            if (page.onlyWhen.empty() || data_.has(page.onlyWhen) || options_.everyPage) doc_.pages.push_back(buildPage(page));
+        for (const auto& page : sheet_.pages) {
+            if (!page.onlyWhen.empty() && !data_.has(page.onlyWhen) && !options_.everyPage) continue;
+            doc_.pages.push_back(buildPage(page));
+            addSharedText(page);
+        }
         addContinuationPages();
         addReplyCodes(doc_, options_.replyRef, options_.codeDocument, measurer_);
         doc_.templateVersion = sheet_.version;
@@ -223,6 +226,36 @@ private:
             page.rules.push_back({page.gridLeftMm + r.x1Mm, page.gridTopMm + r.y1Mm, page.gridLeftMm + r.x2Mm,
                                   page.gridTopMm + r.y2Mm, r.widthPt, r.dashed});
         return page;
+    }
+
+    // Document::sharedText for a printed page: the template's own text, never
+    // what was filled in. The first page also adds what any page may print
+    // around the fields and on the 別紙.
+    void addSharedText(const form::PageSpec& spec) {
+        std::vector<std::string>& out = doc_.sharedText;
+        // Line by line: a line break is no character to print.
+        auto add = [&out](const std::string& text) {
+            for (std::size_t start = 0; start <= text.size();) {
+                std::size_t end = std::min(text.find('\n', start), text.size());
+                if (end > start) out.push_back(text.substr(start, end - start));
+                start = end + 1;
+            }
+        };
+        if (out.empty()) {
+            add(std::string(kChecked) + kUnchecked + kSeeAttachment + "0123456789");
+            add(sheet_.title + "　別紙　/【】(続き)利用者: 様※");
+        }
+        auto addOptions = [&add](const FieldSpec& f) {
+            for (const auto& o : f.options) add(o.label);
+        };
+        for (const auto& cs : spec.cells) {
+            for (const std::string* text : {&cs.text, &cs.prefix, &cs.suffix, &cs.placeholder}) add(*text);
+            const FieldSpec* field = cs.field.empty() ? nullptr : sheet_.field(cs.field);
+            if (!field) continue;
+            addOptions(*field);
+            for (const auto& col : field->columns)
+                if (col.key == cs.column) addOptions(col);
+        }
     }
 
     Cell buildCell(const CellSpec& cs, const std::vector<double>& colX, const std::vector<double>& rowY) {

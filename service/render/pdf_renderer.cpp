@@ -85,6 +85,9 @@ Status checkDocument(const layout::Document& doc) {
 bool isLabel(const layout::Page& page, const layout::Cell& cell) { return !page.continuation && cell.fieldKey.empty(); }
 
 void collectText(const layout::Document& doc, DocumentFonts& fonts) {
+    // The sheet's own text first: with the labels, the shared start of the
+    // subsets, the same for every document of the sheet.
+    for (const std::string& text : doc.sharedText) fonts.collect(text, true);
     for (const layout::Page& page : doc.pages) {
         for (const layout::Cell& cell : page.cells) {
             for (const layout::TextLine& line : cell.text.lines) fonts.collect(line.text, isLabel(page, cell));

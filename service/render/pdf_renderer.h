@@ -1,7 +1,8 @@
 // PDF rendering with PoDoFo: a layout::Document in, the bytes of a PDF out.
 // Fonts are embedded as subsets (CID TrueType, Identity-H, with a ToUnicode
-// map so text extracts). Keeps what every document of a sheet shares (its
-// labels' glyphs, its pages' grid and labels, compressed) in bounded caches
+// map so text extracts). Keeps what every document of a sheet shares (the
+// glyphs of its labels and Document::sharedText, its pages' grid and labels,
+// compressed) in bounded caches
 // that do not change the output; render() may run on several threads at once.
 #pragma once
 

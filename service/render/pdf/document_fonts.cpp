@@ -16,46 +16,70 @@ namespace {
 
 const char* resourceName(FontSlot slot) { return slot == FontSlot::Fallback ? "F2" : "F1"; }
 
+// UTF-8 to code points into out (cleared first). Invalid UTF-8 becomes one
+// U+FFFD, as the layout never passes such text.
+void decodeInto(const std::string& text, std::u32string& out) {
+    out.clear();
+    bool ascii = true;
+    for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) {
+        out.assign(text.begin(), text.end());
+        return;
+    }
+    auto decoded = common::decodeUtf8(text);
+    if (decoded) {
+        out = std::move(*decoded);
+    } else {
+        out.assign(1, U'\uFFFD');
+    }
+}
+
 }  // namespace
 
 DocumentFonts::DocumentFonts(const FontMetrics& metrics, SubsetCache& cache)
     : metrics_(metrics), cache_(cache), primary_(std::make_unique<SubsetFont>(*metrics.fontFile(FontSlot::Primary))) {}
 
-DocumentFonts::Glyph DocumentFonts::resolve(char32_t codePoint) const {
-    FontSlot slot = metrics_.slotFor(codePoint);
-    if (slot != FontSlot::Missing) return {slot, codePoint};
-    // The layout normally substitutes already; this keeps a stray character
-    // from leaving a gap. If even 〓 is missing the primary's .notdef box shows.
-    slot = metrics_.slotFor(kSubstituteCodePoint);
-    return {slot == FontSlot::Missing ? FontSlot::Primary : slot, kSubstituteCodePoint};
-}
-
-std::vector<DocumentFonts::Cluster> DocumentFonts::clusters(const std::string& text) const {
-    std::vector<Cluster> out;
-    std::u32string cps = common::decodeUtf8(text).value_or(U"\uFFFD");
+template <typename Visit>
+void DocumentFonts::forEachCluster(const std::string& text, Visit&& visit) const {
+    std::u32string& cps = codePoints_;
+    decodeInto(text, cps);
+    Cluster& cluster = cluster_;
     for (std::size_t i = 0, end; i < cps.size(); i = end) {
         end = common::clusterEnd(cps, i);
-        char32_t base = cps[i];
+        const char32_t base = cps[i];
+        FontSlot slot = metrics_.slotFor(base);
         // Invisible characters no font has (ZWJ, a selector with no base)
         // print nothing rather than 〓; the layout normally drops them already.
-        if (common::isDefaultIgnorable(base) && metrics_.slotFor(base) == FontSlot::Missing) continue;
-        Cluster cluster{resolve(base), {}, cps.substr(i, end - i)};
+        if (slot == FontSlot::Missing && common::isDefaultIgnorable(base)) continue;
+        if (slot != FontSlot::Missing) {
+            cluster.glyph = {slot, base};
+        } else {
+            // The layout normally substitutes already; this keeps a stray character
+            // from leaving a gap. If even 〓 is missing the primary's .notdef box shows.
+            slot = metrics_.slotFor(kSubstituteCodePoint);
+            cluster.glyph = {slot == FontSlot::Missing ? FontSlot::Primary : slot, kSubstituteCodePoint};
+        }
+        cluster.marks.clear();
         for (std::size_t k = i + 1; k < end; ++k) {
             char32_t c = cps[k];
             if (common::isVariationSelector(c)) {
                 // The first selector a font lists picks the glyph; any other is ignored.
                 if (cluster.glyph.key == base) {
-                    FontSlot slot = metrics_.slotFor(base, c);
-                    if (slot != FontSlot::Missing) cluster.glyph = {slot, variationKey(base, c)};
+                    FontSlot variant = metrics_.slotFor(base, c);
+                    if (variant != FontSlot::Missing) cluster.glyph = {variant, variationKey(base, c)};
                 }
                 continue;
             }
-            FontSlot slot = metrics_.slotFor(c);
-            if (slot != FontSlot::Missing) cluster.marks.push_back({slot, c});  // a mark no font has is left out
+            FontSlot markSlot = metrics_.slotFor(c);
+            if (markSlot != FontSlot::Missing) cluster.marks.push_back({markSlot, c});  // a mark no font has is left out
         }
-        out.push_back(std::move(cluster));
+        if (cluster.marks.empty()) {
+            cluster.text.clear();
+        } else {
+            cluster.text.assign(cps, i, end - i);
+        }
+        visit(static_cast<const Cluster&>(cluster));
     }
-    return out;
 }
 
 SubsetFont& DocumentFonts::subsetFor(FontSlot slot) {
@@ -65,10 +89,10 @@ SubsetFont& DocumentFonts::subsetFor(FontSlot slot) {
 }
 
 void DocumentFonts::collect(const std::string& text, bool shared) {
-    for (const Cluster& cluster : clusters(text)) {
+    forEachCluster(text, [&](const Cluster& cluster) {
         subsetFor(cluster.glyph.slot).add(cluster.glyph.key, shared);
         for (const Glyph& mark : cluster.marks) subsetFor(mark.slot).add(mark.key, shared);
-    }
+    });
 }
 
 common::Status DocumentFonts::finish() {
@@ -88,7 +112,7 @@ void DocumentFonts::show(ContentStream& out, const std::string& text, double fon
         if (!font) throw std::logic_error("DocumentFonts::show: text was not collected");
         return *font;
     };
-    for (const Cluster& cluster : clusters(text)) {
+    forEachCluster(text, [&](const Cluster& cluster) {
         const Glyph& glyph = cluster.glyph;
         const SubsetFont& font = fontOf(glyph.slot);
         if (layout::isCheckBox(glyph.key) && fontSizePt < layout::kCheckBoxMinPt) {
@@ -102,7 +126,7 @@ void DocumentFonts::show(ContentStream& out, const std::string& text, double fon
             out.showGlyphs(resourceName(glyph.slot), layout::kCheckBoxMinPt, {font.cid(glyph.key)});
             out.setRise(0);
             runSlot = glyph.slot;
-            continue;
+            return;
         }
         if (glyph.slot != runSlot) {
             out.showGlyphs(resourceName(runSlot), fontSizePt, run);
@@ -110,7 +134,7 @@ void DocumentFonts::show(ContentStream& out, const std::string& text, double fon
             runSlot = glyph.slot;
         }
         run.push_back(font.cid(glyph.key));
-        if (cluster.marks.empty()) continue;
+        if (cluster.marks.empty()) return;
         // Each mark is drawn from the base's origin, as the fonts design
         // them (IPAex Gothic's U+309A is a full-width glyph whose ring sits at
         // the top right), and the pen ends where the base alone would leave
@@ -131,7 +155,7 @@ void DocumentFonts::show(ContentStream& out, const std::string& text, double fon
             runSlot = mark.slot;
         }
         out.endActualText();
-    }
+    });
     out.showGlyphs(resourceName(runSlot), fontSizePt, run);
 }
 

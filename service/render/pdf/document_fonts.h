@@ -31,8 +31,9 @@ public:
     DocumentFonts(const FontMetrics& metrics, SubsetCache& cache);
 
     // First pass: every piece of text the document will show (UTF-8).
-    // shared: the text is a label of the sheet's grid, the same in every
-    // document of that sheet (see SubsetBase).
+    // shared: the text is the sheet's own (a label of its grid, or
+    // Document::sharedText), the same in every document of that sheet (see
+    // SubsetBase).
     void collect(const std::string& text, bool shared);
     // Builds the subsets. Returns Internal when a font's glyph data is malformed.
     common::Status finish();
@@ -58,13 +59,21 @@ private:
     struct Cluster {
         Glyph glyph;
         std::vector<Glyph> marks;
-        std::u32string text;  // the code points it stands for
+        std::u32string text;  // the code points it stands for; filled only when there are marks
     };
-    Glyph resolve(char32_t codePoint) const;
-    std::vector<Cluster> clusters(const std::string& text) const;
+    // Calls visit(const Cluster&) for each printed character of text, in
+    // order. The Cluster is reused from call to call (no allocation per
+    // character): visit must not keep it.
+    template <typename Visit>
+    void forEachCluster(const std::string& text, Visit&& visit) const;
+
     SubsetFont& subsetFor(FontSlot slot);
 
     const FontMetrics& metrics_;
+    // Scratch for forEachCluster, reused so that text costs no allocation per
+    // call; one DocumentFonts serves one render() on one thread.
+    mutable std::u32string codePoints_;
+    mutable Cluster cluster_;
     SubsetCache& cache_;
     std::unique_ptr<SubsetFont> primary_;
     std::unique_ptr<SubsetFont> fallback_;  // created when the first fallback character is collected

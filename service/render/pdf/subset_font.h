@@ -64,6 +64,26 @@ private:
     std::map<Key, std::shared_ptr<const SubsetBase>> bases_;  // guarded by mutex_
 };
 
+// The code points a document has collected so far: a bitmap for the BMP
+// (where nearly all text is), a hash set beyond it. insert() is true the
+// first time a code point is seen.
+class SeenCodePoints {
+public:
+    bool insert(char32_t codePoint) {
+        if (codePoint >= 0x10000) return others_.insert(codePoint).second;
+        if (bmp_.empty()) bmp_.assign(0x10000 / 64, 0);
+        std::uint64_t& word = bmp_[codePoint / 64];
+        const std::uint64_t bit = std::uint64_t{1} << (codePoint % 64);
+        if (word & bit) return false;
+        word |= bit;
+        return true;
+    }
+
+private:
+    std::vector<std::uint64_t> bmp_;  // allocated on first use
+    std::unordered_set<char32_t> others_;
+};
+
 class SubsetFont {
 public:
     explicit SubsetFont(const FontFile& font) : font_(font) {}
@@ -73,7 +93,7 @@ public:
     // Each code point is kept once, so finish() sorts the distinct ones only
     // and the cost stays linear in the text.
     void add(char32_t codePoint, bool shared) {
-        if ((shared ? sharedSeen_ : seen_).insert(codePoint).second)
+        if ((shared ? sharedSeen_ : seen_).insert(codePoint))
             (shared ? sharedCodePoints_ : codePoints_).push_back(codePoint);
     }
     bool empty() const { return codePoints_.empty() && sharedCodePoints_.empty(); }
@@ -106,8 +126,8 @@ private:
 
     const FontFile& font_;
     std::vector<char32_t> sharedCodePoints_;  // after finish(): sorted, unique
-    std::unordered_set<char32_t> seen_;        // collect phase: what codePoints_ holds
-    std::unordered_set<char32_t> sharedSeen_;  // collect phase: what sharedCodePoints_ holds
+    SeenCodePoints seen_;        // collect phase: what codePoints_ holds
+    SeenCodePoints sharedSeen_;  // collect phase: what sharedCodePoints_ holds
     std::vector<char32_t> codePoints_;        // after finish(): sorted, unique, none of the shared ones
     std::shared_ptr<const SubsetBase> base_;
     std::uint16_t firstCid_ = 0;  // CID of codePoints_[0]: after the base's glyphs

@@ -146,7 +146,7 @@ std::size_t padded(std::size_t size) { return (size + 3) & ~std::size_t{3}; }
 // whole glyf table; head.checkSumAdjustment is computed from the checksums,
 // as the file is the directory plus the padded tables.
 std::string assembleFront(std::map<std::string, std::string>& tables, std::size_t glyfSize,
-                          std::uint32_t glyfChecksum) {
+                          std::uint32_t glyfChecksum, std::map<std::string, std::size_t>& offsets) {
     auto numTables = static_cast<std::uint16_t>(tables.size() + 1);
     std::uint16_t entrySelector = 0;
     while ((2u << entrySelector) <= numTables) ++entrySelector;
@@ -161,7 +161,7 @@ std::string assembleFront(std::map<std::string, std::string>& tables, std::size_
 
     std::map<std::string, std::uint32_t> sums;
     std::size_t offset = 12 + 16u * numTables;
-    std::map<std::string, std::size_t> offsets;
+    offsets.clear();
     for (auto& [tag, data] : tables) {
         if (tag == "head") sfnt::setU32(data, 8, 0);  // checkSumAdjustment counts as 0 in the sums
         sums[tag] = checksum(data);
@@ -206,6 +206,11 @@ common::Result<std::shared_ptr<const GlyphPrefix>> buildGlyphPrefix(const FontFi
     appendHmtx(font, glyphs, 0, prefix->hmtx);
     prefix->glyfChecksum = checksum(prefix->glyf);
     prefix->compressed = deflatePiece(prefix->glyf, level);
+    prefix->hmtxCompressed = deflatePiece(prefix->hmtx, level);
+    std::string loca;
+    loca.reserve(4 * prefix->loca.size());
+    for (std::uint32_t offset : prefix->loca) sfnt::putU32(loca, offset);
+    prefix->locaCompressed = deflatePiece(loca, level);
     prefix->glyphs = std::move(glyphs);
     return std::shared_ptr<const GlyphPrefix>(std::move(prefix));
 }
@@ -250,8 +255,11 @@ common::Result<TrueTypeSubset> buildTrueTypeSubset(const FontFile& font, std::sh
     }
     // No cvt, fpgm or prep: they only serve the instructions removed above.
     copyIfPresent(font, "OS/2", tables);
+    std::map<std::string, std::size_t> offsets;
     subset.front = assembleFront(tables, prefix->glyf.size() + subset.glyf.size(),
-                                 prefix->glyfChecksum + checksum(subset.glyf));
+                                 prefix->glyfChecksum + checksum(subset.glyf), offsets);
+    subset.prefixHmtxAt = offsets.at("hmtx");
+    subset.prefixLocaAt = offsets.at("loca");
     subset.prefix = std::move(prefix);
     return subset;
 }
@@ -268,9 +276,16 @@ common::Result<std::string> buildTrueTypeSubset(const FontFile& font, std::vecto
 std::string TrueTypeSubset::bytes() const { return front + prefix->glyf + glyf; }
 
 std::string TrueTypeSubset::compressed(int level, int glyfLevel) const {
-    DeflatePiece head = deflatePiece(front, level);
+    // front: ... | prefix hmtx | own hmtx ... | prefix loca | own loca ...
+    const std::string_view all(front);
+    const std::size_t ownHmtxAt = prefixHmtxAt + prefix->hmtxCompressed.length;
+    const std::size_t ownLocaAt = prefixLocaAt + prefix->locaCompressed.length;
+    DeflatePiece head = deflatePiece(all.substr(0, prefixHmtxAt), level);
+    DeflatePiece middle = deflatePiece(all.substr(ownHmtxAt, prefixLocaAt - ownHmtxAt), level);
+    DeflatePiece end = deflatePiece(all.substr(ownLocaAt), level);
     DeflatePiece tail = deflatePiece(glyf, glyfLevel);
-    return joinPieces({&head, &prefix->compressed, &tail});
+    return joinPieces({&head, &prefix->hmtxCompressed, &middle, &prefix->locaCompressed, &end, &prefix->compressed,
+                       &tail});
 }
 
 }  // namespace render

@@ -37,6 +37,10 @@ struct GlyphPrefix {
     std::string hmtx;                  // their advance widths and left side bearings
     std::uint32_t glyfChecksum = 0;    // sfnt checksum of glyf
     DeflatePiece compressed;           // glyf, compressed once
+    // The start of every subset's hmtx (hmtx above) and of its loca (loca
+    // above as 32-bit offsets), compressed once as well.
+    DeflatePiece hmtxCompressed;
+    DeflatePiece locaCompressed;
 };
 
 // glyphs: original glyph ids, glyphs[0] should be 0 (.notdef). level: zlib
@@ -51,14 +55,19 @@ struct TrueTypeSubset {
     std::vector<std::uint16_t> glyphs;  // every glyph, original ids; index = glyph id = CID
     std::string front;                  // offset table, directory and every table but glyf
     std::string glyf;                   // outlines of the glyphs after the prefix
+    // Where the prefix's part of hmtx and of loca sit in front: the bytes of
+    // its hmtxCompressed and locaCompressed.
+    std::size_t prefixHmtxAt = 0;
+    std::size_t prefixLocaAt = 0;
 
     // Bytes of the whole font file (the PDF's /Length1).
     std::size_t size() const { return front.size() + prefix->glyf.size() + glyf.size(); }
     // The whole font file.
     std::string bytes() const;
-    // The font file as one zlib stream; the prefix's outlines are not
-    // compressed again. level applies to the tables before glyf, glyfLevel
-    // to the outlines after the prefix (see deflate.h for both).
+    // The font file as one zlib stream; the prefix's outlines and its part of
+    // hmtx and loca are not compressed again. level applies to the rest of
+    // the tables before glyf, glyfLevel to the outlines after the prefix (see
+    // deflate.h for both).
     std::string compressed(int level, int glyfLevel) const;
 };
 

@@ -120,7 +120,7 @@ TEST_CASE("Issue 22: bad framing is refused, an oversized head gets 431 and an o
     }
 }
 
-TEST_CASE("Issue 22: folded field lines and a CR inside a line are refused, a bare LF ends a line", "[http][framer]") {
+TEST_CASE("Issue 22: folded field lines, a CR inside a line, a loose request line and control characters are refused, a bare LF ends a line", "[http][framer]") {
     const std::string folded[] = {
         kPost + "Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
         kPost + "Content-Length: 0\r\nX-Note: a\r\n\tb\r\n\r\n",
@@ -139,6 +139,22 @@ TEST_CASE("Issue 22: folded field lines and a CR inside a line are refused, a ba
         std::string input = "GET / HTTP/1.1\r\nHost: x\rX-Smuggled: 1\r\n\r\n";
         REQUIRE(framer.frame(input, false) == Outcome::Refused);
         CHECK(framer.problem().code == "malformed_request");
+    }
+    for (std::string text : {std::string("GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+                             std::string("GET /healthz  HTTP/1.1\r\nHost: x\r\n\r\n"),
+                             std::string("GET\t/healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+                             std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x7f b\r\n\r\n"),
+                             std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x1b[2Jb\r\n\r\n")}) {
+        http::RequestFramer framer(limits());
+        INFO(text);
+        REQUIRE(framer.frame(text, false) == Outcome::Refused);
+        CHECK(framer.refusedStatus() == 400);
+        CHECK(framer.problem().code == "malformed_request");
+    }
+    {
+        http::RequestFramer framer(limits());
+        std::string input = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: tab\there, 名前\r\n\r\n";  // a tab and obs-text are fine
+        REQUIRE(framer.frame(input, false) == Outcome::Ready);
     }
     {
         http::RequestFramer framer(limits());

@@ -2,6 +2,8 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
+
 #include "fake_measurer.h"
 #include "form/sheet_template.h"
 #include "form/validator.h"
@@ -223,4 +225,36 @@ TEST_CASE("Issue 13: names given in the options are masked on a sheet that does 
 TEST_CASE("The reply reference comes from the document id", "[layout]") {
     Document doc = build("{" + kBase + "}");
     CHECK(printed(cellFor(doc, "reply_ref")) == "R0123456789");
+}
+
+TEST_CASE("The sheet's shared text holds its labels and option labels, never what was filled in", "[layout]") {
+    Document one = build("{" + kBase + R"(,"aids":["cane"],"memo":"長女が毎朝電話で確認する"})");
+    Document other = build(R"({"doc_date":"2026-01-05","pt_name":"北斗 一郎","pt_sex":"male","alone":true})");
+    Document faxed = build("{" + kBase + "}", MaskMode::Partial);
+    CHECK(one.sharedText == other.sharedText);
+    CHECK(one.sharedText == faxed.sharedText);
+    std::string all;
+    for (const std::string& text : one.sharedText) all += text;
+    for (const char* expected : {"テスト帳票", "記入日", "氏名", " 様", "歳", "日中独居", "なし", "杖", "その他", "身体",
+                                 "無", "有", "男", "女", "■", "□", "別紙参照"}) {
+        CHECK(all.find(expected) != std::string::npos);
+    }
+    for (const char* filledIn : {"旭川", "花子", "北斗", "長女", "令和"}) CHECK(all.find(filledIn) == std::string::npos);
+
+    // A label on two lines is listed line by line: the break is no character to print.
+    std::string json = kTestSheetJson;
+    const std::string label = R"("text": "記入日")";
+    REQUIRE(json.find(label) != std::string::npos);
+    json.replace(json.find(label), label.size(), R"("text": "記入\n年月日")");
+    const form::SheetTemplate twoLines = form::parseTemplate(json, "test").value();
+    auto data = form::validateFields(twoLines, Poco::JSON::Parser().parse("{" + kBase + "}").extract<Poco::JSON::Object::Ptr>());
+    REQUIRE(data);
+    VariantMeasurer m;
+    BuildOptions options;
+    options.documentId = "0123456789abcdef0123456789abcdef";
+    options.createdIso = "2025-11-20T10:00:00+09:00";
+    Document doc = buildDocument(twoLines, data.value(), m, options);
+    CHECK(std::find(doc.sharedText.begin(), doc.sharedText.end(), "記入") != doc.sharedText.end());
+    CHECK(std::find(doc.sharedText.begin(), doc.sharedText.end(), "年月日") != doc.sharedText.end());
+    for (const std::string& text : doc.sharedText) CHECK(text.find('\n') == std::string::npos);
 }

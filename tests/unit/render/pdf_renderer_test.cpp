@@ -390,6 +390,31 @@ TEST_CASE("an IPAex Gothic subset has the glyph outlines of the font without the
     CHECK(hintedBytes > 0);
 }
 
+TEST_CASE("a font program compressed with its prefix's pieces inflates to the whole font file", "[fonts]") {
+    const render::FontFile& font = *sharedFonts()->fontFile(render::FontSlot::Primary);
+    std::vector<std::uint16_t> shared = {0};
+    for (char32_t cp : std::u32string(U"氏名生年月日連絡先")) shared.push_back(font.glyphId(cp));
+    auto prefix = render::buildGlyphPrefix(font, shared, 9);
+    REQUIRE(prefix.isOk());
+    for (const std::u32string& own : {std::u32string(U"渡邉花子1A"), std::u32string()}) {
+        std::vector<std::uint16_t> glyphs;
+        for (char32_t cp : own) glyphs.push_back(font.glyphId(cp));
+        auto subset = render::buildTrueTypeSubset(font, prefix.value(), glyphs);
+        REQUIRE(subset.isOk());
+        const std::string whole = subset->bytes();
+        // The pieces kept with the prefix are the bytes at their places in the file.
+        CHECK(tableOf(whole, "hmtx").substr(0, prefix.value()->hmtx.size()) == prefix.value()->hmtx);
+        CHECK(u32At(tableOf(whole, "loca"), 4 * (shared.size() - 1)) == prefix.value()->loca.back());
+        for (int level : {1, 6}) {
+            std::istringstream compressed(subset->compressed(level, render::kStored));
+            Poco::InflatingInputStream inflater(compressed);  // checks the Adler-32 too
+            std::string inflated;
+            Poco::StreamCopier::copyToString(inflater, inflated);
+            CHECK(inflated == whole);
+        }
+    }
+}
+
 TEST_CASE("zlib pieces compressed apart inflate as one stream to their data in order", "[pdf]") {
     std::string grid(20000, ' ');
     for (std::size_t i = 0; i < grid.size(); ++i) grid[i] = static_cast<char>("0123456789 m l S\n"[i % 17]);
