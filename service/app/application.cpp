@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "app/workbook_intake.h"
 #include "form/template_registry.h"
 #include "render/font_metrics.h"
 
@@ -76,6 +77,7 @@ JobServiceOptions jobServiceOptions(const config::Settings& settings) {
     options.intake.idempotencyKeepSeconds = settings.idempotencyKeepSeconds;
     options.intake.concurrentSubmissions = settings.jobsConcurrent;
     options.intake.submissionQueue = settings.jobsQueue;
+    options.intake.workbookLimits = workbookLimits(settings);
     options.delivery.faxHoldSeconds = settings.faxHoldSeconds;
     options.delivery.redeliverFirstMs = settings.spoolRetryFirstMs;
     options.delivery.redeliverMaxMs = settings.spoolRetryMaxMs;

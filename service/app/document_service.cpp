@@ -34,9 +34,23 @@ common::Result<RenderedDocument> DocumentService::render(const form::SheetTempla
     layout::BuildOptions options;
     options.documentId = documentId;
     options.createdIso = createdIso;
+    options.sheetParts = format == Format::Xlsx;
     std::vector<layout::Document> docs;
     docs.push_back(layout(sheet, data, options));
     return render(docs, format);
+}
+
+common::Result<RenderedDocument> DocumentService::renderBlankWorkbook(const form::SheetTemplate& sheet) const {
+    auto turn = pool_.acquire();
+    if (!turn) return turn.status();
+    layout::BuildOptions options;
+    options.documentId = "00000000000000000000000000000000";
+    options.createdIso = "2000-01-01T00:00:00+09:00";
+    options.everyPage = true;
+    options.sheetParts = true;
+    std::vector<layout::Document> docs;
+    docs.push_back(layout(sheet, form::FormData(), options));
+    return render(docs, Format::Xlsx);
 }
 
 layout::Document DocumentService::layout(const form::SheetTemplate& sheet, const form::FormData& data,

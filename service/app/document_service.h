@@ -55,6 +55,12 @@ public:
                                             Format format, const std::string& documentId,
                                             const std::string& createdIso) const;
 
+    // The blank workbook of a sheet (GET /sheets/{id}/workbook): the master an
+    // office keeps, with every page, those printed only when a field has a
+    // value included, so that it has every entry cell. Fixed id and date, so
+    // the bytes depend on the template only. Waits for a render turn.
+    common::Result<RenderedDocument> renderBlankWorkbook(const form::SheetTemplate& sheet) const;
+
     // Lays out one sheet (no rendering yet), e.g. to combine several sheets.
     layout::Document layout(const form::SheetTemplate& sheet, const form::FormData& data,
                             const layout::BuildOptions& options) const;

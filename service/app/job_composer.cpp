@@ -131,6 +131,7 @@ common::Result<std::string> JobComposer::composeXlsx(const jobs::Job& job) const
         options.codeDocument = static_cast<int>(docs.size()) + 1;
         options.documentId = job.id;
         options.createdIso = job.createdAt;
+        options.sheetParts = true;
         docs.push_back(documents_.layout(*d.sheet, d.data, options));
     }
     auto rendered = documents_.render(docs, Format::Xlsx);

@@ -47,7 +47,7 @@ common::Result<SubmitResult> JobIntake::submit(const Object::Ptr& body, const st
     if (!sender)
         return Status::conflict("事業所「" + office + "」は事業所一覧に登録されていないため、送信できません。", "unknown_office");
     // A document sent as a workbook becomes its fields first (issue 17).
-    auto expanded = withImportedWorkbooks(body, documents_.templates(), xlsx_import::ReadLimits());
+    auto expanded = withImportedWorkbooks(body, documents_.templates(), options_.workbookLimits);
     if (!expanded) return expanded.status();
     auto filled = withSenderBlock(expanded.value(), documents_.templates(), *sender);
     auto parsed =

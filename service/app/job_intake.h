@@ -24,6 +24,7 @@
 #include "jobs/job_store.h"
 #include "offices/office_directory.h"
 #include "partners/partner_registry.h"
+#include "xlsx_import/workbook_reader.h"
 
 namespace app {
 
@@ -32,6 +33,7 @@ struct IntakeOptions {
     long long idempotencyKeepSeconds = 7 * 24 * 3600;  // jobs.idempotencyKeepSeconds
     int concurrentSubmissions = 0;                     // jobs.concurrent: 0 = three per core
     int submissionQueue = 64;                          // jobs.queue
+    xlsx_import::ReadLimits workbookLimits;            // xlsx.importMax*: a job's "workbook"
     // Tests only: called on reaching a named step (JobServiceOptions sets it).
     std::function<void(const std::string& step)> stepHook;
 };

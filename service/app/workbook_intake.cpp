@@ -93,4 +93,13 @@ common::Result<Object::Ptr> withImportedWorkbooks(const Object::Ptr& body, const
     return out;
 }
 
+xlsx_import::ReadLimits workbookLimits(const config::Settings& settings) {
+    xlsx_import::ReadLimits limits;
+    limits.maxParts = static_cast<size_t>(settings.xlsxImportMaxParts);
+    limits.maxPartCompressedBytes = static_cast<std::uint64_t>(settings.xlsxImportMaxPartCompressedBytes);
+    limits.maxPartBytes = static_cast<std::uint64_t>(settings.xlsxImportMaxPartBytes);
+    limits.maxTotalBytes = static_cast<std::uint64_t>(settings.xlsxImportMaxTotalBytes);
+    return limits;
+}
+
 }  // namespace app

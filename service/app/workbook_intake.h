@@ -8,6 +8,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "common/status.h"
+#include "config/settings.h"
 #include "form/template_registry.h"
 #include "xlsx_import/workbook_reader.h"
 
@@ -23,5 +24,8 @@ namespace app {
 common::Result<Poco::JSON::Object::Ptr> withImportedWorkbooks(const Poco::JSON::Object::Ptr& body,
                                                               const form::TemplateRegistry& templates,
                                                               const xlsx_import::ReadLimits& limits);
+
+// The import limits the settings give (xlsx.importMax*).
+xlsx_import::ReadLimits workbookLimits(const config::Settings& settings);
 
 }  // namespace app

@@ -225,9 +225,22 @@ void checkJobStore(const Source& source, CheckReport& r) {
     r.checked.push_back("job store: PostgreSQL, " + std::to_string(s.jobsPostgresqlPool) + " connections");
 }
 
+// A part may not be larger than all parts together: every workbook with a
+// part that large would be refused.
+void checkImportLimits(const Source& source, CheckReport& r) {
+    const Settings& s = r.settings;
+    if (s.xlsxImportMaxPartBytes > s.xlsxImportMaxTotalBytes)
+        r.problems.push_back(source.problem("xlsx.importMaxTotalBytes", std::to_string(s.xlsxImportMaxTotalBytes),
+                                            "must be at least xlsx.importMaxPartBytes (" +
+                                                std::to_string(s.xlsxImportMaxPartBytes) + ")"));
+    else
+        r.checked.push_back("workbook import: at most " + std::to_string(s.xlsxImportMaxParts) + " parts, " +
+                            std::to_string(s.xlsxImportMaxTotalBytes) + " bytes inflated");
+}
+
 // Every check of what the settings name, in report order.
-const Check kFileChecks[] = {checkDataDir, checkJobStore, checkTemplates, checkPartners, checkOffices,
-                             checkTokens,  checkFonts,    checkTls,       checkWebDir};
+const Check kFileChecks[] = {checkDataDir, checkJobStore, checkTemplates,    checkPartners, checkOffices,
+                             checkTokens,  checkFonts,    checkImportLimits, checkTls,      checkWebDir};
 
 void runChecks(const Source& source, CheckReport& report) {
     for (Check check : kFileChecks) check(source, report);

@@ -68,6 +68,17 @@ struct Settings {
     std::string fallbackFont = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf";
     // xlsx.font: font the workbook names (Japanese office PCs have ＭＳ ゴシック).
     std::string xlsxFont = "ＭＳ ゴシック";
+    // xlsx.importMaxParts: entries a workbook sent back (import, or a job's
+    // "workbook") may have; more are refused as too_many_parts (422).
+    int xlsxImportMaxParts = 256;
+    // xlsx.importMaxPartCompressedBytes / xlsx.importMaxPartBytes: the size of
+    // one entry as stored and inflated; a larger one is refused as
+    // part_too_large while it inflates (a zip bomb never takes more memory).
+    long long xlsxImportMaxPartCompressedBytes = 4LL << 20;
+    long long xlsxImportMaxPartBytes = 8LL << 20;
+    // xlsx.importMaxTotalBytes: all entries read, inflated (part_too_large).
+    // At least xlsx.importMaxPartBytes (check-config says so).
+    long long xlsxImportMaxTotalBytes = 32LL << 20;
     // limits.maxBodyBytes: larger request bodies get 413.
     long long maxBodyBytes = 1 << 20;
     // limits.maxHeaderCount / maxHeaderBytes: more or larger request headers get 431.

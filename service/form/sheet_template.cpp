@@ -975,6 +975,15 @@ std::string entryName(const CellSpec& cell, const std::string& fieldKey) {
     return fieldKey;
 }
 
+std::string boxEntryName(const CellSpec& cell, const std::string& fieldKey, const std::string& option) {
+    if (!cell.option.empty()) return entryName(cell, fieldKey);
+    return entryName(cell, fieldKey) + "." + option;
+}
+
+std::string noteEntryName(const CellSpec& cell, const std::string& fieldKey, const std::string& option) {
+    return boxEntryName(cell, fieldKey, option) + ".note";
+}
+
 const FieldSpec* SheetTemplate::field(const std::string& key) const {
     for (const auto& f : fields)
         if (f.key == key) return &f;

@@ -117,6 +117,14 @@ struct CellSpec {
 // finds the cells by it.
 std::string entryName(const CellSpec& cell, const std::string& fieldKey);
 
+// The workbook shows a row of ■/□ boxes (format checks or check) as one cell
+// per box, each with its option's label and note beside it. The entry of
+// option's box: "<entry>.<option>" for a row of boxes, the cell's own entry
+// for a check cell (which stands for that option alone).
+std::string boxEntryName(const CellSpec& cell, const std::string& fieldKey, const std::string& option);
+// The entry of the note cell beside an option's box: "<box entry>.note".
+std::string noteEntryName(const CellSpec& cell, const std::string& fieldKey, const std::string& option);
+
 struct RuleSpec {
     double x1Mm = 0, y1Mm = 0, x2Mm = 0, y2Mm = 0;  // relative to the page's grid origin
     double widthPt = 0.5;

@@ -22,6 +22,7 @@
 #include "http/job_json.h"
 #include "http/problem.h"
 #include "ops/metrics.h"
+#include "app/workbook_intake.h"
 #include "xlsx_import/sheet_import.h"
 
 #include <Poco/DateTime.h>
@@ -380,8 +381,7 @@ void renderSheet(RequestContext& ctx, Services& s) {
 // filled in by hand and sent back through import.
 void getWorkbook(RequestContext& ctx, Services& s) {
     const form::SheetTemplate& sheet = sheetOf(ctx, s);
-    auto doc = s.documents.render(sheet, form::FormData(), app::Format::Xlsx, "00000000000000000000000000000000",
-                                  "2000-01-01T00:00:00+09:00");
+    auto doc = s.documents.renderBlankWorkbook(sheet);
     if (!doc) return fail(ctx, doc.status());
     sendBytes(ctx.response, 200, kXlsxType, doc->bytes, sheet.id + "-blank.xlsx", sheet.title + "_様式.xlsx");
 }
@@ -430,7 +430,7 @@ std::string uploadedWorkbook(RequestContext& ctx, long long limit) {
 void importSheet(RequestContext& ctx, Services& s) {
     const form::SheetTemplate& sheet = sheetOf(ctx, s);
     const std::string bytes = uploadedWorkbook(ctx, s.settings.maxBodyBytes);
-    auto imported = xlsx_import::importWorkbook(sheet, bytes);
+    auto imported = xlsx_import::importWorkbook(sheet, bytes, app::workbookLimits(s.settings));
     if (!imported) return fail(ctx, imported.status());
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     body->set("sheet", sheet.id);

@@ -82,8 +82,9 @@ const std::vector<RouteDoc>& routeDocs() {
          {{200, "The document.", "pdf-or-xlsx"}, {404, "No such sheet.", "problem"},
           {422, "Invalid fields; every problem is listed.", "problem"}}},
         {"GET", "/api/v1/sheets/{sheet}/workbook", "sheets",
-         "The blank workbook of a sheet: the form to fill in by hand (every entry cell has a defined name; the "
-         "sheet id and template version are custom document properties and defined names).",
+         "The blank workbook of a sheet: the form to fill in by hand, every page included (those printed only "
+         "when a field has a value too), every entry cell, box and note cell with a defined name; the sheet id "
+         "and template version are custom document properties and defined names.",
          {}, "", {{200, "The workbook.", "xlsx"}, {404, "No such sheet.", "problem"}}},
         {"POST", "/api/v1/sheets/{sheet}/import", "sheets",
          "Reads a workbook of this sheet filled in by hand (raw .xlsx body or multipart/form-data) and answers its "

@@ -77,6 +77,14 @@ struct Cell {
     // The text did not fit even at the minimum size: the box prints
     // kSeeAttachment and the 別紙 pages carry value, which stays whole.
     bool continued = false;
+    // The workbook shows this cell as these cells instead (the PDF draws the
+    // cell as it is): a row of ■/□ boxes as one box cell per option (a ■/□
+    // drop-down) with its label and its note cell beside it, a decorated
+    // value as the value between label cells for its decorations. The parts
+    // cover the cell's grid range exactly, each inside it, carry its outer
+    // borders, and depend on the template only, never on the data (a blank
+    // workbook has the same cells as a filled one). Never nested.
+    std::vector<Cell> sheetParts;
 };
 
 // A free line on the page (cut line, separators). Coordinates in mm.

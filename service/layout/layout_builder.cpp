@@ -10,6 +10,7 @@
 #include "form/wareki.h"
 #include "layout/printable_text.h"
 #include "layout/reply_codes.h"
+#include "layout/sheet_parts.h"
 #include "layout/text_fitter.h"
 #include "reply/reply_ref.h"
 
@@ -198,7 +199,7 @@ public:
         doc_.pageHeightMm = sheet_.pageHeightMm;
         doc_.marginMm = sheet_.marginMm;
         for (const auto& page : sheet_.pages) {
-            if (!page.onlyWhen.empty() && !data_.has(page.onlyWhen)) continue;
+            if (!page.onlyWhen.empty() && !data_.has(page.onlyWhen) && !options_.everyPage) continue;
             doc_.pages.push_back(buildPage(page));
             addSharedText(page);
         }
@@ -326,7 +327,128 @@ private:
             doc_.warnings.push_back("label_overflow: " + cs.text);
         }
         cell.text = fit.block;
+        if (field && options_.sheetParts && options_.mask == MaskMode::None) cell.sheetParts = sheetPartsOf(cs, *field, cell, req.fontSizePt, req.minFontSizePt);
         return cell;
+    }
+
+    // ---- The workbook's cells for a box row or a decorated value -----------
+
+    // A box, ■ or □ from a ■/□ drop-down, standing for one option (or a bool).
+    SheetPiece boxPiece(const std::string& fieldKey, const std::string& entry, bool on, int group) const {
+        SheetPiece p;
+        p.content.value = on ? kChecked : kUnchecked;
+        p.content.choices = {kChecked, kUnchecked};
+        p.content.fieldKey = fieldKey;
+        p.content.entryName = entry;
+        p.content.text.hAlign = HAlign::Center;
+        p.widthEm = 1;
+        p.group = group;
+        return p;
+    }
+
+    SheetPiece labelPiece(const std::string& text, int group) const {
+        SheetPiece p;
+        p.content.value = text;
+        p.widthEm = textWidthEm(text, measurer_);
+        p.group = group;
+        return p;
+    }
+
+    // An option's note cell: the note as it was sent, without its brackets.
+    SheetPiece notePiece(const form::OptionSpec& o, const std::string& entry, int group) const {
+        SheetPiece p;
+        const FieldSpec* spec = sheet_.field(o.noteKey);
+        p.content.value = data_.has(o.noteKey) ? names_.apply(data_.text(o.noteKey)) : "";
+        p.content.fieldKey = o.noteKey;
+        p.content.entryName = entry;
+        p.content.numeric = spec && spec->type == FieldType::Number;
+        p.widthEm = p.content.numeric ? 1 : 3;  // a grade or count, or a few words
+        p.group = group;
+        p.grows = true;
+        return p;
+    }
+
+    // ■ 男 □ 女 …: box, label, and for an option with a note its bracket
+    // around the note cell: 「その他(」 [note] 「)」.
+    std::vector<SheetPiece> boxRowPieces(const CellSpec& cs, const FieldSpec& f) const {
+        std::vector<SheetPiece> pieces;
+        const FieldValue* v = data_.get(f.key);
+        int group = 0;
+        for (const auto& o : f.options) {
+            if (!cs.option.empty() && cs.option != o.value) continue;
+            pieces.push_back(boxPiece(f.key, form::boxEntryName(cs, f.key, o.value), isChosen(v, o.value), group));
+            if (o.noteKey.empty()) {
+                pieces.push_back(labelPiece(o.label, group));
+            } else {
+                const std::string format = o.noteFormat.empty() ? "({})" : o.noteFormat;
+                const size_t at = format.find("{}");
+                const std::string before = at == std::string::npos ? format : format.substr(0, at);
+                const std::string after = at == std::string::npos ? "" : format.substr(at + 2);
+                pieces.push_back(labelPiece(o.label + before, group));
+                pieces.push_back(notePiece(o, form::noteEntryName(cs, f.key, o.value), group));
+                if (!after.empty()) pieces.push_back(labelPiece(after, group));
+            }
+            ++group;
+        }
+        return pieces;
+    }
+
+    // Without the ASCII and 全角 spaces around it (" 様" -> "様").
+    static std::string trimSpaces(const std::string& s) {
+        const std::string wide = "\u3000";
+        size_t b = 0, e = s.size();
+        while (b < e) {
+            if (s[b] == ' ') ++b;
+            else if (s.compare(b, wide.size(), wide) == 0) b += wide.size();
+            else break;
+        }
+        while (e > b) {
+            if (s[e - 1] == ' ') --e;
+            else if (e - b >= wide.size() && s.compare(e - wide.size(), wide.size(), wide) == 0) e -= wide.size();
+            else break;
+        }
+        return s.substr(b, e - b);
+    }
+
+    // 〒 [value], [value] 様, (朝 [value] 時頃: the decorations in label cells.
+    std::vector<SheetPiece> decoratedPieces(const CellSpec& cs, const Cell& cell) const {
+        std::vector<SheetPiece> pieces;
+        const std::string before = trimSpaces(cs.prefix), after = trimSpaces(cs.suffix);
+        if (!before.empty()) pieces.push_back(labelPiece(before, 0));
+        SheetPiece value;
+        value.content = cell;
+        value.content.before.clear();
+        value.content.after.clear();
+        value.content.text.lines.clear();
+        value.widthEm = 2;
+        value.grows = true;
+        value.keepsFontSize = true;
+        pieces.push_back(std::move(value));
+        if (!after.empty()) pieces.push_back(labelPiece(after, 0));
+        for (SheetPiece& p : pieces)
+            if (p.content.fieldKey.empty()) p.content.text.hAlign = p.content.value == before ? HAlign::Right : HAlign::Left;
+        return pieces;
+    }
+
+    // The workbook's cells for an entry cell, or none when the cell is one
+    // cell in the workbook as well (or its parts do not fit its range).
+    std::vector<Cell> sheetPartsOf(const CellSpec& cs, const FieldSpec& f, const Cell& cell, double sizePt,
+                                   double minSizePt) const {
+        std::vector<SheetPiece> pieces;
+        bool oneRow = false;
+        if (f.type == FieldType::Enum || f.type == FieldType::Multi) {
+            if (cs.format == "label") return {};
+            pieces = boxRowPieces(cs, f);
+        } else if (f.type == FieldType::Bool) {
+            pieces.push_back(boxPiece(f.key, form::entryName(cs, f.key), data_.text(f.key) == "true", 0));
+            if (!cs.text.empty()) pieces.push_back(labelPiece(cs.text, 0));
+            pieces.back().grows = true;
+        } else if (f.type != FieldType::Table && (!cs.prefix.empty() || !cs.suffix.empty())) {
+            pieces = decoratedPieces(cs, cell);
+            oneRow = true;
+        }
+        if (pieces.empty()) return {};
+        return placeSheetParts(cell, pieces, sheet_.columnWidthsMm, sizePt, minSizePt, oneRow);
     }
 
     // Every field no page shows, but its notes (they go with their option)

@@ -33,6 +33,12 @@ struct BuildOptions {
     // ten digits (jobs accepted before issue 18).
     std::string replyRef;
     int codeDocument = 0;
+    // A blank master (the blank workbook): every page, those printed only
+    // when a field has a value (onlyWhen) included.
+    bool everyPage = false;
+    // For the workbook: cells get the parts the workbook shows them as
+    // (Cell::sheetParts). Off for a PDF, which never reads them.
+    bool sheetParts = false;
 };
 
 // The patient's name and kana as the sheet's data holds them (pt_name, pt_kana).

@@ -37,13 +37,21 @@ using common::Status;
 // 96 dpi (1 px = 0.75 pt). Rows and columns are therefore sized in pixels.
 constexpr double kPxPerMm = 96.0 / 25.4;
 constexpr double kPtPerPx = 72.0 / 96.0;
-constexpr int kMaxRowPx = 545;  // Excel's row height limit, 409 pt
+constexpr double kMinExcelFontSizePt = 7;  // excelFontSize goes no smaller (sheets.md: never below 7 pt)
+constexpr double kExcelFontStepPt = 0.5;
 
-// Column widths are stored in digits of the workbook's default font. Excel
-// draws the digits of ＭＳ ゴシック 11 pt 8 px wide at 96 dpi (Japanese Excel's
-// standard width 8.38 is 72 px = 8.38 * 8 + 5). libxlsxwriter 1.1.4 instead
-// converts every width as if the font were Calibri 11, with a 7 px digit and
-// 5 px of padding.
+// Column widths are stored in digits of the workbook's default font (the
+// Normal style's), which is therefore Courier New 10 pt: Excel draws its
+// digits 8 px wide at 96 dpi, as it does those of ＭＳ ゴシック 11 pt, and every
+// font LibreOffice puts in its place (Liberation Mono, Nimbus Mono PS) has
+// the same 0.6 em digits, 8 px too. Where ＭＳ ゴシック is missing, LibreOffice
+// measures its digits in a proportional font instead (DejaVu Sans, 9.3 px),
+// and the grid came out 17 % wider than the page. Cells never show the
+// default font: each has a format naming the workbook's font (XlsxOptions).
+// libxlsxwriter 1.1.4 converts every width as if the font were Calibri 11,
+// with a 7 px digit and 5 px of padding.
+const char* const kColumnUnitFont = "Courier New";
+constexpr double kColumnUnitFontSizePt = 10;
 constexpr int kExcelDigitPx = 8;
 constexpr int kLxwDigitPx = 7;
 constexpr int kLxwPaddingPx = 5;
@@ -209,23 +217,35 @@ Status checkSheetName(const std::string& name, std::set<std::string>* used) {
     return Status::ok();
 }
 
-bool overlap(const layout::Cell& a, const layout::Cell& b) {
-    return a.row < b.row + b.rowSpan && b.row < a.row + a.rowSpan && a.col < b.col + b.colSpan &&
-           b.col < a.col + a.colSpan;
+// The cells a grid page's worksheet holds: each layout cell, or the parts
+// the workbook splits it into (layout::Cell::sheetParts).
+std::vector<const layout::Cell*> sheetCellsOf(const layout::Page& page) {
+    std::vector<const layout::Cell*> out;
+    out.reserve(page.cells.size());
+    for (const layout::Cell& cell : page.cells) {
+        if (cell.sheetParts.empty()) out.push_back(&cell);
+        for (const layout::Cell& part : cell.sheetParts) out.push_back(&part);
+    }
+    return out;
 }
 
 // Cells must sit inside the grid without overlapping: Excel refuses to open
 // (or "repairs") a file with overlapping merged ranges.
 Status checkCells(const layout::Page& page) {
     const size_t rows = page.rowHeightsMm.size(), cols = page.columnWidthsMm.size();
-    for (size_t i = 0; i < page.cells.size(); ++i) {
-        const layout::Cell& c = page.cells[i];
+    std::vector<bool> taken(rows * cols);
+    for (const layout::Cell* cell : sheetCellsOf(page)) {
+        const layout::Cell& c = *cell;
         const std::string where = "cell at (" + std::to_string(c.row) + ", " + std::to_string(c.col) + ")";
         if (c.row < 0 || c.col < 0 || c.rowSpan < 1 || c.colSpan < 1 ||
             static_cast<size_t>(c.row) + c.rowSpan > rows || static_cast<size_t>(c.col) + c.colSpan > cols)
             return Status::internal(where + " lies outside the grid");
-        for (size_t j = 0; j < i; ++j)
-            if (overlap(c, page.cells[j])) return Status::internal(where + " overlaps another cell");
+        for (int r = c.row; r < c.row + c.rowSpan; ++r)
+            for (int col = c.col; col < c.col + c.colSpan; ++col) {
+                const size_t at = static_cast<size_t>(r) * cols + static_cast<size_t>(col);
+                if (taken[at]) return Status::internal(where + " overlaps another cell");
+                taken[at] = true;
+            }
     }
     return Status::ok();
 }
@@ -264,15 +284,17 @@ Status checkDocument(const layout::Document& doc) {
 
 // ---- Grid geometry ---------------------------------------------------------
 
-// Splits tracks given in mm into whole pixels by rounding the running edge,
-// not each track, so the grid keeps its total size.
+// Splits tracks given in mm into whole pixels by rounding the running edge
+// down, not each track, so the grid keeps its total size and never grows
+// past it: rows that fill the page to its bottom margin (273 mm is 1031.8 px)
+// would otherwise print their last row on a page of its own.
 std::vector<int> trackPixels(const std::vector<double>& sizesMm) {
     std::vector<int> px;
     double edgeMm = 0;
     long edgePx = 0;
     for (double mm : sizesMm) {
         edgeMm += mm;
-        long next = std::lround(edgeMm * kPxPerMm);
+        long next = static_cast<long>(std::floor(edgeMm * kPxPerMm + 1e-6));
         px.push_back(static_cast<int>(std::max(next - edgePx, 1L)));
         edgePx += px.back();
     }
@@ -366,28 +388,25 @@ double fontSizeOf(const layout::Cell& cell) {
     return size > 0 && std::isfinite(size) ? size : kDefaultFontSizePt;
 }
 
-// A cell holds its whole text, so when the text needs more lines than its
-// rows give, the cell's last row grows (and the rows above it once that one
-// reaches Excel's limit). Single-line text never moves the grid.
-void raiseRowsForText(const layout::Cell& cell, const std::vector<int>& columnPx, std::vector<int>* rowPx) {
-    if (cell.value.empty() || numberOf(cell) || cell.continued) return;
+// Rows keep their designed heights: the layout has already shrunk the text
+// to fit its box in the PDF (or moved it to the 別紙). Excel breaks lines a
+// little differently, so a text it would need more lines for than the box
+// gives is shown smaller still, down to kMinExcelFontSizePt, never by
+// growing the rows (which would push the sheet onto another page).
+double excelFontSize(const layout::Cell& cell, const std::vector<int>& columnPx, const std::vector<int>& rowPx) {
+    const double designed = fontSizeOf(cell);
+    if (cell.value.empty() || numberOf(cell) || cell.continued || cell.kind != layout::ValueKind::Text) return designed;
     int widthPx = -kCellTextPaddingPx;
-    for (int c = cell.col; c < cell.col + cell.colSpan; ++c) widthPx += columnPx[c];
+    for (int c = cell.col; c < cell.col + cell.colSpan; ++c) widthPx += columnPx[static_cast<size_t>(c)];
     int heightPx = 0;
-    for (int r = cell.row; r < cell.row + cell.rowSpan; ++r) heightPx += (*rowPx)[r];
-
-    const double sizePt = fontSizeOf(cell), lineHeightPt = sizePt * kLineHeightEm;
-    const int lines = estimateLines(cell.value, std::max(widthPx, 1) * kPtPerPx / sizePt);
-    const int linesShown = static_cast<int>((heightPx * kPtPerPx - kCellVerticalPaddingPt) / lineHeightPt);
-    if (lines <= std::max(linesShown, 1)) return;
-
-    const double neededPt = lines * lineHeightPt + kCellVerticalPaddingPt;
-    int missingPx = static_cast<int>(std::ceil(neededPt / kPtPerPx)) - heightPx;
-    for (int r = cell.row + cell.rowSpan - 1; r >= cell.row && missingPx > 0; --r) {
-        int add = std::min(missingPx, kMaxRowPx - (*rowPx)[r]);
-        (*rowPx)[r] += add;
-        missingPx -= add;
+    for (int r = cell.row; r < cell.row + cell.rowSpan; ++r) heightPx += rowPx[static_cast<size_t>(r)];
+    for (double size = designed; size > kMinExcelFontSizePt; size -= kExcelFontStepPt) {
+        const int lines = estimateLines(cell.value, std::max(widthPx, 1) * kPtPerPx / size);
+        const int linesShown =
+            static_cast<int>((heightPx * kPtPerPx - kCellVerticalPaddingPt) / (size * kLineHeightEm));
+        if (lines <= std::max(linesShown, 1)) return size;
     }
+    return std::min(designed, kMinExcelFontSizePt);
 }
 
 // ---- libxlsxwriter resources -----------------------------------------------
@@ -576,10 +595,12 @@ void setFont(lxw_format* f, const std::string& fontName) {
 
 // libxlsxwriter 1.1.4 has no call for the default (Normal style) font, but
 // its first format is that default (xf 0, made by workbook_new_opt). Excel
-// shows empty cells in it and measures column widths in its digits.
-void setDefaultFont(lxw_workbook* wb, const std::string& fontName) {
+// and LibreOffice measure column widths in its digits (see kColumnUnitFont).
+void setDefaultFont(lxw_workbook* wb) {
     lxw_format* normal = STAILQ_FIRST(wb->formats);
-    if (normal && normal->xf_index == 0) setFont(normal, fontName);
+    if (!normal || normal->xf_index != 0) return;
+    setFont(normal, kColumnUnitFont);
+    format_set_font_size(normal, kColumnUnitFontSizePt);
 }
 
 class FormatCache {
@@ -759,8 +780,11 @@ using RowWrites = std::vector<std::vector<CellWrite>>;  // indexed by row
 // for writeRows. Every cell of the range gets the format, as
 // worksheet_merge_range would give it, because Excel draws a merged range's
 // borders from the cells along its edges.
-Status placeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, const layout::Cell& cell, RowWrites* rows) {
-    lxw_format* f = b.formats.get(styleOf(cell));
+Status placeCell(Build& b, lxw_worksheet* ws, const std::string& sheetName, const layout::Cell& cell,
+                 double fontSizePt, RowWrites* rows) {
+    CellStyle style = styleOf(cell);
+    style.fontSizePt = fontSizePt;
+    lxw_format* f = b.formats.get(style);
     if (!f) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     if (cell.rowSpan > 1 || cell.colSpan > 1) {
         // Without a format merge_range only records the range: the cells it
@@ -868,7 +892,9 @@ Status setUpPrinting(lxw_worksheet* ws, const layout::Document& doc, size_t rows
     worksheet_set_paper(ws, kPaperA4);
     worksheet_set_portrait(ws);
     worksheet_set_margins(ws, marginIn, marginIn, marginIn, marginIn);
-    worksheet_fit_to_pages(ws, 1, 1);
+    // At 100 %, never fit to the page: the grid is the A4 page inside the
+    // margins, and a sheet that needed shrinking would be a layout bug.
+    worksheet_set_print_scale(ws, 100);
     worksheet_gridlines(ws, LXW_SHOW_SCREEN_GRIDLINES);  // on screen only, never printed
     lxw_error err = worksheet_print_area(ws, 0, 0, rows - 1, columns - 1);
     return err ? lxwStatus(err, "setting the print area") : Status::ok();
@@ -887,14 +913,13 @@ void protect(lxw_worksheet* ws) {
 Status writePage(Build& b, const layout::Document& doc, const layout::Page& page) {
     lxw_worksheet* ws = workbook_add_worksheet(b.wb, page.name.c_str());
     if (!ws) return Status::ioError("adding the worksheet");
+    const ColumnPlan columns = planColumns(page.columnWidthsMm);
+    const std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
     RowWrites rows(page.rowHeightsMm.size());
-    for (const layout::Cell& cell : page.cells) {
-        Status s = placeCell(b, ws, page.name, cell, &rows);
-        if (!s) return withContext(s, "cell at (" + std::to_string(cell.row) + ", " + std::to_string(cell.col) + ")");
+    for (const layout::Cell* cell : sheetCellsOf(page)) {
+        Status s = placeCell(b, ws, page.name, *cell, excelFontSize(*cell, columns.excelPx, rowPx), &rows);
+        if (!s) return withContext(s, "cell at (" + std::to_string(cell->row) + ", " + std::to_string(cell->col) + ")");
     }
-    ColumnPlan columns = planColumns(page.columnWidthsMm);
-    std::vector<int> rowPx = trackPixels(page.rowHeightsMm);
-    for (const layout::Cell& cell : page.cells) raiseRowsForText(cell, columns.excelPx, &rowPx);
     lxw_format* plain = b.formats.get(CellStyle{});  // for grid cells no layout cell covers
     if (!plain) return lxwStatus(LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a format");
     Status s = setColumns(ws, columns);
@@ -902,6 +927,20 @@ Status writePage(Build& b, const layout::Document& doc, const layout::Page& page
     if (s) s = setUpPrinting(ws, doc, page.rowHeightsMm.size(), page.columnWidthsMm.size());
     if (s) protect(ws);
     return s;
+}
+
+// Row heights cut to the page: a 別紙 page's last text box reaches up to
+// 1.6 mm past the bottom margin with its padding, which the PDF leaves
+// blank; the rows take it from their ends (at most half of each row).
+std::vector<double> withinPage(std::vector<double> heightsMm, double pageMm) {
+    double excess = -pageMm;
+    for (double h : heightsMm) excess += h;
+    for (size_t i = heightsMm.size(); i-- > 0 && excess > 0;) {
+        const double cut = std::min(excess, heightsMm[i] / 2);
+        heightsMm[i] -= cut;
+        excess -= cut;
+    }
+    return heightsMm;
 }
 
 // A 別紙 page as a worksheet that prints as the PDF's page: one column as
@@ -938,7 +977,7 @@ Status writeContinuationPage(Build& b, const layout::Document& doc, const layout
     if (lines.empty()) lines.push_back({1, "", CellStyle{}});
     std::vector<double> heightsMm;
     for (const Line& l : lines) heightsMm.push_back(l.heightMm);
-    const std::vector<int> rowPx = trackPixels(heightsMm);
+    const std::vector<int> rowPx = trackPixels(withinPage(heightsMm, doc.pageHeightMm - 2 * doc.marginMm));
     Status s = setColumns(ws, planColumns({doc.pageWidthMm - 2 * doc.marginMm}));
     for (size_t r = 0; s && r < lines.size(); ++r) {
         lxw_error err = worksheet_set_row(ws, r, rowPx[r] * kPtPerPx, nullptr);
@@ -962,8 +1001,8 @@ Status writeUnprinted(Build& b, const layout::Document& doc) {
     std::vector<layout::Cell> continued;
     int row = doc.unprintedCells.empty() ? 0 : doc.unprintedCells.back().row + 1;
     for (const layout::Page& page : doc.pages)
-        for (const layout::Cell& cell : page.cells)
-            if (cell.continued && !page.continuation) {
+        for (const layout::Cell* cellPtr : page.continuation ? std::vector<const layout::Cell*>() : sheetCellsOf(page))
+            if (const layout::Cell& cell = *cellPtr; cell.continued) {
                 layout::Cell label;
                 label.row = row;
                 label.value = layout::kSeeAttachment;
@@ -1027,7 +1066,7 @@ Status setProperties(lxw_workbook* wb, const layout::Document& doc) {
 }
 
 Status buildWorkbook(lxw_workbook* wb, const layout::Document& doc, const XlsxOptions& options) {
-    setDefaultFont(wb, options.fontName);
+    setDefaultFont(wb);
     Status s = setProperties(wb, doc);
     if (!s) return s;
     Build b{wb, FormatCache(wb, options.fontName), ChoiceSheet(ownSheetName(doc, kChoiceSheetName)), {}};

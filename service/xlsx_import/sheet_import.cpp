@@ -215,6 +215,7 @@ std::vector<Reading> readOption(const std::string& t, size_t pos, const OptionSp
 struct Choice {
     size_t option;
     std::string note;
+    std::string cell, name;  // the box's cell and defined name, for a ticked box
 };
 
 const char* const kSeparators[] = {"、", ",", "，"};
@@ -225,7 +226,7 @@ bool parseChoices(const std::string& t, size_t pos, const FieldSpec& f, bool mul
     for (size_t i = 0; i < f.options.size(); ++i) {
         if (std::any_of(out.begin(), out.end(), [i](const Choice& c) { return c.option == i; })) continue;
         for (const Reading& r : readOption(t, pos, f.options[i])) {
-            out.push_back({i, r.note});
+            out.push_back(Choice{i, r.note, "", ""});
             if (r.end == t.size()) return true;
             if (multi)
                 for (const char* sep : kSeparators) {
@@ -296,7 +297,30 @@ private:
                     locations_[itemPath(key, e.spec->item, e.spec->column)] = locationOf(
                         e, e.field->label + " " + std::to_string(e.spec->item + 1) + "行目 " + (col ? col->label : ""));
                 }
+            locateBoxCells(list);
         }
+    }
+
+    // A row of boxes split into cells: the field is where its first box is,
+    // each note where its note cell is.
+    void locateBoxCells(const std::vector<Entry>& list) {
+        const Entry& first = list.front();
+        const FieldSpec& f = *first.field;
+        if ((f.type != FieldType::Enum && f.type != FieldType::Multi) || !hasBoxCells(f, first)) return;
+        bool firstBox = true;
+        for (const OptionSpec& o : f.options) {
+            if (!first.spec->option.empty() && first.spec->option != o.value) continue;
+            if (firstBox && !wb_.names.count(lower(first.name)))
+                locations_["fields." + f.key] =
+                    boxLocation(render::definedNameFor(form::boxEntryName(*first.spec, f.key, o.value)), f.label);
+            firstBox = false;
+        }
+        for (const Entry& e : list)
+            for (const OptionSpec& o : f.options) {
+                if (!e.spec || o.noteKey.empty() || (!e.spec->option.empty() && e.spec->option != o.value)) continue;
+                const std::string name = render::definedNameFor(form::noteEntryName(*e.spec, f.key, o.value));
+                if (wb_.names.count(lower(name))) locations_["fields." + o.noteKey] = boxLocation(name, f.label);
+            }
     }
 
     static const FieldSpec* columnOf(const FieldSpec& table, const std::string& key) {
@@ -465,29 +489,88 @@ private:
         }
     }
 
-    // A box cell: "■その他(メモ)" chosen with its note, "□…" or empty not chosen.
-    std::optional<Choice> readBox(const FieldSpec& f, const Entry& e, const CellValue& v, const std::string& path) {
-        size_t index = f.options.size();
-        for (size_t i = 0; i < f.options.size(); ++i)
-            if (f.options[i].value == e.spec->option) index = i;
-        if (index == f.options.size()) return std::nullopt;
+    // A box cell: "■", "■その他(メモ)" or TRUE chosen (with the note typed
+    // after the label, if any), "□…", FALSE or empty not chosen.
+    std::optional<Choice> readBox(const FieldSpec& f, const OptionSpec& o, const CellValue& v, const std::string& path,
+                                  const Location& at) {
+        const size_t index = static_cast<size_t>(&o - f.options.data());
         const std::string text = trim(textOf(v));
         if (v.type == CellType::Bool) {
             if (v.number == 0) return std::nullopt;
-            return Choice{index, ""};
+            return Choice{index, "", at.cell, at.name};
         }
-        if (startsWith(text, kUnchecked)) return std::nullopt;
+        if (text.empty() || startsWith(text, kUnchecked)) return std::nullopt;
         if (!startsWith(text, kChecked)) {
-            problem(path, "invalid_box", "「" + f.label + "」の「" + f.options[index].label +
-                                             "」の欄は■(選ぶ)か□(選ばない)で入力してください。");
+            problemAt(path, "invalid_box",
+                      "「" + f.label + "」の「" + o.label + "」の欄は■(選ぶ)か□(選ばない)で入力してください。", at);
             return std::nullopt;
         }
-        const std::string rest = text.substr(kChecked.size());
-        const OptionSpec& o = f.options[index];
+        const std::string rest = trim(text.substr(kChecked.size()));
         for (const Reading& r : readOption(rest, 0, o))
-            if (r.end == rest.size()) return Choice{index, r.note};
-        if (!o.noteKey.empty() && startsWith(rest, o.label)) return Choice{index, trim(rest.substr(o.label.size()))};
-        return Choice{index, ""};
+            if (r.end == rest.size()) return Choice{index, r.note, at.cell, at.name};
+        if (!o.noteKey.empty() && startsWith(rest, o.label))
+            return Choice{index, trim(rest.substr(o.label.size())), at.cell, at.name};
+        return Choice{index, "", at.cell, at.name};
+    }
+
+    // Whether the entry's boxes are cells of their own (a row of boxes split
+    // into a box, a label and a note cell per option), as the renderer makes
+    // every row of boxes that fits its range; otherwise the row is one cell.
+    bool hasBoxCells(const FieldSpec& f, const Entry& e) const {
+        if (!e.spec || e.spec->format == "label" || f.options.empty()) return false;
+        if (!e.spec->option.empty()) return true;
+        const std::string name = render::definedNameFor(form::boxEntryName(*e.spec, f.key, f.options.front().value));
+        return wb_.names.count(lower(name)) > 0;
+    }
+
+    Location boxLocation(const std::string& name, const std::string& label) const {
+        Location l;
+        l.name = name;
+        l.label = label;
+        auto it = wb_.names.find(lower(name));
+        if (it != wb_.names.end()) l.cell = formatCellRef(it->second);
+        return l;
+    }
+
+    void problemAt(const std::string& path, const std::string& code, const std::string& message, const Location& at) {
+        problems_.push_back({path, code, message, at.cell, at.name, at.label});
+    }
+
+    // The note typed in an option's note cell ("" when empty or absent).
+    std::string noteCellText(const FieldSpec& f, const Entry& e, const OptionSpec& o) {
+        if (o.noteKey.empty()) return "";
+        const std::string name = render::definedNameFor(form::noteEntryName(*e.spec, f.key, o.value));
+        if (!wb_.names.count(lower(name))) return "";
+        bool missing = false;
+        const CellValue* v = cellOf(Entry{e.field, e.spec, name, true}, "fields." + o.noteKey, f.label, &missing);
+        return v ? trim(textOf(*v)) : "";
+    }
+
+    // Each option's box of one entry: ■ (or TRUE) ticked, □ or empty not; a
+    // note in its note cell goes with a ticked box, and is a problem beside
+    // an unticked one.
+    void readBoxCells(const FieldSpec& f, const Entry& e, const std::string& path, std::vector<Choice>* boxes,
+                      bool* anyBoxCell) {
+        for (const OptionSpec& o : f.options) {
+            if (!e.spec->option.empty() && e.spec->option != o.value) continue;
+            const std::string name = render::definedNameFor(form::boxEntryName(*e.spec, f.key, o.value));
+            bool missing = false;
+            const CellValue* v = cellOf(Entry{e.field, e.spec, name, e.mayBeAbsent}, path, f.label, &missing);
+            *anyBoxCell = *anyBoxCell || (!missing && wb_.names.count(lower(name)) > 0);
+            std::optional<Choice> c;
+            if (v) c = readBox(f, o, *v, path, boxLocation(name, f.label));
+            const std::string note = noteCellText(f, e, o);
+            if (c) {
+                if (!note.empty()) c->note = note;
+                boxes->push_back(*c);
+            } else if (!note.empty()) {
+                const std::string noteName = render::definedNameFor(form::noteEntryName(*e.spec, f.key, o.value));
+                problemAt("fields." + o.noteKey, "note_without_choice",
+                          "「" + f.label + "」の「" + o.label + "」が□のまま、その記入欄に入力があります。" +
+                              "■にするか、記入欄を空にしてください。",
+                          boxLocation(noteName, f.label));
+            }
+        }
     }
 
     void readField(const FieldSpec& f, const std::vector<Entry>& entries, Object& out) {
@@ -496,17 +579,15 @@ private:
         std::vector<Choice> boxes;
         bool anyBoxCell = false;
         for (const Entry& e : entries) {
+            if (choices && hasBoxCells(f, e)) {
+                readBoxCells(f, e, path, &boxes, &anyBoxCell);
+                continue;
+            }
             bool missing = false;
             const CellValue* v = cellOf(e, path, f.label, &missing);
-            const bool box = choices && e.spec && !e.spec->option.empty();
-            anyBoxCell = anyBoxCell || (box && !missing);
-            if (!v) continue;
-            if (box) {
-                if (auto c = readBox(f, e, *v, path)) boxes.push_back(*c);
-            } else if (!out.has(f.key)) {
-                if (choices) readChoiceText(f, withoutDecorations(trim(textOf(*v)), e.spec), out, f.key);
-                else out.set(f.key, scalarOf(f, e.spec, *v));
-            }
+            if (!v || out.has(f.key)) continue;
+            if (choices) readChoiceText(f, withoutDecorations(trim(textOf(*v)), e.spec), out, f.key);
+            else out.set(f.key, scalarOf(f, e.spec, *v));
         }
         // A bool false is the same box as no answer: it is left out.
         if (f.type == FieldType::Bool && out.has(f.key) && out.get(f.key).isBoolean() &&
@@ -514,7 +595,11 @@ private:
             out.remove(f.key);
         if (!anyBoxCell || out.has(f.key)) return;
         if (f.type == FieldType::Enum && boxes.size() > 1) {
-            problem(path, "too_many_choices", "「" + f.label + "」は一つだけ■にしてください。");
+            // Named at the second box ticked: the first is taken as meant.
+            problemAt(path, "too_many_choices",
+                      "「" + f.label + "」は一つだけ■にしてください(「" + f.options[boxes[0].option].label + "」と「" +
+                          f.options[boxes[1].option].label + "」が■です)。",
+                      Location{boxes[1].cell, boxes[1].name, f.label});
             return;
         }
         if (!boxes.empty()) setChoices(f, boxes, out, f.key);  // nothing ticked: the field is left out

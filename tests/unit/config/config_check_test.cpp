@@ -249,3 +249,29 @@ TEST_CASE("Issue 20: check-config wants a connection string for PostgreSQL and n
                Catch::Contains("sqlite or postgresql"));
     problemAbout(bad, dir.file("bad.properties"), 2, "jobs.postgresqlPool");
 }
+
+TEST_CASE("Issue 17: check-config reports bad workbook import limits", "[config][check]") {
+    TempDir dir;
+    writeFile(dir.file("bad.properties"),
+              "xlsx.importMaxParts = 3\nxlsx.importMaxPartBytes = lots\nxlsx.importMaxTotalBytes = 70000\n"
+              "xlsx.importMaxPartCompressedBytes = 1048576\n");
+    CheckReport bad = config::checkConfig(dir.file("bad.properties"), {});
+    CHECK_THAT(problemAbout(bad, dir.file("bad.properties"), 1, "xlsx.importMaxParts").message,
+               Catch::Contains("from 8 to 100000"));
+    problemAbout(bad, dir.file("bad.properties"), 2, "xlsx.importMaxPartBytes");
+    // The part limit (its default, 8 MiB) is over the total: no workbook with such a part could pass.
+    const ConfigProblem& total = problemAbout(bad, dir.file("bad.properties"), 3, "xlsx.importMaxTotalBytes");
+    CHECK(total.stopsServer);
+    CHECK_THAT(total.message, Catch::Contains("at least xlsx.importMaxPartBytes"));
+    CHECK(bad.settings.xlsxImportMaxPartCompressedBytes == 1048576);
+
+    writeFile(dir.file("good.properties"), "xlsx.importMaxParts = 64\nxlsx.importMaxTotalBytes = 16777216\n"
+                                           "xlsx.importMaxPartBytes = 4194304\n");
+    CheckReport good = config::checkConfig(dir.file("good.properties"), {});
+    std::string all;
+    for (const auto& c : good.checked) all += c + "\n";
+    for (const auto& q : good.problems)
+        if (q.key.rfind("xlsx.", 0) == 0) all += "problem: " + q.toString() + "\n";
+    CHECK_THAT(all, Catch::Contains("workbook import: at most 64 parts, 16777216 bytes inflated"));
+    CHECK_THAT(all, !Catch::Contains("problem:"));
+}

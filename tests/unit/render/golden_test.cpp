@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -934,6 +935,26 @@ TEST_CASE("Every sample sheet renders to an XLSX whose defined names point at ce
                 const auto cells = cellsOf(sheet, key);
                 if (cells.empty() || cells.front()->format == "check") continue;  // a single box of a multi
                 INFO("field " << key);
+                if ((f->type == form::FieldType::Enum || f->type == form::FieldType::Multi) &&
+                    book.hasName(form::boxEntryName(*cells.front(), key, f->options.front().value))) {
+                    // A row of boxes: a ■/□ cell per option (issue 17); a row
+                    // with too many options for its range is one answer cell.
+                    std::set<std::string> chosen;
+                    if (f->type == form::FieldType::Multi) {
+                        auto list = value.extract<Poco::JSON::Array::Ptr>();
+                        for (size_t i = 0; i < list->size(); ++i) chosen.insert(list->getElement<std::string>(i));
+                    } else {
+                        chosen.insert(value.toString());
+                    }
+                    for (const auto& o : f->options) {
+                        const std::string box = form::boxEntryName(*cells.front(), key, o.value);
+                        INFO("box " << box);
+                        REQUIRE(book.hasName(box));
+                        CHECK(book.valueOf(box).value_or("") == (chosen.count(o.value) ? "■" : "□"));
+                    }
+                    ++checked;
+                    continue;
+                }
                 REQUIRE(book.hasName(key));
                 auto cellValue = book.valueOf(key);
                 REQUIRE(cellValue);

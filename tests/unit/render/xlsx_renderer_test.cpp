@@ -480,13 +480,21 @@ TEST_CASE("Cells keep their alignment, font size, borders and wrapping") {
     CHECK(wb.styles.find("<left style=\"thin\">") != std::string::npos);
 }
 
-TEST_CASE("Every font of the workbook, the default one included, is MS Gothic") {
+TEST_CASE("Every cell's font is MS Gothic, the default font Courier New 10 pt, the unit of column widths") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     auto names = allMatches(wb.styles, "<name val=\"([^\"]*)\"/>");
     REQUIRE(names.size() >= 3);
-    for (const auto& n : names) CHECK(n[1] == "ＭＳ ゴシック");
+    // Font 0 is the Normal style's: Excel and LibreOffice both draw its
+    // digits 8 px wide (see kColumnUnitFont), so the columns are as wide in both.
+    CHECK(names[0][1] == "Courier New");
+    CHECK(wb.styles.find("<font><sz val=\"10\"/>") == wb.styles.find("<font>"));
+    for (size_t i = 1; i < names.size(); ++i) CHECK(names[i][1] == "ＭＳ ゴシック");
     CHECK(wb.styles.find("<scheme") == std::string::npos);  // a theme font would override the name
+    for (const char* cell : {"A1", "A2", "G2", "G5"}) {
+        INFO(cell);
+        CHECK(attr(wb.cellXfOf("1枚目", cell), "fontId") != "0");
+    }
 }
 
 TEST_CASE("Pages print on one A4 portrait sheet with the document's margins and no gridlines") {
@@ -500,9 +508,9 @@ TEST_CASE("Pages print on one A4 portrait sheet with the document's margins and 
         CHECK(attr(m[0], "paperSize") == "9");
         CHECK(attr(m[0], "orientation") == "portrait");
         // libxlsxwriter leaves out fitToWidth/fitToHeight when they are 1, the schema default.
-        CHECK((attr(m[0], "fitToWidth").empty() || attr(m[0], "fitToWidth") == "1"));
-        CHECK((attr(m[0], "fitToHeight").empty() || attr(m[0], "fitToHeight") == "1"));
-        CHECK(xml.find("<pageSetUpPr fitToPage=\"1\"/>") != std::string::npos);
+        // At 100 %, never fitted to the page (issue 17): the grid is the page.
+        CHECK((attr(m[0], "scale").empty() || attr(m[0], "scale") == "100"));
+        CHECK(xml.find("fitToPage") == std::string::npos);
         REQUIRE(std::regex_search(xml, m, std::regex("<pageMargins [^>]*/>")));
         for (const char* side : {"left", "right", "top", "bottom"}) CHECK(std::stod(attr(m[0], side)) == Approx(12 / 25.4));
         CHECK(xml.find("gridLines=\"1\"") == std::string::npos);
@@ -514,7 +522,7 @@ TEST_CASE("Pages print on one A4 portrait sheet with the document's margins and 
           std::string::npos);
 }
 
-TEST_CASE("Column widths add up to the grid width in Excel's pixels for MS Gothic") {
+TEST_CASE("Column widths add up to the grid width in Excel's pixels for the default font") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     for (const auto& [sheet, widthMm, cols] : {std::make_tuple("1枚目", 186.0, 48), std::make_tuple("2枚目", 186.0, 10)}) {
@@ -533,15 +541,29 @@ TEST_CASE("Column widths add up to the grid width in Excel's pixels for MS Gothi
     }
 }
 
-TEST_CASE("Rows keep their heights unless a cell's text needs more lines") {
+TEST_CASE("Rows keep their designed heights and long text is shown smaller instead (issue 17)") {
     TempDir dir;
     Workbook wb(renderToFile(makeDocument(), dir));
     auto heights = wb.rowHeights("1枚目");
     REQUIRE(heights.size() == 10);
     CHECK(heights[1] == Approx(9 * 72 / 25.4).margin(0.75));
-    for (int r : {2, 3, 4, 5, 7, 8, 9, 10}) CHECK(heights[r] == Approx(6 * 72 / 25.4).margin(0.75));
+    for (int r = 2; r <= 10; ++r) CHECK(heights[r] == Approx(6 * 72 / 25.4).margin(0.75));
 
-    // Rows 5 and 6 hold the long note: 9 pt text, 42 columns (about 163 mm) wide.
+    // Rows 5 and 6 hold the long note: 42 columns (about 163 mm) by 12 mm.
+    // At 9 pt it needs more lines than 12 mm hold, so it is shown smaller:
+    // small enough that its lines (1.2 em each) fit the two rows.
+    const std::string xf = wb.cellXfOf("1枚目", "G5");
+    std::vector<std::string> fonts;
+    const size_t begin = wb.styles.find("<fonts"), end = wb.styles.find("</fonts>");
+    REQUIRE(end != std::string::npos);
+    const std::string list = wb.styles.substr(begin, end - begin);
+    for (size_t at = list.find("<font>"); at != std::string::npos; at = list.find("<font>", at + 1))
+        fonts.push_back(list.substr(at, list.find("</font>", at) - at));
+    const size_t fontId = std::stoul(attr(xf, "fontId"));
+    REQUIRE(fontId < fonts.size());
+    const double sizePt = std::stod(attr(fonts[fontId], "val"));
+    CHECK(sizePt < 9);
+    CHECK(sizePt >= 7);  // sheets.md: never below 7 pt
     double widthPt = 42 * 186.0 / 48 * 72 / 25.4;
     double textEm = 0;
     for (size_t i = 0; i < kLongText.size();) {
@@ -550,11 +572,71 @@ TEST_CASE("Rows keep their heights unless a cell's text needs more lines") {
         textEm += ascii ? 0.5 : 1.0;
         i += ascii ? 1 : (b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2);
     }
-    int lines = static_cast<int>(std::ceil(textEm * 9 / widthPt));
-    INFO("lines: " << lines);
-    CHECK(heights[5] + heights[6] >= lines * 9 * 1.2);
-    CHECK(heights[5] == Approx(6 * 72 / 25.4).margin(0.75));  // the span's last row grows
-    CHECK(heights[6] > 6 * 72 / 25.4 + 1);
+    const int lines = static_cast<int>(std::ceil(textEm * sizePt / widthPt));
+    INFO("size " << sizePt << " pt, lines: " << lines);
+    CHECK(lines * sizePt * 1.2 <= 12 * 72 / 25.4);
+}
+
+namespace {
+
+// A row of boxes as the layout splits it (layout::Cell::sheetParts): box,
+// label, and a note between the brackets of its option.
+layout::Document withBoxRow() {
+    layout::Document doc = makeDocument();
+    layout::Cell row = entry(8, 6, 21, "aids", "杖");
+    auto part = [](int col, int span, const std::string& key, const std::string& name, const std::string& value) {
+        layout::Cell c = label(8, col, span, value);
+        c.borders = {true, false, true, false, 0.5};
+        c.fieldKey = key;
+        c.entryName = name;
+        return c;
+    };
+    row.sheetParts = {part(6, 1, "aids", "aids.cane", "■"), part(7, 3, "", "", "杖"),
+                      part(10, 1, "aids", "aids.other", "□"), part(11, 3, "", "", "その他("),
+                      part(14, 6, "aids_note", "aids.other.note", "シルバーカー"), part(20, 1, "", "", ")"),
+                      part(21, 6, "", "", "")};
+    row.sheetParts[0].choices = row.sheetParts[2].choices = {"■", "□"};
+    row.sheetParts[0].borders.left = row.sheetParts.back().borders.right = true;
+    doc.pages[0].cells.push_back(row);
+    return doc;
+}
+
+}  // namespace
+
+TEST_CASE("A cell split into parts is written as its parts: each box a ■/□ drop-down, labels locked, notes named") {
+    TempDir dir;
+    Workbook wb(renderToFile(withBoxRow(), dir));
+    CHECK(wb.names.count("aids") == 0);  // the parts are named, not the row
+    CHECK(wb.names["aids.cane"] == "'1枚目'!$G$9");
+    CHECK(wb.names["aids.other"] == "'1枚目'!$K$9");
+    CHECK(wb.names["aids.other.note"] == "'1枚目'!$O$9");
+    CHECK(wb.cellValue("1枚目", "G9") == "■");
+    CHECK(wb.cellValue("1枚目", "H9") == "杖");
+    CHECK(wb.cellValue("1枚目", "K9") == "□");
+    CHECK(wb.cellValue("1枚目", "O9") == "シルバーカー");
+    CHECK(wb.cellValue("1枚目", "U9") == ")");
+    const std::string& xml = wb.sheetXml["1枚目"];
+    for (const char* box : {"G9", "K9"}) {
+        INFO(box);
+        CHECK(std::regex_search(xml, std::regex(std::string("<dataValidation type=\"list\"[^>]*sqref=\"") + box +
+                                                "\"><formula1>\"■,□\"</formula1>")));
+        CHECK(wb.cellXfOf("1枚目", box).find("<protection locked=\"0\"/>") != std::string::npos);
+    }
+    CHECK(wb.cellXfOf("1枚目", "O9").find("<protection locked=\"0\"/>") != std::string::npos);
+    for (const char* text : {"H9", "L9", "U9", "V9"}) CHECK(wb.cellXfOf("1枚目", text).find("<protection") == std::string::npos);
+    CHECK(xml.find("<mergeCell ref=\"O9:T9\"/>") != std::string::npos);
+    CHECK(xml.find("<mergeCell ref=\"G9:AA9\"/>") == std::string::npos);
+}
+
+TEST_CASE("Parts that overlap each other or leave their cell are refused") {
+    layout::Document doc = withBoxRow();
+    doc.pages[0].cells.back().sheetParts[1].col = 6;  // onto the first box
+    TempDir dir;
+    render::XlsxOptions options;
+    options.tempDir = dir.path();
+    auto r = render::renderXlsx(doc, options);
+    REQUIRE_FALSE(r.isOk());
+    CHECK(r.status().message().find("overlaps") != std::string::npos);
 }
 
 TEST_CASE("Two renders of the same document are byte-identical, with fixed dates") {

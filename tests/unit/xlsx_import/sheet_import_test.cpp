@@ -4,20 +4,24 @@
 // ticked, dates typed in 和暦, notes added, decorations typed along.
 #include <catch2/catch.hpp>
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <memory>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "app/document_service.h"
+#include "app/workbook_intake.h"
 #include "common/characters.h"
 #include "common/utf8.h"
 #include "config/settings.h"
 #include "form/template_registry.h"
 #include "payload_generator.h"
+#include "render/workbook_names.h"
 #include "test_support.h"
 #include "xlsx_import/sheet_import.h"
 #include "xlsx_import_support.h"
@@ -76,6 +80,13 @@ TEST_CASE("Round trip property: every sheet x 200 generated payloads render and 
 namespace {
 
 using xlsx_import_test::part;
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
 using xlsx_import_test::setCell;
 using xlsx_import_test::setText;
 using xlsx_import_test::withPart;
@@ -128,12 +139,19 @@ TEST_CASE("Cells edited by hand import: 和暦 typed, boxes ticked, labels chose
     x = setText(x, "doc_date", "令和7年11月21日");
     x = setText(x, "admission_date", "R7.11.20");
     x = setText(x, "admission_time", "8時05分");
-    x = setText(x, "pt_sex", "女");
-    x = setText(x, "pension_types", "厚生年金、その他(企業年金)");
-    x = setText(x, "post_household.alone", "□独居");
-    x = setText(x, "post_household.elderly", "□高齢世帯");
-    x = setText(x, "post_household.with_child", "□子と同居");
-    x = setText(x, "post_household.other", "■その他(姉と同居予定)");
+    // Boxes ticked from their ■/□ drop-down: LibreOffice writes an inline
+    // string for a cell it did not have in its shared strings, openpyxl and
+    // Excel a shared string.
+    x = setText(x, "pt_sex.male", "□");
+    x = xlsx_import_test::setSharedText(x, "pt_sex.female", "■");
+    x = setText(x, "pension_types.employee", "□");
+    x = xlsx_import_test::setSharedText(x, "pension_types.disability", "■");
+    x = xlsx_import_test::setSharedText(x, "pension_types.other.note", "企業年金・個人年金");
+    x = setText(x, "post_household.with_child", "□");
+    x = setText(x, "post_household.other", "■");
+    x = setText(x, "post_household.other.note", "姉と同居予定");  // a note typed into its note cell
+    x = setCell(x, "household.elderly", "t=\"b\"><v>0</v>");   // a boolean unticks too
+    x = setCell(x, "household.alone", "t=\"b\"><v>1</v>");
     x = setText(x, "main_carer_age", "82才");
     x = setText(x, "recipient_person", "北野 一郎 様");
     x = setCell(x, "pt_postal", "t=\"inlineStr\"><is><t>〒078-0000</t></is>");
@@ -147,8 +165,9 @@ TEST_CASE("Cells edited by hand import: 和暦 typed, boxes ticked, labels chose
     CHECK(str(f, "admission_date") == "2025-11-20");
     CHECK(str(f, "admission_time") == "08:05");
     CHECK(str(f, "pt_sex") == "female");
-    CHECK(stringify(f->get("pension_types")) == "[\"employee\",\"other\"]");
-    CHECK(str(f, "pension_types_note") == "企業年金");
+    CHECK(stringify(f->get("pension_types")) == "[\"disability\",\"other\"]");
+    CHECK(str(f, "pension_types_note") == "企業年金・個人年金");
+    CHECK(str(f, "household") == "alone");
     CHECK(str(f, "post_household") == "other");
     CHECK(str(f, "post_household_note") == "姉と同居予定");
     CHECK(stringify(f->get("main_carer_age")) == "82");
@@ -180,8 +199,11 @@ TEST_CASE("Every problem names its cell, defined name and label, formulas are ne
     std::string x = setCell(s.xlsx, "pt_name", "t=\"str\"><f>CONCATENATE(\"旭川\",\"太郎\")</f><v>旭川太郎</v>");
     x = setCell(x, "pt_kana", "t=\"e\"><v>#N/A</v>");
     x = setText(x, "doc_date", "令和7年2月30日");
-    x = setText(x, "pt_sex", "不明");
+    x = setText(x, "pt_sex.female", "✓");  // neither ■ nor □
     x = setText(x, "post_household.alone", "■独居");  // a second box ticked for one answer
+    x = setText(x, "household.other", "□");
+    x = setText(x, "household.other.note", "姉と同居");  // a note beside a box left unticked
+    x = xlsx_import_test::setSharedText(x, "pt_care_level.kaigo4", "■");  // a second ■ for one answer, shared
     auto r = xlsx_import::importWorkbook(*s.sheet, x);
     REQUIRE(r.isOk());
     const auto* formula = problemOf(*r, "fields.pt_name");
@@ -200,10 +222,27 @@ TEST_CASE("Every problem names its cell, defined name and label, formulas are ne
     CHECK(date->name == "doc_date");
     const auto* sex = problemOf(*r, "fields.pt_sex");
     REQUIRE(sex);
-    CHECK(sex->code == "invalid_option");
+    CHECK(sex->code == "invalid_box");
+    CHECK(sex->name == "pt_sex.female");
+    CHECK(sex->cell.find("'1枚目'!$") == 0);
+    CHECK(sex->label == "性別");
     const auto* two = problemOf(*r, "fields.post_household");
     REQUIRE(two);
     CHECK(two->code == "too_many_choices");
+    CHECK(two->name == "post_household.with_child");  // the second ■ in the form's order
+    CHECK(two->cell.find("'1枚目'!$") == 0);
+    CHECK(two->message.find("「独居」と「子と同居」") != std::string::npos);
+    const auto* level = problemOf(*r, "fields.pt_care_level");
+    REQUIRE(level);
+    CHECK(level->code == "too_many_choices");
+    CHECK(level->name == "pt_care_level.kaigo4");
+    CHECK(level->label == s.sheet->field("pt_care_level")->label);
+    CHECK_FALSE(r->fields->has("pt_care_level"));  // neither answer is taken
+    const auto* note = problemOf(*r, "fields.household_note");
+    REQUIRE(note);
+    CHECK(note->code == "note_without_choice");
+    CHECK(note->name == "household.other.note");
+    CHECK(note->cell.find("'1枚目'!$") == 0);
     for (const auto& e : xlsx_import::toFieldErrors(r->problems)) CHECK(e.message.find("(セル '") != std::string::npos);
 }
 
@@ -244,23 +283,46 @@ TEST_CASE("Workbooks of another sheet, another template version or not made by R
           "not_renkei_workbook");
 }
 
+// Issue 17 items 1 and 3: the master copy has every cell a filled form can
+// have, the pages printed only under a condition too; each option of a row
+// of boxes is a box cell of its own, with a note cell where it takes a note.
 TEST_CASE("The blank workbook names every entry cell and imports with only the required problems", "[xlsx_import]") {
     Env& env = Env::get();
+    int conditionalPages = 0;
+    std::set<std::string> oneCell;
     for (const form::SheetTemplate* sheet : env.templates->all()) {
         INFO("sheet " << sheet->id);
-        auto blank = env.service->render(*sheet, form::FormData(), app::Format::Xlsx,
-                                         "00000000000000000000000000000000", "2000-01-01T00:00:00+09:00");
+        auto blank = env.service->renderBlankWorkbook(*sheet);
         REQUIRE(blank.isOk());
         auto wb = xlsx_import::readWorkbook(blank->bytes);
         REQUIRE(wb.isOk());
         for (const auto& page : sheet->pages) {
-            if (!page.onlyWhen.empty()) continue;  // not in a blank workbook
-            for (const auto& cs : page.cells)
-                if (!cs.field.empty()) {
-                    const std::string name = form::entryName(cs, cs.field);
-                    INFO("entry " << name);
-                    CHECK(wb->names.count(name) == 1);
+            conditionalPages += page.onlyWhen.empty() ? 0 : 1;
+            for (const auto& cs : page.cells) {
+                if (cs.field.empty()) continue;
+                const form::FieldSpec* f = sheet->field(cs.field);
+                REQUIRE(f);
+                const bool boxes =
+                    (f->type == form::FieldType::Enum || f->type == form::FieldType::Multi) && cs.format != "label";
+                if (!boxes) {
+                    INFO("entry " << form::entryName(cs, cs.field));
+                    CHECK(wb->names.count(form::entryName(cs, cs.field)) == 1);
+                    continue;
                 }
+                for (const auto& o : f->options) {
+                    if (!cs.option.empty() && cs.option != o.value) continue;
+                    const std::string box = lower(render::definedNameFor(form::boxEntryName(cs, cs.field, o.value)));
+                    INFO("box " << box);
+                    if (!wb->names.count(box) && wb->names.count(form::entryName(cs, cs.field))) {
+                        oneCell.insert(cs.field);  // too many options for its range: one answer cell
+                        break;
+                    }
+                    REQUIRE(wb->names.count(box) == 1);
+                    CHECK(wb->cell(wb->names.at(box))->text == "□");
+                    if (!o.noteKey.empty())
+                        CHECK(wb->names.count(lower(render::definedNameFor(form::noteEntryName(cs, cs.field, o.value)))) == 1);
+                }
+            }
         }
         auto r = xlsx_import::importWorkbook(*sheet, blank->bytes);
         REQUIRE(r.isOk());
@@ -269,6 +331,9 @@ TEST_CASE("The blank workbook names every entry cell and imports with only the r
             CHECK(p.code == "required");
         }
     }
+    CHECK(conditionalPages > 0);  // the templates have such a page, and it was checked
+    // 17 options, one of them 33 characters long, in two rows of 41 columns.
+    CHECK(oneCell == std::set<std::string>{"nursing_points"});
 }
 
 // The same round trip after LibreOffice opened and saved each workbook
@@ -373,7 +438,14 @@ TEST_CASE("LibreOffice prints each workbook on as many pages as the PDF", "[xlsx
                                            "2025-11-20T15:10:00+09:00");
             REQUIRE(pdf.isOk());
             const std::string file = sheet->id + "-" + std::to_string(i);
-            testing_support::writeFile(dir.file("in/" + file + ".xlsx"), env.renderXlsx(*sheet, data.value()));
+            const std::string xlsx = env.renderXlsx(*sheet, data.value());
+            for (const auto& [name, content] : xlsx_import_test::unzipAll(xlsx)) {
+                if (name.rfind("xl/worksheets/", 0) != 0) continue;
+                INFO(file << " " << name);  // printed at 100 %: nothing is fitted to the page
+                CHECK(content.find("fitToPage") == std::string::npos);
+                CHECK(content.find(" scale=") == std::string::npos);
+            }
+            testing_support::writeFile(dir.file("in/" + file + ".xlsx"), xlsx);
             argv.push_back(dir.file("in/" + file + ".xlsx"));
             expected.push_back({file, pdf->pageCount, static_cast<int>(sheet->pages.size())});
         }
@@ -388,6 +460,44 @@ TEST_CASE("LibreOffice prints each workbook on as many pages as the PDF", "[xlsx
         sawContinuation = sawContinuation || e.pages > e.gridPages;
     }
     CHECK(sawContinuation);  // the long texts did continue on 別紙 pages
+}
+
+// A job sent as a workbook (POST /api/v1/jobs with "workbook") whose boxes
+// contradict each other is refused as InvalidArgument (the API's 422), each
+// error naming the box's cell and defined name.
+TEST_CASE("A job's workbook with two boxes ticked for one answer is refused naming the cell", "[xlsx_import]") {
+    Sample s = sampleOf("admission-info");
+    std::string x = setText(s.xlsx, "pt_sex.female", "■");  // male is ■ in the sample
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    Poco::JSON::Array::Ptr documents = new Poco::JSON::Array;
+    Poco::JSON::Object::Ptr document = new Poco::JSON::Object;
+    document->set("sheet", "admission-info");
+    std::string base64;
+    {
+        std::ostringstream out;
+        Poco::Base64Encoder encoder(out);
+        encoder.rdbuf()->setLineLength(0);
+        encoder << x;
+        encoder.close();
+        base64 = out.str();
+    }
+    document->set("workbook", base64);
+    documents->add(document);
+    body->set("documents", documents);
+    auto r = app::withImportedWorkbooks(body, *Env::get().templates, xlsx_import::ReadLimits());
+    REQUIRE_FALSE(r.isOk());
+    CHECK(r.status().code() == common::Status::Code::InvalidArgument);
+    bool named = false;
+    for (const auto& e : r.status().fieldErrors()) {
+        INFO(e.field << " " << e.code << " " << e.message);
+        if (e.code != "too_many_choices") continue;
+        named = true;
+        CHECK(e.field.find("pt_sex") != std::string::npos);
+        CHECK(e.message.find("「性別」") != std::string::npos);
+        CHECK(e.message.find("(セル '1枚目'!$") != std::string::npos);
+        CHECK(e.message.find("名前 pt_sex.female)") != std::string::npos);
+    }
+    CHECK(named);
 }
 
 // openpyxl (python3-openpyxl, Debian's 3.0) writes the whole package anew and

@@ -158,4 +158,33 @@ std::string setText(const std::string& xlsx, const std::string& definedName, con
     return setCell(xlsx, definedName, "t=\"inlineStr\"><is><t>" + text + "</t></is>");
 }
 
+// As openpyxl and Excel write text: into xl/sharedStrings.xml (made, with
+// its relationship and content type, when the workbook has none) and the
+// cell as t="s" with the string's index.
+std::string setSharedText(const std::string& xlsx, const std::string& definedName, const std::string& text) {
+    std::string x = xlsx;
+    std::string sst;
+    for (const auto& [name, data] : unzipAll(x))
+        if (name == "xl/sharedStrings.xml") sst = data;
+    if (sst.empty()) {
+        sst = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+              "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"></sst>";
+        std::string rels = part(x, "xl/_rels/workbook.xml.rels");
+        rels.insert(rels.rfind("</Relationships>"),
+                    "<Relationship Id=\"rIdSst\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+                    "relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>");
+        x = withPart(x, "xl/_rels/workbook.xml.rels", rels);
+        std::string types = part(x, "[Content_Types].xml");
+        types.insert(types.rfind("</Types>"),
+                     "<Override PartName=\"/xl/sharedStrings.xml\" ContentType=\"application/"
+                     "vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml\"/>");
+        x = withPart(x, "[Content_Types].xml", types);
+    }
+    int count = 0;
+    for (size_t at = sst.find("<si>"); at != std::string::npos; at = sst.find("<si>", at + 1)) ++count;
+    sst.insert(sst.rfind("</sst>"), "<si><t>" + text + "</t></si>");
+    x = withPart(x, "xl/sharedStrings.xml", sst);
+    return setCell(x, definedName, "t=\"s\"><v>" + std::to_string(count) + "</v>");
+}
+
 }  // namespace xlsx_import_test

@@ -44,5 +44,7 @@ std::string part(const std::string& xlsx, const std::string& name);
 // renderer writes it (sheet N of workbook.xml in xl/worksheets/sheetN.xml).
 std::string setCell(const std::string& xlsx, const std::string& definedName, const std::string& cellXml);
 std::string setText(const std::string& xlsx, const std::string& definedName, const std::string& text);
+// The same text as a shared string (t="s"), as openpyxl and Excel write it.
+std::string setSharedText(const std::string& xlsx, const std::string& definedName, const std::string& text);
 
 }  // namespace xlsx_import_test
