@@ -310,8 +310,10 @@ private:
         req.hAlign = hAlignOf(cs.hAlign);
         req.vAlign = vAlignOf(cs.vAlign);
         FitResult fit = fitText(req, measurer_);
+        bool notesMoved = false;  // the row's notes went to the 別紙
         if (!fit.fits && field && shown == field && isBoxRow(cs, *field)) {
             // The boxes always print with their marks; only the notes move to the 別紙.
+            notesMoved = true;
             req.text = printableText(boxesWithReferences(cs, *field), measurer_, where, doc_.warnings);
             fit = fitText(req, measurer_);
             if (!fit.fits) doc_.warnings.push_back("choices_overflow: " + field->key);
@@ -327,7 +329,8 @@ private:
             doc_.warnings.push_back("label_overflow: " + cs.text);
         }
         cell.text = fit.block;
-        if (field && options_.sheetParts && options_.mask == MaskMode::None) cell.sheetParts = sheetPartsOf(cs, *field, cell, req.fontSizePt, req.minFontSizePt);
+        if (field && options_.sheetParts && options_.mask == MaskMode::None)
+            cell.sheetParts = sheetPartsOf(cs, *field, cell, req.fontSizePt, req.minFontSizePt, notesMoved);
         return cell;
     }
 
@@ -355,10 +358,14 @@ private:
     }
 
     // An option's note cell: the note as it was sent, without its brackets.
-    SheetPiece notePiece(const form::OptionSpec& o, const std::string& entry, int group) const {
+    // moved: the PDF printed it on the 別紙 (boxesWithReferences), so the
+    // cell shows 別紙参照 as a box that continues there does, and the whole
+    // note goes with the 別紙 sheets and the hidden sheet (Cell::continued).
+    SheetPiece notePiece(const form::OptionSpec& o, const std::string& entry, int group, bool moved) const {
         SheetPiece p;
         const FieldSpec* spec = sheet_.field(o.noteKey);
         p.content.value = data_.has(o.noteKey) ? names_.apply(data_.text(o.noteKey)) : "";
+        p.content.continued = moved && !p.content.value.empty();
         p.content.fieldKey = o.noteKey;
         p.content.entryName = entry;
         p.content.numeric = spec && spec->type == FieldType::Number;
@@ -370,7 +377,7 @@ private:
 
     // ■ 男 □ 女 …: box, label, and for an option with a note its bracket
     // around the note cell: 「その他(」 [note] 「)」.
-    std::vector<SheetPiece> boxRowPieces(const CellSpec& cs, const FieldSpec& f) const {
+    std::vector<SheetPiece> boxRowPieces(const CellSpec& cs, const FieldSpec& f, bool notesMoved) const {
         std::vector<SheetPiece> pieces;
         const FieldValue* v = data_.get(f.key);
         int group = 0;
@@ -385,7 +392,9 @@ private:
                 const std::string before = at == std::string::npos ? format : format.substr(0, at);
                 const std::string after = at == std::string::npos ? "" : format.substr(at + 2);
                 pieces.push_back(labelPiece(o.label + before, group));
-                pieces.push_back(notePiece(o, form::noteEntryName(cs, f.key, o.value), group));
+                // Only a chosen option's note moved (boxesWithReferences).
+                const bool moved = notesMoved && isChosen(v, o.value);
+                pieces.push_back(notePiece(o, form::noteEntryName(cs, f.key, o.value), group, moved));
                 if (!after.empty()) pieces.push_back(labelPiece(after, group));
             }
             ++group;
@@ -433,12 +442,12 @@ private:
     // The workbook's cells for an entry cell, or none when the cell is one
     // cell in the workbook as well (or its parts do not fit its range).
     std::vector<Cell> sheetPartsOf(const CellSpec& cs, const FieldSpec& f, const Cell& cell, double sizePt,
-                                   double minSizePt) const {
+                                   double minSizePt, bool notesMoved) const {
         std::vector<SheetPiece> pieces;
         bool oneRow = false;
         if (f.type == FieldType::Enum || f.type == FieldType::Multi) {
             if (cs.format == "label") return {};
-            pieces = boxRowPieces(cs, f);
+            pieces = boxRowPieces(cs, f, notesMoved);
         } else if (f.type == FieldType::Bool) {
             pieces.push_back(boxPiece(f.key, form::entryName(cs, f.key), data_.text(f.key) == "true", 0));
             if (!cs.text.empty()) pieces.push_back(labelPiece(cs.text, 0));

@@ -563,3 +563,47 @@ for path in sys.argv[1:]:
     REQUIRE_FALSE(other.isOk());
     CHECK(other.status().fieldErrors().front().code == "wrong_sheet");
 }
+
+// A box row whose notes do not fit prints them on the 別紙 (※1, ※2 …). In
+// the workbook the moved notes' cells show 別紙参照, never the note cut off
+// by its narrow cell; the whole note is on the 別紙 sheet and in the hidden
+// sheet (<note>._cont), and comes back whole on import.
+TEST_CASE("Notes the PDF moves to the 別紙 show 別紙参照 in their workbook cells and import whole", "[xlsx_import]") {
+    Env& env = Env::get();
+    const form::SheetTemplate* sheet = env.templates->find("admission-info");
+    auto fields = bench::loadSampleFields(testing_support::sourcePath("templates"), sheet->id).value();
+    const std::string note = "長い補足説明をここに記入します。長い補足説明をここに記入しま";  // 30 characters
+    std::vector<std::string> notes;
+    for (const auto& [key, value] : *fields)
+        if (key.size() > 5 && key.compare(key.size() - 5, 5, "_note") == 0 && value.isString()) notes.push_back(key);
+    REQUIRE(notes.size() >= 4);
+    for (const auto& key : notes) fields->set(key, note);
+    form::FormData data = env.service->validate(sheet->id, fields).value();
+    const std::string xlsx = env.renderXlsx(*sheet, data);
+    auto wb = xlsx_import::readWorkbook(xlsx);
+    REQUIRE(wb.isOk());
+    int moved = 0;
+    for (const auto& [name, ref] : wb->names) {
+        if (name.size() < 5 || name.compare(name.size() - 5, 5, ".note") != 0) continue;
+        const xlsx_import::CellValue* shown = wb->cell(ref);
+        if (!shown || shown->type == xlsx_import::CellType::Number) continue;  // no note, or a grade
+        if (shown->text != layout::kSeeAttachment) {
+            CHECK(shown->text == note);  // printed in its box in the PDF too
+            continue;
+        }
+        ++moved;
+        INFO(name);
+        auto whole = wb->names.find(render::continuedNameFor(name));
+        REQUIRE(whole != wb->names.end());
+        REQUIRE(wb->cell(whole->second));
+        CHECK(wb->cell(whole->second)->text == note);
+    }
+    CHECK(moved >= 3);  // the sample's rows with two or more chosen notes overflow
+    auto imported = xlsx_import::importWorkbook(*sheet, xlsx);
+    REQUIRE(imported.isOk());
+    CHECK(imported->problems.empty());
+    for (const auto& key : notes) {
+        INFO(key);
+        CHECK(str(imported->fields, key) == note);
+    }
+}
