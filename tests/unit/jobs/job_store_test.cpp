@@ -1074,11 +1074,10 @@ TEST_CASE("Issue 20: stores opening one new database at once all find it migrate
     CHECK(rows == JobStore::kSchemaVersion);  // each migration ran once
 }
 
-TEST_CASE("Issue 20: an unreachable PostgreSQL server answers Unavailable", "[jobs]") {
-    if (!kPostgres) {
-        WARN("skipped: about PostgreSQL; its SQLite counterpart is the locked-database test");
-        return;
-    }
+// Only in the "postgresql: " run (tests/CMakeLists.txt); its SQLite
+// counterpart is the locked-database test.
+TEST_CASE("Issue 20: an unreachable PostgreSQL server answers Unavailable", "[jobs][postgresql]") {
+    REQUIRE(kPostgres);
     common::FixedClock clock{Poco::Timestamp(kStartUs)};
     // Port 1 on the loopback: nothing listens there.
     auto opened = JobStore::openPostgreSql("host=127.0.0.1 port=1 user=renkei dbname=renkei connect_timeout=2", 1, clock);
