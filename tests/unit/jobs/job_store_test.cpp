@@ -1076,7 +1076,7 @@ TEST_CASE("Issue 20: stores opening one new database at once all find it migrate
 
 // Only in the "postgresql: " run (tests/CMakeLists.txt); its SQLite
 // counterpart is the locked-database test.
-TEST_CASE("Issue 20: an unreachable PostgreSQL server answers Unavailable", "[jobs][postgresql]") {
+TEST_CASE("Issue 20: an unreachable PostgreSQL server answers Unavailable", "[jobs][.postgresql]") {
     REQUIRE(kPostgres);
     common::FixedClock clock{Poco::Timestamp(kStartUs)};
     // Port 1 on the loopback: nothing listens there.
