@@ -3,7 +3,6 @@
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -643,9 +642,7 @@ private:
 std::optional<std::string> markOf(const Workbook& wb, const std::string& name) {
     auto property = wb.customProperties.find(name);
     if (property != wb.customProperties.end()) return property->second;
-    std::string lowered = name;
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
-    auto constant = wb.constants.find(lowered);
+    auto constant = wb.constants.find(lower(name));
     if (constant != wb.constants.end()) return constant->second;
     return std::nullopt;
 }
